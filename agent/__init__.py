@@ -1,0 +1,3 @@
+"""Polya: metacognitive problem solving with language models."""
+
+__version__ = "0.1.0"

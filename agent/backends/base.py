@@ -1,0 +1,93 @@
+"""The one backend protocol: `async complete(LLMRequest) -> LLMResponse`.
+
+Requests and responses are pydantic models so they can be written to traces whole and read back
+for exact replay. A structured request carries the pydantic class it wants (`output_type`, kept out
+of serialisation) and its JSON schema (`output_schema`, serialised); the backend returns the
+validated object as a plain dict in `parsed`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Message(BaseModel):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class LLMRequest(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    messages: list[Message]
+    output_type: type[BaseModel] | None = Field(default=None, exclude=True)
+    output_schema: dict[str, Any] | None = None
+    schema_name: str | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int = 512
+    seed: int | None = None
+    reasoning_effort: Literal["low", "medium", "high"] | None = None
+    stop: list[str] | None = None
+    # What the call is for ("understand", "move:examples", "judge", ...): shown in traces, not sent.
+    purpose: str = ""
+
+    @model_validator(mode="after")
+    def _schema_from_type(self) -> LLMRequest:
+        if self.output_type is not None and self.output_schema is None:
+            self.output_schema = self.output_type.model_json_schema()
+            self.schema_name = self.schema_name or self.output_type.__name__
+        return self
+
+    def fingerprint(self) -> str:
+        """Stable hash of everything that is sent to the model (used by replay to detect divergence)."""
+        payload = self.model_dump(mode="json", exclude={"purpose"})
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+            cost_usd=self.cost_usd + other.cost_usd,
+        )
+
+
+class LLMResponse(BaseModel):
+    text: str
+    parsed: dict[str, Any] | None = None
+    reasoning: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    latency_s: float = 0.0
+    model: str = ""
+    finish_reason: str | None = None
+    # How structured output was obtained: json_schema | json_object | instruction | none
+    dialect: str | None = None
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Anything with a `spec` and an async `complete` is a backend."""
+
+    spec: str
+
+    async def complete(self, request: LLMRequest) -> LLMResponse: ...
+
+    async def aclose(self) -> None: ...

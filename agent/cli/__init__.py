@@ -1,0 +1,54 @@
+"""`polya` command line. Each subcommand lives in its own module here and exposes
+`register(subparsers)`; the module is discovered automatically, so adding a command is adding a file.
+
+Errors: `PolyaError` subclasses become one message on stderr and their exit code (2 for bad input);
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from agent.errors import PolyaError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own errors: one line, exit 2
+        self.print_usage(sys.stderr)
+        print(f"polya: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="polya", description="Metacognitive problem solving with language models.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "register"):
+            module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except PolyaError as err:
+        print(f"polya: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("polya: interrupted", file=sys.stderr)
+        return 130
+
+
+def run() -> None:
+    raise SystemExit(main())

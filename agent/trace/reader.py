@@ -1,0 +1,70 @@
+"""Streaming trace reader: line by line (a 100 MB trace is never loaded whole), tolerant of a torn
+last line (a killed run), strict about everything else."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from agent.errors import InputError
+from agent.trace.events import EVENT_ADAPTER, SCHEMA_VERSION, Event
+
+
+@dataclass
+class ReadReport:
+    """What the reader noticed besides the events (filled while iterating)."""
+
+    torn_last_line: bool = False
+    lines: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def iter_events(path: str | Path, report: ReadReport | None = None) -> Iterator[Event]:
+    path = Path(path)
+    report = report if report is not None else ReadReport()
+    if not path.is_file():
+        raise InputError("no such trace file", where=str(path))
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            report.lines = lineno
+            if not line.strip():
+                continue
+            if line.endswith("\n"):
+                yield _parse(path, lineno, line)
+                continue
+            # Only the last line can lack its newline: a write cut short by a killed run.
+            try:
+                yield _parse(path, lineno, line)
+            except InputError:
+                report.torn_last_line = True
+                report.warnings.append(f"{path}:{lineno}: torn last line ignored (was the run killed?)")
+
+
+def _parse(path: Path, lineno: int, line: str) -> Event:
+    where = f"{path}:{lineno}"
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise InputError(f"not valid JSON ({err.msg} at column {err.colno})", where=where) from None
+    if not isinstance(raw, dict):
+        raise InputError("an event must be a JSON object", where=where)
+    version = raw.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise InputError(
+            f"unknown trace schema_version {version!r}; this Polya reads version {SCHEMA_VERSION}",
+            where=where,
+        )
+    try:
+        return EVENT_ADAPTER.validate_python(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"invalid {raw.get('type', 'event')!s} event: {loc}: {first['msg']}", where=where) from None
+
+
+def read_events(path: str | Path, report: ReadReport | None = None) -> list[Event]:
+    return list(iter_events(path, report))
