@@ -87,6 +87,7 @@ class LLMCall(EventBase):
     fingerprint: str
     response: dict[str, Any] | None = None   # LLMResponse dumped
     error: dict[str, str] | None = None      # {"type": ..., "message": ...} when the call failed
+    replayed: bool = False                   # served from a parent trace (rerun, fork, resume): not paid for
 
 
 class ToolRun(EventBase):

@@ -1,0 +1,110 @@
+"""Replay: serve a trace's recorded LLM responses (and tool results) in order.
+
+Exact rerun: every request must match the recorded one (same fingerprint); the first mismatch
+raises ReplayDivergence naming the step, the call and what differs. Fork/resume: recorded calls
+are served up to a step, then a live backend takes over.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from agent.backends.base import LLMRequest, LLMResponse
+from agent.errors import (BackendError, BudgetExceeded, BackendTimeout, BackendUnavailable, InvalidOutput, RateLimited,
+                          ReplayDivergence, ServerError)
+from agent.loop.context import ToolResult, ToolSource
+from agent.trace.events import LLMCall, ToolRun
+
+_ERRORS = {cls.__name__: cls for cls in (BackendError, BackendTimeout, BackendUnavailable, InvalidOutput,
+                                         RateLimited, ServerError)}
+
+
+def _first_difference(recorded: dict, asked: dict) -> str:
+    for key in sorted(set(recorded) | set(asked)):
+        if recorded.get(key) != asked.get(key):
+            if key == "messages":
+                for i, (a, b) in enumerate(zip(recorded[key], asked[key])):
+                    if a != b:
+                        return f"message {i} ({b.get('role')}) differs: recorded {a.get('content', '')[:80]!r}... now {b.get('content', '')[:80]!r}..."
+                return f"message count differs: recorded {len(recorded[key])}, now {len(asked[key])}"
+            return f"{key}: recorded {json.dumps(recorded.get(key))[:80]}, now {json.dumps(asked.get(key))[:80]}"
+    return "purpose differs"
+
+
+@dataclass
+class _Cursor:
+    index: int = 0
+
+
+class ReplayBackend:
+    """Serves recorded calls whose step is below `until_step` (all, when None); after that hands
+    requests to `live`, or raises ReplayDivergence when there is no live backend."""
+
+    def __init__(self, calls: list[LLMCall], *, live=None, until_step: int | None = None, source: str = "trace",
+                 ended_by_budget: str | None = None):
+        # When the recorded run ended on its wall-time budget, a rerun (whose clock is off) ends
+        # at the same point: running out of recorded calls is that budget expiring again.
+        self.ended_by_budget = ended_by_budget
+        self.calls = [c for c in calls if until_step is None or c.step < until_step]
+        self.live = live
+        self.until_step = until_step
+        # A fork or resume records the live backend it continues with; a pure rerun records replay.
+        self.spec = live.spec if live is not None else f"replay:{source}"
+        self.last_was_replayed = False
+        self.cursor = _Cursor()
+        self.served = 0
+        self.live_calls = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.cursor.index >= len(self.calls)
+
+    async def complete(self, request: LLMRequest) -> LLMResponse:
+        if self.exhausted:
+            if self.live is None and self.ended_by_budget:
+                raise BudgetExceeded(self.ended_by_budget)
+            if self.live is None:
+                raise ReplayDivergence(
+                    f"the rerun asks for model call #{self.cursor.index} ({request.purpose}) but the trace "
+                    f"recorded only {len(self.calls)} calls")
+            self.live_calls += 1
+            self.last_was_replayed = False
+            return await self.live.complete(request)
+        call = self.calls[self.cursor.index]
+        asked = request.model_dump(mode="json")
+        if request.fingerprint() != call.fingerprint or request.purpose != call.purpose:
+            raise ReplayDivergence(
+                f"rerun diverges at step {call.step}, model call #{call.call_index} "
+                f"(recorded {call.purpose!r}, now {request.purpose!r}): {_first_difference(call.request, asked)}")
+        self.cursor.index += 1
+        self.served += 1
+        self.last_was_replayed = True
+        if call.error is not None:
+            raise _ERRORS.get(call.error["type"], BackendError)(call.error["message"])
+        return LLMResponse.model_validate(call.response)
+
+    async def aclose(self) -> None:
+        if self.live is not None:
+            await self.live.aclose()
+
+
+class ReplayTools(ToolSource):
+    """Serves recorded sandbox results while the code matches; runs the sandbox after the
+    recorded prefix (fork/resume) or raises on a mismatch (exact rerun)."""
+
+    def __init__(self, runs: list[ToolRun], *, until_step: int | None = None, live: bool = False):
+        self.runs = [r for r in runs if until_step is None or r.step < until_step]
+        self.index = 0
+        self.live = live
+
+    async def run(self, code: str, *, timeout_s: float, memory_mb: int) -> ToolResult:
+        if self.index >= len(self.runs):
+            if not self.live:
+                raise ReplayDivergence(f"the rerun runs more programs than the trace recorded ({len(self.runs)})")
+            return await super().run(code, timeout_s=timeout_s, memory_mb=memory_mb)
+        rec = self.runs[self.index]
+        if rec.code != code:
+            raise ReplayDivergence(f"rerun diverges at step {rec.step}: program #{rec.tool_index} differs from the recorded one")
+        self.index += 1
+        return ToolResult(rec.stdout, rec.stderr, rec.exit_code, rec.timed_out, rec.killed_reason, rec.duration_s)

@@ -1,0 +1,1 @@
+"""The solving loop: state, controller graph, judge, policies and the runner."""

@@ -1,0 +1,175 @@
+"""RunContext: the live, non-serialisable parts of a run (backend, trace writer, clock, RNG) and
+the two ways a move touches the world — `ask` (an LLM call) and `run_code` (a sandbox run) — each
+recorded whole in the trace, each counted against the budget.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from agent.backends.base import Backend, LLMRequest, LLMResponse, Message
+from agent.errors import BackendError, BudgetExceeded, InvalidOutput
+from agent.problems.models import Budget
+from agent.trace.events import EventBase, LLMCall, ToolRun
+from agent.trace.writer import TraceWriter
+
+T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass
+class ToolResult:
+    """What a move sees of a sandbox run (a subset of the sandbox's result, as recorded)."""
+
+    stdout: str
+    stderr: str
+    exit_code: int | None
+    timed_out: bool
+    killed_reason: str | None
+    duration_s: float
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+    def for_prompt(self, limit: int = 1500) -> str:
+        out = self.stdout.strip()
+        if len(out) > limit:
+            out = out[:limit] + f"\n... ({len(self.stdout) - limit} more characters cut)"
+        if self.ok:
+            return out or "(the program printed nothing)"
+        err = self.stderr.strip().splitlines()[-6:]
+        why = self.killed_reason or f"exit code {self.exit_code}"
+        return f"(the program failed: {why})\n{out}\n" + "\n".join(err)
+
+
+class ToolSource:
+    """Where tool results come from: the real sandbox, or a recording (replay)."""
+
+    async def run(self, code: str, *, timeout_s: float, memory_mb: int) -> ToolResult:
+        from agent import sandbox  # imported late: the sandbox is optional for pure-LLM runs
+
+        res = await sandbox.arun(code, timeout_s=timeout_s, memory_mb=memory_mb)
+        return ToolResult(res.stdout, res.stderr, res.exit_code, res.timed_out, res.killed_reason, res.duration_s)
+
+
+@dataclass
+class RunSettings:
+    max_tokens_per_call: int = 384
+    code_timeout_s: float = 10.0
+    code_memory_mb: int = 768
+    temperature: float = 0.7
+    max_consecutive_errors: int = 3
+
+
+@dataclass
+class RunContext:
+    backend: Backend
+    trace: TraceWriter
+    budget: Budget
+    seed: int
+    settings: RunSettings = field(default_factory=RunSettings)
+    tools: ToolSource = field(default_factory=ToolSource)
+    clock_enabled: bool = True            # False in exact reruns: the wall clock must not decide
+    on_event: Any = None                  # callable(event) for live views
+    rng: random.Random = field(init=False)
+    started: float = field(init=False)
+    llm_calls: int = 0
+    tool_runs: int = 0
+    step: int = 0
+    state: Any = None                     # the RunState, set by the runner (budget usage lives there)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+        self.started = time.monotonic()
+
+    # -- events ---------------------------------------------------------------------------
+    def emit(self, event: EventBase) -> EventBase:
+        self.trace.write(event)
+        if self.on_event is not None:
+            self.on_event(event)
+        return event
+
+    # -- budget ---------------------------------------------------------------------------
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def budget_exhausted(self) -> str | None:
+        """Name of the first exhausted budget dimension, or None. Checked before every call."""
+        used, b = self.state.used, self.budget
+        used.wall_s = round(self.elapsed(), 3)
+        if b.tokens is not None and used.tokens >= b.tokens:
+            return f"token budget {b.tokens} spent ({used.tokens} used)"
+        if b.cost_usd is not None and used.cost_usd >= b.cost_usd:
+            return f"cost budget ${b.cost_usd} spent"
+        if self.clock_enabled and b.wall_s is not None and used.wall_s >= b.wall_s:
+            return f"wall-time budget {b.wall_s}s spent"
+        return None
+
+    def steps_left(self) -> int | None:
+        return None if self.budget.steps is None else self.budget.steps - self.state.used.steps
+
+    # -- the two ways to touch the world -------------------------------------------------
+    async def ask(
+        self,
+        purpose: str,
+        messages: list[Message],
+        output_type: type[T],
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> tuple[T, LLMResponse]:
+        """One structured LLM call, recorded whole. Raises BudgetExceeded before a call the
+        budget cannot afford, BackendError (recorded) when the backend fails."""
+        why = self.budget_exhausted()
+        if why:
+            raise BudgetExceeded(why)
+        request = LLMRequest(
+            messages=messages,
+            output_type=output_type,
+            max_tokens=max_tokens or self.settings.max_tokens_per_call,
+            temperature=self.settings.temperature if temperature is None else temperature,
+            seed=self.seed + self.llm_calls,
+            purpose=purpose,
+        )
+        index = self.llm_calls
+        self.llm_calls += 1
+        self.state.used.llm_calls += 1
+        event = LLMCall(run_id="", step=self.step, call_index=index, purpose=purpose,
+                        request=request.model_dump(mode="json"), fingerprint=request.fingerprint())
+        try:
+            response = await self.backend.complete(request)
+        except BackendError as err:
+            event.replayed = bool(getattr(self.backend, "last_was_replayed", False))
+            event.error = {"type": type(err).__name__, "message": str(err)}
+            self.emit(event)
+            raise
+        event.replayed = bool(getattr(self.backend, "last_was_replayed", False))
+        self._count(response)
+        event.response = response.model_dump(mode="json")
+        self.emit(event)
+        if response.parsed is None:
+            raise InvalidOutput(f"{purpose}: the backend returned no structured output")
+        return output_type.model_validate(response.parsed), response
+
+    def _count(self, response: LLMResponse) -> None:
+        used, u = self.state.used, response.usage
+        used.prompt_tokens += u.prompt_tokens
+        used.completion_tokens += u.completion_tokens
+        used.reasoning_tokens += u.reasoning_tokens
+        used.cached_tokens += u.cached_tokens
+        used.cost_usd = round(used.cost_usd + u.cost_usd, 8)
+
+    async def run_code(self, code: str) -> ToolResult:
+        result = await self.tools.run(code, timeout_s=self.settings.code_timeout_s,
+                                      memory_mb=self.settings.code_memory_mb)
+        self.emit(ToolRun(run_id="", step=self.step, tool_index=self.tool_runs, code=code,
+                          stdout=result.stdout, stderr=result.stderr, exit_code=result.exit_code,
+                          timed_out=result.timed_out, killed_reason=result.killed_reason,
+                          duration_s=result.duration_s))
+        self.tool_runs += 1
+        return result

@@ -1,0 +1,211 @@
+"""The controller graph. Nodes are thin: each calls plain functions (moves, judge, policy,
+verifier) and records what happened; `state.route` says where to go next.
+
+    understand -> controller -> move -> [verify] -> judge --persist--> move
+                      ^                                |--switch/abandon--> controller
+                      +--------------------------------+--solved/give_up/budget--> END
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypedDict
+
+from langgraph.graph import END, START, StateGraph
+
+from agent.errors import BackendError, BudgetExceeded
+from agent.loop.judge import Signals, assess, budget_fraction, combine
+from agent.loop.policies import Policy
+from agent.loop.state import LastVerdict, RunState
+from agent.trace.events import (AttackClose, AttackOpen, ControllerChoice, Findings, MoveEnd, MoveStart,
+                                Verdict, Verification)
+from agent.verify import verify
+from strategies.base import MoveInput, MoveOutcome, get_move
+
+
+class GraphState(TypedDict):
+    run: RunState
+
+
+class Solver:
+    """Holds the run's live parts; its methods are the graph's nodes."""
+
+    def __init__(self, ctx, problem, policy: Policy):
+        self.ctx, self.problem, self.policy = ctx, problem, policy
+        self.last_signals: Signals | None = None
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _input(self, st: RunState) -> MoveInput:
+        attack = st.attack()
+        return MoveInput(self.ctx, self.problem, st, attack.goal if attack else "")
+
+    def _steps_spent(self, st: RunState) -> bool:
+        left = self.ctx.steps_left()
+        if left is not None and left <= 0:
+            st.status, st.end_reason, st.route = "budget", f"step budget {self.ctx.budget.steps} spent", "end"
+            return True
+        return False
+
+    def _final_step_move(self, move: str) -> tuple[str, str]:
+        """On the last step, a problem with an exact verifier gets an attempt, not more exploring."""
+        if self.ctx.steps_left() == 1 and self.problem.has_exact_verifier and move != "attempt":
+            return "attempt", "last step of the budget: attempt an answer"
+        return move, ""
+
+    async def _run_move(self, st: RunState, name: str, attack_id: str):
+        st.step += 1
+        st.used.steps += 1
+        self.ctx.step = st.step
+        self.ctx.emit(MoveStart(run_id="", step=st.step, move=name, attack_id=attack_id))
+        error = None
+        try:
+            outcome = await get_move(name).fn(self._input(st))
+        except BackendError as err:
+            outcome, error = MoveOutcome(), f"{type(err).__name__}: {err}"
+        new = st.notebook.add(outcome.findings, step=st.step, move=name, attack_id=attack_id)
+        st.last_move, st.last_new_findings = name, new
+        st.consecutive_errors = st.consecutive_errors + 1 if error else 0
+        self.ctx.emit(MoveEnd(run_id="", step=st.step, move=name, attack_id=attack_id, summary=outcome.summary,
+                              findings=outcome.findings, new_findings=new, error=error))
+        return outcome, error
+
+    # -- nodes -------------------------------------------------------------------------------
+    async def understand(self, st: RunState) -> None:
+        outcome, _ = await self._run_move(st, "understand", "-")
+        st.plans = outcome.plans
+        st.route = "controller"
+
+    async def controller(self, st: RunState) -> None:
+        if self._steps_spent(st):
+            return
+        attack = st.attack()
+        must_open = attack is None or attack.status != "open"
+        avoid = st.last_move if st.last_verdict and st.last_verdict.decision == "switch" else None
+        choice = await self.policy.choose(self._input(st), must_open=must_open, avoid=avoid)
+        move, why = self._final_step_move(choice.move)
+        if choice.new_attack or must_open:
+            if attack is not None and attack.status == "open":
+                attack.status = "abandoned"
+                self.ctx.emit(AttackClose(run_id="", step=st.step, attack_id=attack.id, status="abandoned",
+                                          reason="controller opened a new line of attack"))
+            attack = st.open_attack(choice.goal or f"line of attack #{len(st.attacks) + 1}")
+            self.ctx.emit(AttackOpen(run_id="", step=st.step, attack_id=attack.id, goal=attack.goal,
+                                     reason=choice.reason))
+        self.ctx.emit(ControllerChoice(run_id="", step=st.step, policy=self.policy.name, move=move,
+                                       attack_id=attack.id, new_attack=choice.new_attack or must_open,
+                                       reason=why or choice.reason))
+        st.next_move, st.route = move, "move"
+
+    async def move(self, st: RunState) -> None:
+        attack = st.attack()
+        outcome, error = await self._run_move(st, st.next_move, attack.id)
+        attack.moves.append(st.next_move)
+        streak = 0
+        for m in reversed(attack.moves):
+            if m != st.next_move:
+                break
+            streak += 1
+        self.last_signals = Signals(move=st.next_move, new_findings=st.last_new_findings, move_error=error,
+                                    persist_streak=streak, attack_progress=list(attack.progress))
+        st.route = "verify" if st.notebook.unverified() else "judge"
+
+    async def verify(self, st: RunState) -> None:
+        attack = st.attack()
+        st.route = "judge"
+        for cand in st.notebook.unverified():
+            result = verify(self.problem, cand.answer)
+            cand.ok, cand.verified, cand.reason = result.ok, result.verified, result.reason
+            self.ctx.emit(Verification(run_id="", step=st.step, attack_id=attack.id, candidate=cand.answer,
+                                       ok=result.ok, verified=result.verified, reason=result.reason))
+            if result.ok and result.verified:
+                st.status, st.answer, st.verified, st.route = "solved", cand.answer, True, "end"
+                st.end_reason = "the verifier accepted the answer"
+                attack.status = "succeeded"
+                self.ctx.emit(AttackClose(run_id="", step=st.step, attack_id=attack.id, status="succeeded",
+                                          reason="verified answer"))
+                return
+            if result.verified:   # an exact verifier said no: the reason becomes a fact
+                st.notebook.add(Findings(facts=[f"Rejected answer {cand.answer}: {result.reason}"]),
+                                step=st.step, move="verify", attack_id=attack.id)
+                self.last_signals.rejections.append(result.reason)
+
+    async def judge(self, st: RunState) -> None:
+        attack, signals = st.attack(), self.last_signals
+        signals.budget_used = budget_fraction(st.used, self.ctx.budget)
+        inp = self._input(st)
+        model = None
+        if signals.move_error is None:
+            model = await assess(inp, signals.move, self._step_result_text(st))
+        verdict = combine(model, signals)
+        decision = verdict.decision
+        if (not self.problem.has_exact_verifier and st.notebook.candidates
+                and st.notebook.candidates[-1].step == st.step and verdict.progress >= 0.9):
+            decision = "solved"   # no exact verifier: the judge grades, and the result stays unverified
+            st.status, st.answer, st.verified = "solved", st.notebook.candidates[-1].answer, False
+            st.end_reason = "the judge accepted the answer (no exact verifier: unverified)"
+        attack.progress.append(verdict.progress)
+        self.policy.observe(signals.move, verdict.progress)
+        st.last_verdict = LastVerdict(decision=decision, progress=verdict.progress, reason=verdict.reason)
+        self.ctx.emit(Verdict(run_id="", step=st.step, attack_id=attack.id, move=signals.move, decision=decision,
+                              progress=verdict.progress, reason=verdict.reason, evidence=verdict.evidence,
+                              model_decision=verdict.model_decision, overrides=verdict.overrides))
+        st.route = self._route_after(st, decision)
+
+    def _route_after(self, st: RunState, decision: str) -> str:
+        if decision == "solved":
+            return "end"
+        if st.consecutive_errors >= self.ctx.settings.max_consecutive_errors:
+            st.status, st.end_reason = "error", f"{st.consecutive_errors} moves in a row failed"
+            return "end"
+        if decision == "give_up":
+            st.status, st.end_reason = "gave_up", st.last_verdict.reason
+            return "end"
+        if self._steps_spent(st):
+            return "end"
+        if decision == "abandon":
+            attack = st.attack()
+            attack.status = "abandoned"
+            self.ctx.emit(AttackClose(run_id="", step=st.step, attack_id=attack.id, status="abandoned",
+                                      reason=st.last_verdict.reason))
+            return "controller"
+        if decision == "persist":
+            move, why = self._final_step_move(st.next_move)
+            if why:
+                self.ctx.emit(ControllerChoice(run_id="", step=st.step, policy=self.policy.name, move=move,
+                                               attack_id=st.current_attack, reason=why))
+            st.next_move = move
+            return "move"
+        return "controller"
+
+    def _step_result_text(self, st: RunState) -> str:
+        new = [e for sec in ("facts", "examples", "conjectures", "counterexamples")
+               for e in getattr(st.notebook, sec) if e.step == st.step]
+        lines = [f"- {e.text}" for e in new[:10]]
+        lines += [f"- answer {c.answer}: {'verified correct' if c.ok else c.reason}"
+                  for c in st.notebook.candidates if c.step == st.step]
+        return "\n".join(lines) if lines else "(nothing new)"
+
+
+def _node(method: Callable[[RunState], Awaitable[None]]):
+    async def node(gs: GraphState) -> GraphState:
+        st = gs["run"]
+        try:
+            await method(st)
+        except BudgetExceeded as err:
+            st.status, st.end_reason, st.route = "budget", str(err), "end"
+        return {"run": st}
+
+    node.__name__ = method.__name__
+    return node
+
+
+def build_graph(solver: Solver):
+    graph = StateGraph(GraphState)
+    names = ("understand", "controller", "move", "verify", "judge")
+    for name in names:
+        graph.add_node(name, _node(getattr(solver, name)))
+    graph.add_edge(START, "understand")
+    targets = {n: n for n in names if n != "understand"} | {"end": END}
+    for name in names:
+        graph.add_conditional_edges(name, lambda gs: gs["run"].route, targets)
+    return graph.compile()

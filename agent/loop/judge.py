@@ -1,0 +1,118 @@
+"""The judge: after every move, persist / switch / abandon / solved / give_up.
+
+The verdict combines the model's assessment with hard signals that a model tends to ignore:
+a move that added nothing new, a streak on one move, an attack whose progress has stalled, a
+give-up while most of the budget is left, a failed move. `combine` is a pure function so every
+rule is testable without a model or a graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from agent.errors import BackendError
+from strategies.base import MoveInput, messages, render
+
+PERSIST_CAP = 2          # the same move at most this many times in a row before a forced switch
+STAGNANT_WINDOW = 3      # this many non-improving verdicts in one attack ...
+STAGNANT_CEILING = 0.5   # ... all below this progress -> abandon the attack
+GIVE_UP_FLOOR = 0.8      # refuse give_up before this fraction of the budget is spent
+
+
+class JudgeAssessment(BaseModel):
+    assessment: str = Field(description="one or two sentences on what the move achieved")
+    progress: float = Field(ge=0.0, le=1.0, description="progress towards a verified answer, 0 to 1")
+    decision: Literal["persist", "switch", "abandon", "give_up"]
+
+
+@dataclass
+class Signals:
+    """Hard facts about the step just taken."""
+
+    move: str
+    new_findings: int
+    move_error: str | None = None
+    rejections: list[str] = field(default_factory=list)   # verifier reasons for answers rejected this step
+    persist_streak: int = 0                               # times this move ran in a row in this attack
+    attack_progress: list[float] = field(default_factory=list)  # earlier verdicts in this attack
+    budget_used: float = 0.0                              # fraction of the tightest budget spent
+
+
+@dataclass
+class Combined:
+    decision: str
+    progress: float
+    reason: str
+    evidence: list[str]
+    overrides: list[str]
+    model_decision: str | None
+
+
+def combine(model: JudgeAssessment | None, s: Signals) -> Combined:
+    prev = s.attack_progress[-1] if s.attack_progress else 0.0
+    overrides: list[str] = []
+    evidence = [f"{s.new_findings} new finding(s) from {s.move}"]
+    evidence += [f"verifier rejected an answer: {r}" for r in s.rejections]
+    if model is None:
+        decision, progress, reason = ("persist" if s.new_findings else "switch"), prev, "judge unavailable"
+        overrides.append("judge_unavailable")
+    else:
+        decision, progress, reason = model.decision, model.progress, model.assessment
+    if s.move_error:
+        evidence.append(f"move failed: {s.move_error}")
+        if decision == "persist":
+            decision = "switch"
+            overrides.append("move_failed")
+        progress = min(progress, prev)
+    if s.new_findings == 0:
+        progress = min(progress, prev)
+        if decision == "persist":
+            decision = "switch"
+            overrides.append("no_new_findings")
+    if decision == "persist" and s.persist_streak >= PERSIST_CAP:
+        decision = "switch"
+        overrides.append("persist_cap")
+    history = s.attack_progress + [progress]
+    window = history[-STAGNANT_WINDOW:]
+    if (decision in ("persist", "switch") and len(window) == STAGNANT_WINDOW
+            and max(window) < STAGNANT_CEILING and all(b <= a for a, b in zip(window, window[1:]))):
+        decision = "abandon"
+        overrides.append("stagnant")
+        evidence.append(f"progress stalled over the last {STAGNANT_WINDOW} verdicts: {window}")
+    if decision == "give_up" and s.budget_used < GIVE_UP_FLOOR:
+        decision = "abandon"
+        overrides.append("too_early_to_give_up")
+    return Combined(decision, round(min(progress, 0.95), 3), reason, evidence, overrides,
+                    model.decision if model else None)
+
+
+def budget_fraction(used, budget) -> float:
+    """Fraction of the tightest limited budget dimension already spent."""
+    fractions = [0.0]
+    if budget.steps:
+        fractions.append(used.steps / budget.steps)
+    if budget.tokens:
+        fractions.append(used.tokens / budget.tokens)
+    if budget.cost_usd:
+        fractions.append(used.cost_usd / budget.cost_usd)
+    if budget.wall_s:
+        fractions.append(used.wall_s / budget.wall_s)
+    return min(1.0, max(fractions))
+
+
+async def assess(inp: MoveInput, move: str, result_text: str) -> JudgeAssessment | None:
+    """The model's view of the step; None when the judge call itself fails (recorded in the trace)."""
+    state, ctx = inp.state, inp.ctx
+    attack = state.attack()
+    attack_text = f"moves {attack.moves}, progress {attack.progress}" if attack else "-"
+    left = max(0.0, 1.0 - budget_fraction(state.used, ctx.budget))
+    prompt = render("judge", move=move, goal=inp.attack_goal, result=result_text, attack=attack_text,
+                    budget_left=f"{left:.0%}")
+    try:
+        out, _ = await ctx.ask("judge", messages(inp, prompt), JudgeAssessment, max_tokens=160, temperature=0.0)
+    except BackendError:
+        return None
+    return out

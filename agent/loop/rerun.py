@@ -1,0 +1,140 @@
+"""Rerun, fork and resume a recorded run.
+
+- rerun: same problem, seed, policy, budget and settings; every LLM response and tool result is
+  served from the trace; zero model calls; the decisions must come out identical.
+- fork: the same up to a step, then live with another backend, policy or budget.
+- resume: a killed run continues live after its last recorded call, paying for nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent.backends.replay import ReplayBackend, ReplayTools
+from agent.errors import InputError, ReplayDivergence
+from agent.loop.context import RunSettings
+from agent.loop.policies import Policy, make_policy
+from agent.loop.run import RunResult, asolve
+from agent.problems.models import Budget
+from agent.trace.events import ForkInfo, LLMCall, RunEnd, RunStart, ToolRun, Verdict
+from agent.trace.reader import ReadReport, iter_events
+
+
+@dataclass
+class RecordedRun:
+    path: Path
+    start: RunStart
+    calls: list[LLMCall] = field(default_factory=list)
+    tools: list[ToolRun] = field(default_factory=list)
+    decisions: list[tuple[int, str, str]] = field(default_factory=list)   # (step, move, decision)
+    end: RunEnd | None = None
+    torn: bool = False
+
+
+def load_run(path: str | Path) -> RecordedRun:
+    report = ReadReport()
+    events = iter_events(path, report)
+    first = next(events, None)
+    if not isinstance(first, RunStart):
+        raise InputError("a trace must start with a run_start event", where=str(path))
+    run = RecordedRun(Path(path), first)
+    for ev in events:
+        if isinstance(ev, LLMCall):
+            run.calls.append(ev)
+        elif isinstance(ev, ToolRun):
+            run.tools.append(ev)
+        elif isinstance(ev, Verdict):
+            run.decisions.append((ev.step, ev.move, ev.decision))
+        elif isinstance(ev, RunEnd):
+            run.end = ev
+    run.torn = report.torn_last_line
+    return run
+
+
+class _ForkPolicy(Policy):
+    """The recorded policy decides before the fork step, the new one after; both observe all."""
+
+    def __init__(self, before: Policy, after: Policy, fork_step: int):
+        self.before, self.after, self.fork_step = before, after, fork_step
+        self.name = after.name
+
+    async def choose(self, inp, *, must_open, avoid):
+        policy = self.before if inp.state.step + 1 < self.fork_step else self.after
+        return await policy.choose(inp, must_open=must_open, avoid=avoid)
+
+    def observe(self, move, reward):
+        self.before.observe(move, reward)
+        self.after.observe(move, reward)
+
+
+def _settings(start: RunStart) -> RunSettings:
+    return RunSettings(**start.config.get("settings", {}))
+
+
+async def arerun(path: str | Path, *, trace: str | Path | None = None, on_event: Any = None) -> tuple[RunResult, RecordedRun]:
+    """Exact rerun with zero LLM calls; raises ReplayDivergence at the first difference."""
+    rec = load_run(path)
+    s = rec.start
+    ended_by_budget = rec.end.reason if rec.end and rec.end.status == "budget" else None
+    backend = ReplayBackend(rec.calls, source=str(path), ended_by_budget=ended_by_budget)
+    result = await asolve(s.problem, backend=backend, policy=s.policy, budget=Budget(**s.budget), seed=s.seed,
+                          trace=trace, settings=_settings(s), on_event=on_event, problem_file=s.problem_file,
+                          tools=ReplayTools(rec.tools), clock_enabled=False)
+    new = load_run(result.trace_path)
+    if new.decisions != rec.decisions:
+        i = next((i for i, (a, b) in enumerate(zip(rec.decisions, new.decisions)) if a != b),
+                 min(len(rec.decisions), len(new.decisions)))
+        was = rec.decisions[i] if i < len(rec.decisions) else "(none)"
+        now = new.decisions[i] if i < len(new.decisions) else "(none)"
+        raise ReplayDivergence(f"rerun decisions diverge at verdict #{i}: recorded {was}, now {now}")
+    if rec.end is not None and (rec.end.status, rec.end.answer) != (result.status, result.answer):
+        raise ReplayDivergence(f"rerun ended {result.status} {result.answer!r}, recorded {rec.end.status} {rec.end.answer!r}")
+    if backend.served != len(rec.calls):
+        raise ReplayDivergence(f"rerun used {backend.served} of {len(rec.calls)} recorded model calls")
+    return result, rec
+
+
+async def afork(path: str | Path, *, fork_at: int | None = None, backend: Any = None, policy: str | None = None,
+                budget: Budget | None = None, trace: str | Path | None = None, on_event: Any = None,
+                resume: bool = False) -> RunResult:
+    """Replay the recorded prefix (steps < fork_at; everything when fork_at is None) for free,
+    then continue live. `backend` defaults to the recorded backend spec."""
+    rec = load_run(path)
+    s = rec.start
+    if resume and rec.end is not None:
+        raise InputError(f"the run already finished ({rec.end.status}); use --rerun or --fork-at", where=str(path))
+    if fork_at is not None and fork_at < 1:
+        raise InputError("--fork-at must be a step number >= 1")
+    live_spec = backend or s.backend
+    if isinstance(live_spec, str) and live_spec.startswith("replay:"):
+        raise InputError("the recorded backend was itself a replay; name a live backend with --backend")
+    if isinstance(live_spec, str):
+        from agent.backends import make_backend
+
+        live = make_backend(live_spec)
+    else:
+        live = live_spec
+    replay = ReplayBackend(rec.calls, live=live, until_step=fork_at, source=str(path))
+    tools = ReplayTools(rec.tools, until_step=fork_at, live=True)
+    new_policy = make_policy(policy or s.policy)
+    policy_obj = _ForkPolicy(make_policy(s.policy), new_policy, fork_at) if fork_at and policy else new_policy
+    fork_info = None if resume else ForkInfo(parent_trace=str(path), parent_run_id=s.run_id,
+                                             fork_step=fork_at or 0)
+    try:
+        return await asolve(s.problem, backend=replay, policy=policy_obj, budget=budget or Budget(**s.budget),
+                            seed=s.seed, trace=trace, settings=_settings(s), on_event=on_event,
+                            problem_file=s.problem_file, tools=tools, fork=fork_info,
+                            resumed_from=str(path) if resume else None)
+    finally:
+        await replay.aclose()
+
+
+def rerun(path: str | Path, **kwargs: Any):
+    return asyncio.run(arerun(path, **kwargs))
+
+
+def fork(path: str | Path, **kwargs: Any) -> RunResult:
+    return asyncio.run(afork(path, **kwargs))

@@ -1,0 +1,152 @@
+"""Run one problem: `asolve` (async) and `solve` (sync wrapper) return a typed RunResult and
+write a strategy trace as they go."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import platform
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+
+from agent.backends.base import Backend
+from agent.errors import InputError
+from agent.loop.context import RunContext, RunSettings, ToolSource
+from agent.loop.graph import Solver, build_graph
+from agent.loop.policies import Policy, make_policy
+from agent.loop.state import RunState
+from agent.problems.models import Budget, Problem
+from agent.trace.events import BudgetState, ForkInfo, RunEnd, RunStart
+from agent.trace.writer import TraceWriter
+
+DEFAULT_BUDGET = Budget(steps=12, tokens=30_000)
+DEFAULT_TRACE_DIR = Path("traces") / "runs"
+_PROBLEM = TypeAdapter(Problem)
+
+
+class RunResult(BaseModel):
+    run_id: str
+    problem_id: str
+    status: str
+    answer: str | None
+    verified: bool
+    reason: str
+    steps: int
+    attacks: int
+    used: BudgetState
+    trace_path: str
+
+    @property
+    def solved(self) -> bool:
+        return self.status == "solved"
+
+
+def parse_budget(text: str | None, base: Budget | None = None) -> Budget:
+    """`steps=12,tokens=20000,cost=0.5,wall=300` on top of `base` (unnamed fields keep base's value)."""
+    values = (base or DEFAULT_BUDGET).model_dump()
+    aliases = {"steps": "steps", "tokens": "tokens", "cost": "cost_usd", "cost_usd": "cost_usd",
+               "wall": "wall_s", "wall_s": "wall_s", "time": "wall_s"}
+    for part in filter(None, (p.strip() for p in (text or "").split(","))):
+        key, _, raw = part.partition("=")
+        if key not in aliases or not raw:
+            raise InputError(f"bad budget item {part!r}; use steps=N,tokens=N,cost=USD,wall=SECONDS")
+        try:
+            values[aliases[key]] = None if raw in ("none", "inf") else float(raw) if "." in raw else int(raw)
+        except ValueError:
+            raise InputError(f"bad budget value in {part!r}") from None
+    try:
+        return Budget.model_validate(values)
+    except Exception as err:
+        raise InputError(f"bad budget: {err}") from None
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for dist in ("polya-agent", "langgraph", "openai", "pydantic", "sympy", "xllamacpp"):
+        try:
+            versions[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def default_trace_path(problem_id: str, run_id: str, trace_dir: Path | None = None) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in problem_id)[:60]
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return (trace_dir or DEFAULT_TRACE_DIR) / f"{stamp}-{safe}-{run_id}.jsonl"
+
+
+async def asolve(
+    problem: Any,
+    *,
+    backend: str | Backend = "local",
+    policy: str | Policy = "llm",
+    budget: Budget | None = None,
+    seed: int = 0,
+    trace: str | Path | None = None,
+    trace_dir: str | Path | None = None,
+    settings: RunSettings | None = None,
+    on_event: Any = None,
+    problem_file: str | None = None,
+    tools: ToolSource | None = None,
+    clock_enabled: bool = True,
+    fork: ForkInfo | None = None,
+    resumed_from: str | None = None,
+) -> RunResult:
+    """Solve one problem with the metacognitive loop. `problem` is a Problem or a dict of one."""
+    if isinstance(problem, dict):
+        problem = _PROBLEM.validate_python(problem)
+    if isinstance(backend, str):
+        from agent.backends import make_backend
+
+        backend_obj, owns_backend = make_backend(backend), True
+    else:
+        backend_obj, owns_backend = backend, False
+    policy_obj = make_policy(policy) if isinstance(policy, str) else policy
+    budget = budget or problem.budget or DEFAULT_BUDGET
+    settings = settings or RunSettings()
+    run_id = uuid.uuid4().hex[:12]
+    path = Path(trace) if trace else default_trace_path(problem.id, run_id, Path(trace_dir) if trace_dir else None)
+    writer = TraceWriter(path, run_id)
+    ctx = RunContext(backend=backend_obj, trace=writer, budget=budget, seed=seed, settings=settings,
+                     tools=tools or ToolSource(), clock_enabled=clock_enabled, on_event=on_event)
+    state = RunState()
+    ctx.state = state
+    ctx.emit(RunStart(run_id=run_id, problem=problem.model_dump(mode="json"), problem_file=problem_file,
+                      backend=backend_obj.spec, policy=policy_obj.name, budget=budget.model_dump(), seed=seed,
+                      config={"settings": vars(settings)}, versions=package_versions(), fork=fork,
+                      resumed_from=resumed_from))
+    error: str | None = None
+    try:
+        graph = build_graph(Solver(ctx, problem, policy_obj))
+        limit = 10 * (budget.steps or 200) + 50
+        final = await graph.ainvoke({"run": state}, config={"recursion_limit": limit})
+        state = final["run"]
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        state.status, state.end_reason = "interrupted", "interrupted by the user"
+        raise
+    except Exception as err:  # recorded, then raised again: a bug or an unrecoverable failure
+        state.status, error = "error", f"{type(err).__name__}: {err}"
+        state.end_reason = error
+        raise
+    finally:
+        if state.status == "running":
+            state.status = "unsolved"
+        state.used.wall_s = round(ctx.elapsed(), 3)
+        ctx.emit(RunEnd(run_id=run_id, status=state.status, answer=state.answer, verified=state.verified,
+                        reason=state.end_reason, used=state.used, attacks=len(state.attacks), error=error))
+        writer.close()
+        if owns_backend:
+            await backend_obj.aclose()
+    return RunResult(run_id=run_id, problem_id=problem.id, status=state.status, answer=state.answer,
+                     verified=state.verified, reason=state.end_reason, steps=state.used.steps,
+                     attacks=len(state.attacks), used=state.used, trace_path=str(path))
+
+
+def solve(problem: Any, **kwargs: Any) -> RunResult:
+    """Synchronous wrapper around `asolve`."""
+    return asyncio.run(asolve(problem, **kwargs))

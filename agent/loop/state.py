@@ -1,0 +1,132 @@
+"""The run's state: notebook, lines of attack, budget used. Small, serialisable, pydantic.
+
+The notebook is the agent's working memory, shared across attacks. Entries are de-duplicated by
+normalised text so the judge can see when a move only repeats what is already known.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from agent.trace.events import BudgetState, Decision, Findings
+
+NOTEBOOK_SECTIONS = ("facts", "examples", "conjectures", "counterexamples")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower()).rstrip(".")
+
+
+class Entry(BaseModel):
+    text: str
+    step: int
+    move: str
+    attack_id: str
+
+
+class Candidate(BaseModel):
+    answer: str
+    step: int
+    attack_id: str
+    ok: bool | None = None          # None until verified
+    verified: bool = False
+    reason: str = ""
+
+
+class Notebook(BaseModel):
+    facts: list[Entry] = Field(default_factory=list)
+    examples: list[Entry] = Field(default_factory=list)
+    conjectures: list[Entry] = Field(default_factory=list)
+    counterexamples: list[Entry] = Field(default_factory=list)
+    candidates: list[Candidate] = Field(default_factory=list)
+
+    def add(self, findings: Findings, *, step: int, move: str, attack_id: str) -> int:
+        """Add findings; return how many were new (not already in the notebook)."""
+        new = 0
+        for section in NOTEBOOK_SECTIONS:
+            entries: list[Entry] = getattr(self, section)
+            seen = {_norm(e.text) for e in entries}
+            for text in getattr(findings, section):
+                key = _norm(text)
+                if key and key not in seen:
+                    seen.add(key)
+                    entries.append(Entry(text=text.strip(), step=step, move=move, attack_id=attack_id))
+                    new += 1
+        tried = {_norm(c.answer) for c in self.candidates}
+        for answer in findings.candidates:
+            key = _norm(answer)
+            if key and key not in tried:
+                tried.add(key)
+                self.candidates.append(Candidate(answer=answer.strip(), step=step, attack_id=attack_id))
+                new += 1
+        return new
+
+    def unverified(self) -> list[Candidate]:
+        return [c for c in self.candidates if c.ok is None]
+
+    def render(self, *, limit_per_section: int = 12) -> str:
+        """Plain-text notebook for prompts. Oldest first so the prompt prefix stays stable."""
+        parts: list[str] = []
+        for section in NOTEBOOK_SECTIONS:
+            entries = getattr(self, section)[-limit_per_section:]
+            if entries:
+                parts.append(f"{section.capitalize()}:")
+                parts.extend(f"- {e.text}" for e in entries)
+        return "\n".join(parts) if parts else "(empty)"
+
+
+class Attack(BaseModel):
+    id: str
+    goal: str
+    moves: list[str] = Field(default_factory=list)
+    progress: list[float] = Field(default_factory=list)
+    status: Literal["open", "abandoned", "succeeded"] = "open"
+    opened_step: int = 0
+
+
+class LastVerdict(BaseModel):
+    decision: Decision
+    progress: float
+    reason: str = ""
+
+
+class RunState(BaseModel):
+    """Everything the graph's nodes read and write. `route` tells the graph where to go next."""
+
+    step: int = 0
+    notebook: Notebook = Field(default_factory=Notebook)
+    attacks: list[Attack] = Field(default_factory=list)
+    current_attack: str | None = None
+    plans: list[str] = Field(default_factory=list)      # lines of attack proposed by `understand`
+    next_move: str | None = None
+    last_move: str | None = None
+    last_new_findings: int = 0
+    last_verdict: LastVerdict | None = None
+    consecutive_errors: int = 0
+    route: str = ""                     # the node the graph goes to next ("end" to stop)
+    status: str = "running"             # running | solved | unsolved | budget | gave_up | error
+    answer: str | None = None
+    verified: bool = False
+    end_reason: str = ""
+    used: BudgetState = Field(default_factory=BudgetState)
+
+    def attack(self, attack_id: str | None = None) -> Attack | None:
+        wanted = attack_id or self.current_attack
+        return next((a for a in self.attacks if a.id == wanted), None)
+
+    def open_attack(self, goal: str) -> Attack:
+        attack = Attack(id=f"A{len(self.attacks) + 1}", goal=goal, opened_step=self.step)
+        self.attacks.append(attack)
+        self.current_attack = attack.id
+        return attack
+
+    def render_attacks(self) -> str:
+        lines = []
+        for a in self.attacks:
+            prog = ", ".join(f"{p:.2f}" for p in a.progress[-5:]) or "-"
+            mark = " (current)" if a.id == self.current_attack else ""
+            lines.append(f"{a.id}{mark} [{a.status}] goal: {a.goal} | moves: {', '.join(a.moves[-6:]) or '-'} | progress: {prog}")
+        return "\n".join(lines) or "(none yet)"

@@ -1,0 +1,23 @@
+"""Attempt: construct a candidate answer and hand it to the verifier."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from agent.trace.events import Findings
+from strategies.base import MoveInput, MoveOutcome, messages, move, render
+
+
+class Attempt(BaseModel):
+    reasoning: str = Field(description="a few short steps that lead to the answer")
+    answer: str = Field(description="the final answer only, in the format the problem asks for")
+
+
+@move("attempt", "construct a candidate answer and submit it to the verifier")
+async def attempt(inp: MoveInput) -> MoveOutcome:
+    out, _ = await inp.ctx.ask("move:attempt", messages(inp, render("attempt")), Attempt,
+                               max_tokens=max(inp.ctx.settings.max_tokens_per_call, 384))
+    answer = out.answer.strip()
+    findings = Findings(candidates=[answer] if answer else [],
+                        facts=[] if answer else ["An attempt produced no answer."])
+    return MoveOutcome(findings, summary=out.reasoning[:300])

@@ -1,0 +1,168 @@
+"""Moves: registry, prompt loading, and the helpers every move shares.
+
+A move is a plain async function `fn(MoveInput) -> MoveOutcome`, registered with `@move(...)`.
+It reads the notebook and returns findings; it never decides what happens next (the judge does).
+Third-party moves register the same way from their own module, which Polya imports through the
+`polya.moves` entry point group.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import re
+import string
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agent.backends.base import Message
+from agent.trace.events import Findings
+
+BUILTIN_MODULES = ("understand", "examples", "patterns", "counterexamples", "backwards", "reframe", "attempt")
+
+
+@dataclass
+class MoveInput:
+    ctx: Any                 # agent.loop.context.RunContext
+    problem: Any             # a Problem
+    state: Any               # agent.loop.state.RunState
+    attack_goal: str = ""
+
+
+@dataclass
+class MoveOutcome:
+    findings: Findings = field(default_factory=Findings)
+    summary: str = ""
+    plans: list[str] = field(default_factory=list)   # only `understand` proposes lines of attack
+
+
+MoveFn = Callable[[MoveInput], Awaitable[MoveOutcome]]
+
+
+@dataclass(frozen=True)
+class MoveSpec:
+    name: str
+    description: str      # one line, shown to the LLM controller
+    fn: MoveFn
+    uses_code: bool = False
+
+
+_REGISTRY: dict[str, MoveSpec] = {}
+
+
+def move(name: str, description: str, *, uses_code: bool = False) -> Callable[[MoveFn], MoveFn]:
+    """Register a move under `name`. Later registrations replace earlier ones (so a plugin can
+    override a built-in move on purpose)."""
+
+    def register(fn: MoveFn) -> MoveFn:
+        _REGISTRY[name] = MoveSpec(name, description, fn, uses_code)
+        return fn
+
+    return register
+
+
+@cache
+def _load_all() -> None:
+    for mod in BUILTIN_MODULES:
+        importlib.import_module(f"strategies.{mod}")
+    for ep in importlib.metadata.entry_points(group="polya.moves"):
+        ep.load()   # importing the module runs its @move decorators
+
+
+def registry() -> dict[str, MoveSpec]:
+    _load_all()
+    return dict(_REGISTRY)
+
+
+def get_move(name: str) -> MoveSpec:
+    moves = registry()
+    if name not in moves:
+        from agent.errors import InputError
+
+        raise InputError(f"unknown move {name!r}; known moves: {', '.join(sorted(moves))}")
+    return moves[name]
+
+
+def solving_moves() -> list[str]:
+    """Moves a controller may choose (everything but the opening `understand`)."""
+    return [n for n in registry() if n != "understand"]
+
+
+# -- prompts ----------------------------------------------------------------------------------
+@cache
+def load_prompt(name: str) -> str:
+    return resources.files("strategies").joinpath("prompts", f"{name}.md").read_text(encoding="utf-8")
+
+
+def render(name: str, **values: Any) -> str:
+    return string.Template(load_prompt(name)).safe_substitute(**values).strip()
+
+
+def describe_problem(problem: Any) -> str:
+    describe = getattr(problem, "describe", None)
+    return describe() if callable(describe) else problem.statement
+
+
+def kind_hint(problem: Any) -> str:
+    try:
+        return load_prompt(f"hint_{problem.kind}").strip()
+    except FileNotFoundError:
+        return ""
+
+
+def messages(inp: MoveInput, instruction: str) -> list[Message]:
+    """System prompt, then problem, notebook and attack, then the move's instruction last, so the
+    prefix (system + problem) is identical across calls and llama.cpp's prefix cache is hit."""
+    hint = kind_hint(inp.problem)
+    user = (
+        f"PROBLEM\n{describe_problem(inp.problem)}\n"
+        + (f"\nHINTS FOR THIS KIND OF PROBLEM\n{hint}\n" if hint else "")
+        + f"\nNOTEBOOK (what is known so far)\n{inp.state.notebook.render()}\n"
+        + f"\nCURRENT LINE OF ATTACK\n{inp.attack_goal or '(none yet)'}\n"
+        + f"\nYOUR TASK NOW\n{instruction}"
+    )
+    return [Message(role="system", content=load_prompt("system").strip()), Message(role="user", content=user)]
+
+
+# -- code-writing moves -------------------------------------------------------------------------
+class Program(BaseModel):
+    plan: str = Field(description="one sentence: what the program computes and why")
+    code: str = Field(description="a complete Python program that prints its results")
+
+
+_FENCE = re.compile(r"^```(?:python)?\s*\n(.*?)\n?```\s*$", re.S)
+
+
+def clean_code(code: str) -> str:
+    m = _FENCE.match(code.strip())
+    return m.group(1) if m else code
+
+
+async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repairs: int = 1):
+    """Ask for a program, run it in the sandbox; on an error or empty output show the model what
+    happened and let it repair once. Returns (Program, ToolResult) of the last attempt."""
+    ctx = inp.ctx
+    msgs = messages(inp, instruction)
+    program, _ = await ctx.ask(purpose, msgs, Program)
+    result = await ctx.run_code(clean_code(program.code))
+    for _ in range(repairs):
+        if result.ok and result.stdout.strip():
+            break
+        msgs = msgs + [
+            Message(role="assistant", content=program.model_dump_json()),
+            Message(role="user", content="You ran it. Output:\n" + result.for_prompt(800)
+                    + "\nFix the program so it runs and prints its results. Same JSON format."),
+        ]
+        program, _ = await ctx.ask(purpose + ":repair", msgs, Program)
+        result = await ctx.run_code(clean_code(program.code))
+    return program, result
+
+
+def output_lines(text: str, limit: int = 12, width: int = 240) -> list[str]:
+    lines = [ln.strip()[:width] for ln in text.splitlines() if ln.strip()]
+    return lines[:limit]
