@@ -1,0 +1,61 @@
+"""`polya run PROBLEM_FILE`: solve one problem with a live view; exit 0 solved, 1 not, 2 bad input."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from rich.console import Console
+
+from agent.loop.run import RunResult, asolve, parse_budget
+
+EXIT_SOLVED, EXIT_UNSOLVED = 0, 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="solve one problem with the metacognitive loop",
+                       description="Solve one problem. Exit 0 when solved and verified, 1 when not, 2 for bad input.")
+    p.add_argument("problem", help="problem file (YAML); a suite file needs --id")
+    p.add_argument("--id", help="problem id within a suite file")
+    p.add_argument("--backend", default="local", help="backend spec: local, local:small, openai:MODEL[@URL], ...")
+    p.add_argument("--policy", default="llm", help="controller policy: llm, bandit, fixed:m1,m2,...")
+    p.add_argument("--budget", help="e.g. steps=12,tokens=20000,cost=0.5,wall=300 (on top of the problem's)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--trace", help="trace file to write (default traces/runs/<time>-<problem>-<run>.jsonl)")
+    p.add_argument("--quiet", action="store_true", help="no live view, only the summary")
+    p.set_defaults(func=main)
+
+
+def print_summary(console: Console, result: RunResult) -> None:
+    u = result.used
+    verdict = "verified" if result.verified else "unverified"
+    console.print(f"status   {result.status}" + (f"  ({result.reason})" if result.reason else ""), markup=False)
+    if result.answer:
+        console.print(f"answer   {result.answer}  [{verdict}]", markup=False)
+    console.print(f"steps    {result.steps} moves, {result.attacks} attack(s), {u.llm_calls} LLM calls", markup=False)
+    console.print(f"tokens   {u.prompt_tokens} prompt ({u.cached_tokens} cached) + {u.completion_tokens} completion"
+                  + (f" + {u.reasoning_tokens} reasoning" if u.reasoning_tokens else ""), markup=False)
+    console.print(f"cost     ${u.cost_usd:.4f}   time {u.wall_s:.1f}s", markup=False)
+    console.print(f"trace    {result.trace_path}", markup=False)
+
+
+def main(args: argparse.Namespace) -> int:
+    from agent.cli.live import LiveView
+    from agent.problems import load_problem
+
+    problem = load_problem(args.problem, id=args.id)
+    budget = parse_budget(args.budget, problem.budget)
+    console = Console(stderr=False)
+    view = None if args.quiet else LiveView(console, budget, f"polya run {problem.id}")
+
+    async def go() -> RunResult:
+        return await asolve(problem, backend=args.backend, policy=args.policy, budget=budget, seed=args.seed,
+                            trace=args.trace, on_event=view, problem_file=args.problem)
+
+    if view:
+        with view:
+            result = asyncio.run(go())
+    else:
+        result = asyncio.run(go())
+    print_summary(console, result)
+    return EXIT_SOLVED if result.solved and result.verified else EXIT_UNSOLVED

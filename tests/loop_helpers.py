@@ -1,0 +1,80 @@
+"""Test doubles for the solving loop: a backend that answers by purpose, and canned tool runs.
+
+Unit tests only; end-to-end tests use the real local model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from agent.backends.base import LLMRequest, LLMResponse, Usage
+from agent.loop.context import ToolResult, ToolSource
+from agent.problems.models import CountdownProblem
+
+P269 = CountdownProblem(id="nyt-269", rules="digits", numbers=[2, 3, 7, 20, 21, 25], target=269,
+                        statement="Reach 269 from 2 3 7 20 21 25 (NYT Digits rules).")
+
+DEFAULTS: dict[str, Any] = {
+    "move:understand": {"restatement": "make 269", "givens": ["2 3 7 20 21 25"], "goal": "expression for 269",
+                        "plans": ["use a product near 269", "work back from 269"]},
+    "move:examples": {"plan": "products of pairs", "code": "print('2*7=14')"},
+    "move:counterexamples": {"plan": "check", "code": "print('CHECKED 10 cases')"},
+    "move:patterns": {"conjectures": ["269 = 14*21 - 25"], "how_it_helps": "gives an expression"},
+    "move:backwards": {"subgoals": ["294 = 269 + 25"], "facts": ["294 = 14 * 21"]},
+    "move:reframe": {"new_view": "target plus 25", "simpler_version": "reach 294", "facts": []},
+    "move:attempt": {"reasoning": "2*7*21-25", "answer": "2*7*21-25"},
+    "judge": {"assessment": "some progress", "progress": 0.5, "decision": "persist"},
+    "controller": {"move": "attempt", "new_attack": False, "goal": "", "reason": "try it"},
+}
+
+
+class FunctionBackend:
+    """Answers each request with `fn(request)` (a dict for structured calls); records requests."""
+
+    def __init__(self, fn: Callable[[LLMRequest], Any] | None = None, overrides: dict[str, Any] | None = None):
+        self.fn = fn
+        self.overrides = overrides or {}
+        self.requests: list[LLMRequest] = []
+        self.spec = "function:test"
+
+    async def complete(self, request: LLMRequest) -> LLMResponse:
+        self.requests.append(request)
+        purpose = request.purpose.removesuffix(":repair")
+        out = self.fn(request) if self.fn else None
+        if out is None:
+            out = self.overrides.get(purpose, DEFAULTS.get(purpose))
+        if callable(out):
+            out = out(request)
+        if isinstance(out, Exception):
+            raise out
+        text = json.dumps(out)
+        return LLMResponse(text=text, parsed=out, usage=Usage(prompt_tokens=100, completion_tokens=20),
+                           model="function", dialect="json_schema")
+
+    async def aclose(self) -> None:
+        pass
+
+
+class CannedTools(ToolSource):
+    """Returns a fixed result for every program (no sandbox in unit tests)."""
+
+    def __init__(self, stdout: str = "2*7=14\n14*21=294", exit_code: int = 0):
+        self.stdout, self.exit_code = stdout, exit_code
+        self.codes: list[str] = []
+
+    async def run(self, code: str, *, timeout_s: float, memory_mb: int) -> ToolResult:
+        self.codes.append(code)
+        return ToolResult(self.stdout, "", self.exit_code, False, None, 0.01)
+
+
+def sequence(*items: Any) -> Callable[[LLMRequest], Any]:
+    """Answers in turn from `items` (the last one repeats)."""
+    state = {"i": 0}
+
+    def next_item(_req: LLMRequest) -> Any:
+        item = items[min(state["i"], len(items) - 1)]
+        state["i"] += 1
+        return item
+
+    return next_item

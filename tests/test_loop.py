@@ -1,0 +1,192 @@
+"""The solving loop with a function backend: every judge path, the verifier feeding rejections
+back, budgets, policies, and the trace it writes."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.errors import BackendTimeout
+from agent.loop.judge import JudgeAssessment, Signals, combine
+from agent.loop.run import asolve, parse_budget
+from agent.problems.models import Budget, ProofProblem
+from agent.trace.events import LLMCall, MoveEnd, RunEnd, RunStart, Verdict, Verification
+from agent.trace.reader import read_events
+from tests.loop_helpers import P269, CannedTools, FunctionBackend, sequence
+
+
+async def run(tmp_path, backend, policy="fixed:examples,patterns,attempt", budget=None, problem=P269, **kw):
+    result = await asolve(problem, backend=backend, policy=policy, budget=budget or Budget(steps=8),
+                          trace=tmp_path / "t.jsonl", tools=CannedTools(), **kw)
+    return result, read_events(result.trace_path)
+
+
+def of(events, cls):
+    return [e for e in events if isinstance(e, cls)]
+
+
+async def test_verified_answer_ends_run_solved(tmp_path):
+    result, events = await run(tmp_path, FunctionBackend(), policy="fixed:attempt")
+    assert result.status == "solved" and result.verified and result.answer == "2*7*21-25"
+    assert of(events, Verification)[0].ok
+    assert isinstance(events[0], RunStart) and isinstance(events[-1], RunEnd)
+    assert [e.seq for e in events] == list(range(len(events)))
+
+
+async def test_hallucinated_solution_is_rejected_and_reason_fed_back(tmp_path):
+    backend = FunctionBackend(overrides={"move:attempt": sequence(
+        {"reasoning": "21*7=147; 21*7=147; 147+147-25=269, three steps", "answer": "21*7+21*7-25"},
+        {"reasoning": "2*7*21-25", "answer": "2*7*21-25"})})
+    result, events = await run(tmp_path, backend, policy="fixed:attempt")
+    checks = of(events, Verification)
+    assert [c.ok for c in checks] == [False, True]
+    assert "21" in checks[0].reason and "7" in checks[0].reason
+    second_attempt = [r for r in backend.requests if r.purpose == "move:attempt"][1]
+    assert "Rejected answer 21*7+21*7-25" in second_attempt.messages[-1].content
+    assert result.status == "solved"
+
+
+async def test_every_move_gets_a_verdict_and_every_call_is_recorded(tmp_path):
+    backend = FunctionBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
+    result, events = await run(tmp_path, backend, policy="fixed:examples,patterns,backwards,attempt")
+    moves = [e for e in of(events, MoveEnd) if e.move != "understand"]
+    assert len(of(events, Verdict)) == len(moves) == result.steps - 1
+    assert len(of(events, LLMCall)) == len(backend.requests)
+    assert {m.move for m in moves} >= {"examples", "patterns"}
+
+
+async def test_step_budget_ends_with_status_budget_and_final_step_attempts(tmp_path):
+    backend = FunctionBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
+    result, events = await run(tmp_path, backend, policy="fixed:examples,patterns", budget=Budget(steps=5))
+    assert result.status == "budget" and result.steps == 5
+    assert [e for e in of(events, MoveEnd)][-1].move == "attempt"   # last step forced to attempt
+
+
+async def test_token_budget_never_exceeded_by_more_than_one_call(tmp_path):
+    backend = FunctionBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
+    result, _ = await run(tmp_path, backend, budget=Budget(steps=100, tokens=1000))
+    assert result.status == "budget"
+    assert 1000 <= result.used.tokens <= 1000 + 120   # one call costs 120 tokens here
+
+
+async def test_give_up_too_early_becomes_abandon_then_late_give_up_stops(tmp_path):
+    backend = FunctionBackend(overrides={
+        "judge": {"assessment": "hopeless", "progress": 0.1, "decision": "give_up"},
+        "move:attempt": {"reasoning": "", "answer": "2+3"}})
+    result, events = await run(tmp_path, backend, policy="fixed:examples", budget=Budget(steps=10))
+    verdicts = of(events, Verdict)
+    assert verdicts[0].decision == "abandon" and "too_early_to_give_up" in verdicts[0].overrides
+    assert result.status == "gave_up" and verdicts[-1].decision == "give_up"
+    assert len(of(events, RunEnd)) == 1
+
+
+async def test_persist_repeats_move_then_cap_forces_switch(tmp_path):
+    backend = FunctionBackend(overrides={
+        "move:examples": lambda req: {"plan": "p", "code": f"print({len(req.messages)})"}})
+    tools = iter(range(100))
+
+    class Fresh(CannedTools):
+        async def run(self, code, *, timeout_s, memory_mb):
+            self.stdout = f"fresh example {next(tools)}"
+            return await super().run(code, timeout_s=timeout_s, memory_mb=memory_mb)
+
+    result = await asolve(P269, backend=backend, policy="fixed:examples,patterns", budget=Budget(steps=6),
+                          trace=tmp_path / "t.jsonl", tools=Fresh())
+    verdicts = of(read_events(result.trace_path), Verdict)
+    assert [v.decision for v in verdicts[:3]] == ["persist", "persist", "switch"]
+    assert [v.move for v in verdicts[:3]] == ["examples"] * 3
+    assert "persist_cap" in verdicts[2].overrides
+
+
+async def test_no_new_findings_turns_persist_into_switch(tmp_path):
+    result, events = await run(tmp_path, FunctionBackend(), policy="fixed:patterns,patterns,attempt")
+    verdicts = of(events, Verdict)
+    # the second `patterns` repeats the same conjecture: nothing new, so no persisting
+    assert verdicts[1].decision == "switch" and "no_new_findings" in verdicts[1].overrides
+
+
+async def test_stagnant_attack_is_abandoned_and_new_attack_opened(tmp_path):
+    backend = FunctionBackend(overrides={
+        "judge": {"assessment": "meh", "progress": 0.1, "decision": "switch"},
+        "move:backwards": lambda req: {"subgoals": [f"goal {len(str(req.messages))}"], "facts": []}})
+    result = await asolve(P269, backend=backend, policy="fixed:backwards,reframe", budget=Budget(steps=7),
+                          trace=tmp_path / "t.jsonl", tools=CannedTools())
+    events = read_events(result.trace_path)
+    verdicts = of(events, Verdict)
+    assert verdicts[2].decision == "abandon" and "stagnant" in verdicts[2].overrides
+    opened = [e for e in events if e.type == "attack_open"]
+    assert len(opened) >= 2 and opened[1].goal == "work back from 269"   # next plan from `understand`
+
+
+async def test_move_backend_error_is_recorded_and_judged_as_failure(tmp_path):
+    backend = FunctionBackend(overrides={"move:patterns": BackendTimeout("server timed out after 30s")})
+    result, events = await run(tmp_path, backend, policy="fixed:patterns,attempt")
+    failed = [e for e in of(events, MoveEnd) if e.move == "patterns"][0]
+    assert "timed out" in failed.error
+    assert any(c.error and c.error["type"] == "BackendTimeout" for c in of(events, LLMCall))
+    assert result.status == "solved"
+
+
+async def test_repeated_backend_errors_end_run_with_status_error(tmp_path):
+    backend = FunctionBackend(fn=lambda req: BackendTimeout("down") if req.purpose.startswith("move:") else None)
+    result, events = await run(tmp_path, backend, policy="fixed:examples,patterns")
+    assert result.status == "error" and "in a row failed" in result.reason
+
+
+async def test_proof_problem_solved_only_unverified(tmp_path):
+    problem = ProofProblem(id="p", statement="Prove that 1 = 1.")
+    backend = FunctionBackend(overrides={"judge": {"assessment": "complete proof", "progress": 1.0,
+                                                   "decision": "persist"}})
+    result, events = await run(tmp_path, backend, policy="fixed:attempt", problem=problem)
+    assert result.status == "solved" and result.verified is False
+    assert of(events, Verification)[0].verified is False
+
+
+async def test_bandit_policy_is_deterministic_for_a_seed(tmp_path):
+    backend = FunctionBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
+    paths = []
+    for i, seed in enumerate((7, 7, 8)):
+        result = await asolve(P269, backend=backend, policy="bandit", budget=Budget(steps=8), seed=seed,
+                              trace=tmp_path / f"{i}.jsonl", tools=CannedTools())
+        paths.append([e.move for e in of(read_events(result.trace_path), MoveEnd)])
+    assert paths[0] == paths[1]
+    assert len(set(paths[0][1:])) >= 3     # explores several moves
+
+
+async def test_llm_policy_choice_after_switch_cannot_repeat_the_move(tmp_path):
+    backend = FunctionBackend(overrides={
+        "controller": {"move": "examples", "new_attack": False, "goal": "", "reason": "more"},
+        "judge": {"assessment": "ok", "progress": 0.3, "decision": "switch"},
+        "move:attempt": {"reasoning": "", "answer": "2+3"}})
+    result, events = await run(tmp_path, backend, policy="llm", budget=Budget(steps=4))
+    moves = [e.move for e in of(events, MoveEnd)]
+    assert moves[1] == "examples" and moves[2] != "examples"
+
+
+def test_combine_rules():
+    m = JudgeAssessment(assessment="x", progress=0.7, decision="persist")
+    assert combine(m, Signals("examples", new_findings=2)).decision == "persist"
+    assert combine(m, Signals("examples", new_findings=0, attack_progress=[0.4])).progress == 0.4
+    assert combine(m, Signals("examples", new_findings=1, persist_streak=2)).decision == "switch"
+    assert combine(m, Signals("examples", new_findings=1, move_error="boom")).decision == "switch"
+    assert combine(None, Signals("examples", new_findings=1)).overrides == ["judge_unavailable"]
+    g = JudgeAssessment(assessment="x", progress=0.1, decision="give_up")
+    assert combine(g, Signals("examples", 1, budget_used=0.9)).decision == "give_up"
+    assert combine(JudgeAssessment(assessment="x", progress=1.0, decision="persist"), Signals("a", 1)).progress == 0.95
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("steps=5", {"steps": 5, "tokens": 30000}),
+    ("tokens=100,cost=0.5,wall=20", {"tokens": 100, "cost_usd": 0.5, "wall_s": 20}),
+    ("tokens=none", {"tokens": None}),
+])
+def test_parse_budget(text, expected):
+    b = parse_budget(text).model_dump()
+    assert all(b[k] == v for k, v in expected.items())
+
+
+@pytest.mark.parametrize("text", ["steps", "bogus=3", "steps=-1", "tokens=abc"])
+def test_parse_budget_rejects_bad_input(text):
+    from agent.errors import InputError
+
+    with pytest.raises(InputError):
+        parse_budget(text)
