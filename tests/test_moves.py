@@ -1,0 +1,108 @@
+"""Each move parses its model output into findings; plugins register with one decorator."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from agent.loop.context import RunContext, RunSettings
+from agent.loop.state import RunState
+from agent.problems.models import Budget
+from agent.trace.writer import TraceWriter
+from strategies.base import MoveInput, clean_code, get_move, registry, solving_moves
+from tests.loop_helpers import P269, CannedTools, FunctionBackend
+
+
+def make_input(tmp_path, backend, tools=None) -> MoveInput:
+    ctx = RunContext(backend=backend, trace=TraceWriter(tmp_path / "t.jsonl", "r"), budget=Budget(steps=10),
+                     seed=1, settings=RunSettings(), tools=tools or CannedTools())
+    ctx.state = RunState()
+    return MoveInput(ctx, P269, ctx.state, "use a product near 269")
+
+
+def test_builtin_moves_registered():
+    assert set(solving_moves()) >= {"examples", "patterns", "counterexamples", "backwards", "reframe", "attempt"}
+    assert "understand" in registry() and "understand" not in solving_moves()
+
+
+async def test_understand_returns_plans_and_facts(tmp_path):
+    out = await get_move("understand").fn(make_input(tmp_path, FunctionBackend()))
+    assert out.plans == ["use a product near 269", "work back from 269"]
+    assert "Goal: expression for 269" in out.findings.facts
+
+
+async def test_examples_runs_code_and_records_output_lines(tmp_path):
+    tools = CannedTools("a\n\nb\n")
+    out = await get_move("examples").fn(make_input(tmp_path, FunctionBackend(), tools))
+    assert out.findings.examples == ["a", "b"] and tools.codes == ["print('2*7=14')"]
+
+
+async def test_examples_repairs_a_failing_program_once(tmp_path):
+    tools = CannedTools("", exit_code=1)
+    backend = FunctionBackend()
+    out = await get_move("examples").fn(make_input(tmp_path, backend, tools))
+    assert [r.purpose for r in backend.requests] == ["move:examples", "move:examples:repair"]
+    assert "failed" in backend.requests[1].messages[-1].content
+    assert out.findings.examples == [] and "failed" in out.findings.facts[0]
+
+
+async def test_counterexamples_parses_marked_lines(tmp_path):
+    tools = CannedTools("COUNTEREXAMPLE: n=4\nCOUNTEREXAMPLE: n=9\nCHECKED 100 cases")
+    inp = make_input(tmp_path, FunctionBackend(), tools)
+    out = await get_move("counterexamples").fn(inp)
+    assert out.findings.counterexamples == ["your current best guess about the answer (state it in the plan) fails for n=4",
+                                            "your current best guess about the answer (state it in the plan) fails for n=9"]
+
+
+async def test_counterexample_search_that_finds_nothing_is_a_fact(tmp_path):
+    out = await get_move("counterexamples").fn(make_input(tmp_path, FunctionBackend(), CannedTools("CHECKED 100 cases")))
+    assert "survived a counterexample search" in out.findings.facts[0] and "CHECKED 100" in out.findings.facts[0]
+
+
+@pytest.mark.parametrize("name,section,expected", [
+    ("patterns", "conjectures", "269 = 14*21 - 25"),
+    ("backwards", "facts", "Would suffice: 294 = 269 + 25"),
+    ("reframe", "facts", "Simpler version: reach 294"),
+    ("attempt", "candidates", "2*7*21-25"),
+])
+async def test_llm_moves_parse_into_findings(tmp_path, name, section, expected):
+    out = await get_move(name).fn(make_input(tmp_path, FunctionBackend()))
+    assert expected in getattr(out.findings, section)
+
+
+def test_prompts_keep_a_stable_prefix(tmp_path):
+    """System prompt and problem come first and do not change between moves (prefix cache)."""
+    from strategies.base import messages
+
+    inp = make_input(tmp_path, FunctionBackend())
+    a, b = messages(inp, "task A"), messages(inp, "task B")
+    assert a[0] == b[0]
+    prefix = a[1].content.split("NOTEBOOK")[0]
+    assert b[1].content.startswith(prefix) and "269" in prefix
+
+
+def test_clean_code_strips_fences():
+    assert clean_code("```python\nprint(1)\n```") == "print(1)"
+    assert clean_code("print(2)") == "print(2)"
+
+
+@pytest.fixture
+def restore_registry():
+    from strategies import base
+
+    saved = dict(base._REGISTRY)
+    yield
+    base._REGISTRY.clear()
+    base._REGISTRY.update(saved)
+
+
+async def test_example_plugin_move_registers_and_runs(tmp_path, restore_registry):
+    path = Path(__file__).parents[1] / "docs" / "examples" / "parity_move.py"
+    spec = importlib.util.spec_from_file_location("parity_move", path)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    assert "parity" in solving_moves()
+    backend = FunctionBackend(overrides={"move:parity": {"observations": ["269 is odd, so an odd term is needed"]}})
+    out = await get_move("parity").fn(make_input(tmp_path, backend))
+    assert out.findings.facts == ["Parity: 269 is odd, so an odd term is needed"]
