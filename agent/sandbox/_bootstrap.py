@@ -1,0 +1,178 @@
+"""Runs inside the sandbox, before the model's code. Standard library only; started with `python -I -S`.
+
+argv[1] is a JSON config written by `agent.sandbox`. File descriptor 3 (if given) is a pipe back to
+the parent: this script writes one JSON line to it saying which protections held and, when it acts
+as the namespace's init, how the model's program ended.
+
+Two shapes:
+- inside fresh namespaces (`unshare --net --pid --mount ...`), this process is PID 1: it sets up the
+  mounts (scratch tmpfs, homes hidden, everything else read-only), forks the model's program with
+  limits applied and privileges dropped, reaps until that program ends, and reports its status.
+  When PID 1 exits the kernel kills everything left in the PID namespace.
+- without namespaces it just applies limits, drops privileges if it can, and execs the program.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import json
+import os
+import resource
+import signal
+import sys
+
+MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_REMOUNT, MS_RDONLY = 2, 4, 4096, 16384, 32, 1
+AT_FDCWD, AT_RECURSIVE = -100, 0x8000
+MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID = 0x1, 0x2
+SYS_MOUNT_SETATTR = 442  # x86-64 and arm64 share this number (asm-generic since 5.12)
+PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 38, 24
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class _MountAttr(ctypes.Structure):
+    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
+                ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
+
+
+def _check(ret: int, what: str) -> None:
+    if ret != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _mount(src: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    def enc(s):
+        return (s.encode() if s is not None else None)
+    _check(_libc.mount(enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
+
+
+def _mount_setattr(path: str, recursive: bool, set_: int = 0, clr: int = 0) -> None:
+    attr = _MountAttr(set_, clr, 0, 0)
+    flags = AT_RECURSIVE if recursive else 0
+    _check(_libc.syscall(SYS_MOUNT_SETATTR, AT_FDCWD, path.encode(), flags, ctypes.byref(attr),
+                         ctypes.sizeof(attr)), f"mount_setattr {path}")
+
+
+def _under(path: str, parent: str) -> bool:
+    return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+
+def setup_mounts(cfg: dict, held: list[str]) -> None:
+    """Hide home directories, give the program a private tmpfs scratch, make the rest read-only."""
+    scratch = cfg["scratch"]
+    code = open(os.path.join(scratch, "main.py"), "rb").read()
+    # Hide homes (secrets: ~/.ssh, ~/.config/...), but keep the interpreter reachable when it lives there.
+    hidden = [d for d in cfg["hide"] if os.path.isdir(d) and not _under(scratch, d)]
+    for home in hidden:
+        keep = [p for p in cfg["expose"] if _under(p, home) and os.path.isdir(p)]
+        fds = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in keep}
+        _mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+        for p, fd in fds.items():
+            os.makedirs(p, mode=0o755, exist_ok=True)
+            _mount(f"/proc/self/fd/{fd}", p, None, MS_BIND | MS_REC)
+            os.close(fd)
+    if hidden:
+        held.append("homes-hidden")
+    uid = cfg.get("uid")
+    owner = f",uid={uid},gid={uid}" if uid is not None else ""
+    _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={cfg['scratch_mb']}m,mode=0700{owner}")
+    path = os.path.join(scratch, "main.py")
+    with open(path, "wb") as f:
+        f.write(code)
+    if uid is not None:
+        os.chown(path, uid, uid)
+    held.append("scratch-tmpfs")
+    try:
+        _mount_setattr("/", True, set_=MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID)
+        _mount_setattr(scratch, False, clr=MOUNT_ATTR_RDONLY)
+        held.append("ro-fs")
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSYS, errno.EINVAL, errno.EPERM):
+            raise
+        # Older kernels: at least the root mount itself read-only (submounts such as /tmp stay writable).
+        _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+        held.append("ro-root")
+
+
+def apply_limits(cfg: dict) -> None:
+    cpu = int(cfg["cpu_s"])
+    # Soft < hard so the program gets SIGXCPU first; hard SIGKILL one second later.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (cfg["mem_bytes"], cfg["mem_bytes"]))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (cfg["fsize_bytes"], cfg["fsize_bytes"]))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+    resource.setrlimit(resource.RLIMIT_NPROC, (cfg["nproc"], cfg["nproc"]))
+
+
+def drop_privileges(cfg: dict) -> None:
+    uid = cfg.get("uid")
+    if uid is not None:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    # Empty the capability bounding set so exec'ing as (namespace) root gains nothing back.
+    for cap in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:
+            break
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+def exec_program(cfg: dict) -> None:
+    os.chdir(cfg["scratch"])
+    apply_limits(cfg)
+    drop_privileges(cfg)
+    python = cfg["python"]
+    os.execve(python, [python, "-I", "main.py"], cfg["env"])
+
+
+def _report(fd: int | None, payload: dict) -> None:
+    if fd is None:
+        return
+    os.write(fd, (json.dumps(payload) + "\n").encode())
+
+
+def main() -> None:
+    cfg = json.loads(sys.argv[1])
+    fd = cfg.get("report_fd")
+    held: list[str] = []
+    if not cfg["as_init"]:
+        _report(fd, {"held": held})
+        if fd is not None:
+            os.close(fd)
+        exec_program(cfg)
+        return
+    try:
+        if cfg["mounts"]:
+            setup_mounts(cfg, held)
+    except OSError as exc:
+        held.append(f"mounts-failed({exc.strerror})")
+    child = os.fork()
+    if child == 0:
+        try:
+            if fd is not None:
+                os.close(fd)
+            exec_program(cfg)
+        except BaseException as exc:  # noqa: BLE001 - the parent must always hear why
+            os.write(2, f"sandbox: could not start the program: {exc!r}\n".encode())
+        finally:
+            os._exit(126)
+    _report(fd, {"held": held})
+    while True:  # PID 1 reaps every orphan; stops when the model's own program ends
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            os._exit(125)
+        if pid == child:
+            break
+    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + (sig or 0)
+    _report(fd, {"exit_code": code, "signal": signal.Signals(sig).name if sig else None})
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()

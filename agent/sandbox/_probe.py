@@ -1,0 +1,148 @@
+"""Find out, once per process, which isolation this machine allows, and helpers to sweep a uid clean."""
+
+from __future__ import annotations
+
+import functools
+import os
+import secrets
+import shutil
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+# Throw-away uids for sandboxed programs when we run as root: no passwd entry, no files anywhere,
+# a fresh one per run so RLIMIT_NPROC counts only that run and runs cannot signal each other.
+_UID_BASE, _UID_SPAN = 2_000_000, 1_000_000
+_FULL_NS = ["--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc"]
+NO_NAMESPACES_ENV = "POLYA_SANDBOX_NO_NAMESPACES"  # set to 1 to force the fallback (tests, debugging)
+
+
+@dataclass(frozen=True)
+class Isolation:
+    prefix: list[str] = field(default_factory=list)  # command that creates the namespaces, or []
+    netns: bool = False
+    pidns: bool = False
+    mountns: bool = False
+    drop_uid: bool = False  # run as a throw-away uid (only possible as root)
+    expose_paths: list[str] = field(default_factory=list)  # interpreter dirs kept visible under hidden homes
+
+    @property
+    def namespaces(self) -> bool:
+        """The bootstrap runs as PID 1 of a new PID namespace (mounts too when mountns)."""
+        return self.pidns
+
+    def sandbox_uid(self) -> int | None:
+        return _UID_BASE + secrets.randbelow(_UID_SPAN) if self.drop_uid else None
+
+    def nproc_limit(self, max_processes: int) -> int:
+        # RLIMIT_NPROC counts every task of the real uid: with a private uid it is exact, otherwise
+        # allow what the user already runs plus the budget.
+        if self.drop_uid:
+            return max_processes
+        return _tasks_of_uid(os.getuid()) + max_processes
+
+    def describe(self, held: list[str]) -> str:
+        parts = [name for name, on in (("netns", self.netns), ("pidns", self.pidns),
+                                       ("mountns", self.mountns)) if on]
+        parts += held
+        if self.drop_uid:
+            parts.append("uid-drop")
+        return "+".join(parts + ["rlimits"]) if parts else "rlimits only"
+
+
+def _works(cmd: list[str]) -> bool:
+    try:
+        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=10, env={"PATH": "/usr/bin:/bin"})
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def _world_reachable(path: str) -> bool:
+    """Can a uid with no rights of its own reach (traverse) `path`?"""
+    path = os.path.realpath(path)
+    while True:
+        try:
+            if not os.stat(path).st_mode & stat.S_IXOTH:
+                return False
+        except OSError:
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
+
+
+def _interpreter_dirs() -> list[str]:
+    dirs = {sys.prefix, sys.base_prefix, os.path.dirname(sys.executable)}
+    dirs |= {os.path.realpath(d) for d in list(dirs)}
+    dirs.add(os.path.dirname(os.path.realpath(sys.executable)))
+    return sorted(dirs)
+
+
+@functools.lru_cache(maxsize=1)
+def probe_isolation() -> Isolation:
+    """Decide what the sandbox can use here. Cached; `probe_isolation.cache_clear()` to redo."""
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    expose = _interpreter_dirs()
+    unshare = shutil.which("unshare", path="/usr/bin:/bin:/usr/sbin:/sbin")
+    if sys.platform.startswith("linux") and unshare and os.environ.get(NO_NAMESPACES_ENV) != "1":
+        user = [] if is_root else ["--user", "--map-root-user"]
+        full = [unshare, *user, *_FULL_NS]
+        if _works([*full, "/bin/true"]):
+            return Isolation(prefix=full, netns=True, pidns=True, mountns=True, drop_uid=is_root,
+                             expose_paths=expose)
+        net_only = [unshare, *user, "--net"]
+        if _works([*net_only, "/bin/true"]):
+            return Isolation(prefix=net_only, netns=True, drop_uid=is_root and _reachable(expose))
+    return Isolation(drop_uid=is_root and _reachable(expose))
+
+
+def _reachable(paths: list[str]) -> bool:
+    return all(_world_reachable(p) for p in paths)
+
+
+def _status_fields(pid: str) -> dict[str, str]:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+    except OSError:
+        return {}
+
+
+def processes_of_uid(uid: int) -> list[int]:
+    """Pids whose real uid is `uid` (Linux /proc; empty elsewhere)."""
+    if not os.path.isdir("/proc"):
+        return []
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            uids = _status_fields(pid).get("Uid", "").split()
+            if uids and int(uids[0]) == uid:
+                found.append(int(pid))
+    return found
+
+
+def _tasks_of_uid(uid: int) -> int:
+    total = 0
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if pid.isdigit():
+            fields = _status_fields(pid)
+            uids = fields.get("Uid", "").split()
+            if uids and int(uids[0]) == uid:
+                total += int(fields.get("Threads", "1") or 1)
+    return total
+
+
+def kill_uid(uid: int, rounds: int = 5) -> None:
+    """SIGKILL every process of `uid` from a helper running as that uid (kill(-1) is then scoped to it)."""
+    # /bin/kill, not our interpreter: the interpreter may live where the throw-away uid cannot reach.
+    kill = shutil.which("kill", path="/usr/bin:/bin") or "/bin/kill"
+    for _ in range(rounds):  # a fork bomb may fork between sweeps; a few rounds catch the stragglers
+        subprocess.run([kill, "-KILL", "--", "-1"], user=uid, group=uid, extra_groups=[],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       env={}, cwd="/")
+        if not processes_of_uid(uid):
+            return
