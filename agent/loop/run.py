@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from agent.backends.base import Backend
-from agent.errors import InputError
+from agent.errors import BudgetExceeded, InputError
 from agent.loop.context import RunContext, RunSettings, ToolSource
 from agent.loop.graph import Solver, build_graph
 from agent.loop.policies import Policy, make_policy
@@ -106,7 +106,8 @@ async def asolve(
         backend_obj, owns_backend = make_backend(backend), True
     else:
         backend_obj, owns_backend = backend, False
-    policy_obj = make_policy(policy) if isinstance(policy, str) else policy
+    baseline = _baseline(policy) if isinstance(policy, str) else None
+    policy_obj = policy if not isinstance(policy, str) else _Named(policy) if baseline else make_policy(policy)
     budget = budget or problem.budget or DEFAULT_BUDGET
     settings = settings or RunSettings()
     run_id = uuid.uuid4().hex[:12]
@@ -122,10 +123,15 @@ async def asolve(
                       resumed_from=resumed_from))
     error: str | None = None
     try:
-        graph = build_graph(Solver(ctx, problem, policy_obj))
-        limit = 10 * (budget.steps or 200) + 50
-        final = await graph.ainvoke({"run": state}, config={"recursion_limit": limit})
-        state = final["run"]
+        if baseline is not None:
+            try:
+                await baseline(ctx, problem, state)
+            except BudgetExceeded as err:
+                state.status, state.end_reason = "budget", str(err)
+        else:
+            graph = build_graph(Solver(ctx, problem, policy_obj))
+            limit = 10 * (budget.steps or 200) + 50
+            state = (await graph.ainvoke({"run": state}, config={"recursion_limit": limit}))["run"]
     except (asyncio.CancelledError, KeyboardInterrupt):
         state.status, state.end_reason = "interrupted", "interrupted by the user"
         raise
@@ -145,6 +151,21 @@ async def asolve(
     return RunResult(run_id=run_id, problem_id=problem.id, status=state.status, answer=state.answer,
                      verified=state.verified, reason=state.end_reason, steps=state.used.steps,
                      attacks=len(state.attacks), used=state.used, trace_path=str(path))
+
+
+class _Named:
+    def __init__(self, name: str):
+        self.name = name
+
+
+def _baseline(policy: str):
+    """Baselines (direct, cot, self-consistency, tot) run in the same harness instead of the graph:
+    same backend, verifier, budget accounting and trace format."""
+    try:
+        from agent.baselines import get_baseline
+    except ImportError:
+        return None
+    return get_baseline(policy)
 
 
 def solve(problem: Any, **kwargs: Any) -> RunResult:
