@@ -76,6 +76,7 @@ class RunContext:
     tools: ToolSource = field(default_factory=ToolSource)
     clock_enabled: bool = True            # False in exact reruns: the wall clock must not decide
     on_event: Any = None                  # callable(event) for live views
+    policy_spec: str = ""                 # e.g. "self-consistency:5": baselines read their options here
     rng: random.Random = field(init=False)
     started: float = field(init=False)
     llm_calls: int = 0
