@@ -97,7 +97,13 @@ async def asolve(
     fork: ForkInfo | None = None,
     resumed_from: str | None = None,
 ) -> RunResult:
-    """Solve one problem with the metacognitive loop. `problem` is a Problem or a dict of one."""
+    """Solve one problem with the metacognitive loop. `problem` is a Problem, a dict of one, or
+    the path of a problem file."""
+    if isinstance(problem, str | Path):
+        from agent.problems import load_problem
+
+        problem_file = problem_file or str(problem)
+        problem = load_problem(problem)
     if isinstance(problem, dict):
         problem = _PROBLEM.validate_python(problem)
     if isinstance(backend, str):
