@@ -35,6 +35,8 @@ _SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
 _FSIZE_MB = 64  # largest single file the program may write
 _SCRATCH_MB = 128  # size of the scratch tmpfs (namespace mode)
 _READ_CHUNK = 65536
+# Replaced by empty tmpfs inside the mount namespace: secrets in homes, host sockets in /tmp and /run.
+_HIDDEN_DIRS = ["/root", "/home", "/tmp", "/var/tmp", "/run", "/dev/shm", "/mnt", "/media", "/srv"]
 
 
 class SandboxResult(BaseModel):
@@ -116,10 +118,10 @@ async def _run_in(scratch: str, iso: Isolation, run_id: str, code: str, timeout_
     cfg = {
         "python": sys.executable, "scratch": scratch, "env": env, "report_fd": report_w,
         "as_init": iso.namespaces, "mounts": iso.mountns, "uid": uid,
-        "hide": ["/root", "/home"], "expose": iso.expose_paths,
+        "hide": _HIDDEN_DIRS, "expose": iso.expose_paths,
         "cpu_s": max(1, int(timeout_s + 0.999)), "mem_bytes": memory_mb * 1024 * 1024,
         "fsize_bytes": _FSIZE_MB * 1024 * 1024, "scratch_mb": _SCRATCH_MB,
-        "nproc": iso.nproc_limit(max_processes),
+        "nproc": iso.nproc_limit(max_processes), "seccomp": iso.seccomp,
     }
     argv = [*iso.prefix, sys.executable, "-I", "-S", _BOOTSTRAP, json.dumps(cfg)]
     started = time.monotonic()
@@ -215,12 +217,24 @@ def _reason_from_status(sig: str | None, exit_code: int, stderr: str, memory_mb:
         return f"file size limit {_FSIZE_MB} MB"
     if sig:
         return f"signal {sig}"
+    if exit_code == 0:
+        return None
+    # The program died of an exception: name the limit it ran into when the message says so.
     tail = stderr[-2000:]
-    if exit_code != 0 and "MemoryError" in tail:
-        return f"memory limit {memory_mb} MB"
-    if exit_code != 0 and "Resource temporarily unavailable" in tail:
-        return "process limit"
+    for needle, reason in _LIMIT_MESSAGES:
+        if needle in tail:
+            return reason.format(memory_mb=memory_mb, fsize_mb=_FSIZE_MB)
     return None
+
+
+_LIMIT_MESSAGES = [
+    ("MemoryError", "memory limit {memory_mb} MB"),
+    ("Cannot allocate memory", "memory limit {memory_mb} MB"),
+    ("can't start new thread", "process limit"),
+    ("Resource temporarily unavailable", "process limit"),
+    ("File too large", "file size limit {fsize_mb} MB"),
+    ("No space left on device", "disk limit"),
+]
 
 
 def _remove_tree(path: str) -> None:

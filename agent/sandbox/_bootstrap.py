@@ -63,18 +63,20 @@ def setup_mounts(cfg: dict, held: list[str]) -> None:
     """Hide home directories, give the program a private tmpfs scratch, make the rest read-only."""
     scratch = cfg["scratch"]
     code = open(os.path.join(scratch, "main.py"), "rb").read()
-    # Hide homes (secrets: ~/.ssh, ~/.config/...), but keep the interpreter reachable when it lives there.
-    hidden = [d for d in cfg["hide"] if os.path.isdir(d) and not _under(scratch, d)]
-    for home in hidden:
-        keep = [p for p in cfg["expose"] if _under(p, home) and os.path.isdir(p)]
+    # Hide homes (secrets: ~/.ssh, ~/.config/...) and shared dirs (/tmp, /run: the host's UNIX sockets
+    # and other users' files) behind empty tmpfs; keep the interpreter reachable when it lives there.
+    hidden = [d for d in cfg["hide"] if os.path.isdir(d) and not os.path.islink(d)]
+    for top in hidden:
+        keep = [p for p in cfg["expose"] if _under(p, top) and os.path.isdir(p)]
         fds = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in keep}
-        _mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+        _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
         for p, fd in fds.items():
             os.makedirs(p, mode=0o755, exist_ok=True)
             _mount(f"/proc/self/fd/{fd}", p, None, MS_BIND | MS_REC)
             os.close(fd)
     if hidden:
-        held.append("homes-hidden")
+        held.append("hidden-dirs")
+    os.makedirs(scratch, mode=0o755, exist_ok=True)  # the scratch path may now sit on an empty tmpfs
     uid = cfg.get("uid")
     owner = f",uid={uid},gid={uid}" if uid is not None else ""
     _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
@@ -121,10 +123,66 @@ def drop_privileges(cfg: dict) -> None:
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
 
 
+# --- seccomp: a small deny-list (x86-64 only) ------------------------------------------------------
+# Namespaces do not cover path-named UNIX sockets (a world-writable socket anywhere on the host stays
+# connectable), and namespace root could otherwise mount, unshare or ptrace. Denied calls fail with
+# EPERM; clone3 gets ENOSYS so libc falls back to clone, whose namespace flags are checked.
+AUDIT_ARCH_X86_64 = 0xC000003E
+RET_ALLOW, RET_EPERM, RET_ENOSYS = 0x7FFF0000, 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
+DENIED_SYSCALLS = {
+    101: "ptrace", 165: "mount", 166: "umount2", 272: "unshare", 308: "setns", 155: "pivot_root",
+    161: "chroot", 246: "kexec_load", 175: "init_module", 313: "finit_module", 176: "delete_module",
+    248: "add_key", 249: "request_key", 250: "keyctl", 321: "bpf", 298: "perf_event_open",
+    323: "userfaultfd", 310: "process_vm_readv", 311: "process_vm_writev", 303: "name_to_handle_at",
+    304: "open_by_handle_at", 428: "open_tree", 429: "move_mount", 430: "fsopen", 432: "fsmount",
+    442: "mount_setattr", 167: "swapon", 168: "swapoff", 169: "reboot", 163: "acct",
+}
+SYS_SOCKET, SYS_CLONE, SYS_CLONE3, AF_UNIX = 41, 56, 435, 1
+CLONE_NAMESPACE_FLAGS = 0x7E020000  # NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def _seccomp_program() -> list[tuple[int, int, int, int]]:
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    prog = [(ld, 0, 0, 4), (jeq, 1, 0, AUDIT_ARCH_X86_64), (ret, 0, 0, RET_EPERM), (ld, 0, 0, 0),
+            (jge, 0, 1, 0x40000000), (ret, 0, 0, RET_EPERM)]  # x32 ABI numbers: refuse
+    for nr in DENIED_SYSCALLS:
+        prog += [(jeq, 0, 1, nr), (ret, 0, 0, RET_EPERM)]
+    prog += [(jeq, 0, 1, SYS_CLONE3), (ret, 0, 0, RET_ENOSYS),
+             (jeq, 0, 4, SYS_SOCKET), (ld, 0, 0, 16), (jeq, 0, 1, AF_UNIX), (ret, 0, 0, RET_EPERM),
+             (ret, 0, 0, RET_ALLOW),
+             (jeq, 0, 3, SYS_CLONE), (ld, 0, 0, 16), (jset, 0, 1, CLONE_NAMESPACE_FLAGS), (ret, 0, 0, RET_EPERM),
+             (ret, 0, 0, RET_ALLOW)]
+    return prog
+
+
+def install_seccomp() -> bool:
+    import platform
+
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return False
+    prog = _seccomp_program()
+    filters = (_SockFilter * len(prog))(*[_SockFilter(*ins) for ins in prog])
+    fprog = _SockFprog(len(prog), filters)
+    PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+    _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp")
+    return True
+
+
 def exec_program(cfg: dict) -> None:
     os.chdir(cfg["scratch"])
     apply_limits(cfg)
     drop_privileges(cfg)
+    if cfg.get("seccomp"):
+        install_seccomp()
     python = cfg["python"]
     os.execve(python, [python, "-I", "main.py"], cfg["env"])
 

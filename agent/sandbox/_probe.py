@@ -25,7 +25,8 @@ class Isolation:
     pidns: bool = False
     mountns: bool = False
     drop_uid: bool = False  # run as a throw-away uid (only possible as root)
-    expose_paths: list[str] = field(default_factory=list)  # interpreter dirs kept visible under hidden homes
+    expose_paths: list[str] = field(default_factory=list)  # interpreter dirs kept visible under hidden dirs
+    seccomp: bool = field(default_factory=lambda: _seccomp_supported())
 
     @property
     def namespaces(self) -> bool:
@@ -48,7 +49,15 @@ class Isolation:
         parts += held
         if self.drop_uid:
             parts.append("uid-drop")
+        if self.seccomp:
+            parts.append("seccomp")
         return "+".join(parts + ["rlimits"]) if parts else "rlimits only"
+
+
+def _seccomp_supported() -> bool:
+    import platform
+
+    return sys.platform.startswith("linux") and platform.machine() == "x86_64"
 
 
 def _works(cmd: list[str]) -> bool:
