@@ -26,7 +26,7 @@ import time
 
 from pydantic import BaseModel
 
-from agent.sandbox._probe import Isolation, kill_uid, probe_isolation, processes_of_uid
+from agent.sandbox._probe import Isolation, kill_uid, probe_isolation, processes_of_uid, processes_with_env
 
 __all__ = ["SandboxResult", "run", "arun", "probe_isolation"]
 
@@ -134,25 +134,27 @@ async def _run_in(scratch: str, iso: Isolation, run_id: str, code: str, timeout_
         os.close(report_w)
     reasons: list[str] = []
 
+    # Namespace mode: killing the group takes PID 1 down, and the kernel empties the namespace.
+    sweep = {} if iso.namespaces else {"uid": uid, "run_id": run_id}
+
     def kill(reason: str) -> None:
         if not reasons:
             reasons.append(reason)
-        _kill_tree(proc.pid, uid if not iso.namespaces else None)
+        _kill_tree(proc.pid, **sweep)
 
     out = _Capture(proc.stdout, output_limit, lambda: kill("output limit"))
     err = _Capture(proc.stderr, output_limit, lambda: kill("output limit"))
     pumps = [asyncio.ensure_future(out.pump()), asyncio.ensure_future(err.pump())]
     feeder = asyncio.ensure_future(_feed(proc.stdin, stdin.encode()))
     try:
-        await asyncio.wait_for(proc.wait(), timeout=timeout_s)
-    except TimeoutError:
-        kill(f"wall timeout {timeout_s:g}s")
-        await proc.wait()
+        if not await _exited(proc, timeout_s):
+            kill(f"wall timeout {timeout_s:g}s")
+            await _exited(proc, None)
     finally:
         if proc.returncode is None:  # cancelled by our caller: never leave the tree behind
-            _kill_tree(proc.pid, uid if not iso.namespaces else None)
+            _kill_tree(proc.pid, **sweep)
     # Whatever the program left behind goes too (namespace mode: already gone with PID 1).
-    _kill_tree(proc.pid, uid if not iso.namespaces else None)
+    _kill_tree(proc.pid, **sweep)
     duration = time.monotonic() - started
     # Pipes close when the last holder dies; a stray holder must not hang us.
     _done, pending = await asyncio.wait(pumps + [feeder], timeout=2)
@@ -168,6 +170,17 @@ async def _run_in(scratch: str, iso: Isolation, run_id: str, code: str, timeout_
         stderr_truncated=err.overflow, run_id=run_id)
 
 
+async def _exited(proc: asyncio.subprocess.Process, timeout_s: float | None) -> bool:
+    """Wait until the process itself has exited. Not `proc.wait()`: that also waits for its pipes to
+    close, which a left-behind child holding stdout would delay until the wall timeout."""
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    while proc.returncode is None:
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
+
+
 async def _feed(pipe: asyncio.StreamWriter, data: bytes) -> None:
     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         if data:
@@ -176,12 +189,17 @@ async def _feed(pipe: asyncio.StreamWriter, data: bytes) -> None:
         pipe.close()
 
 
-def _kill_tree(pid: int, uid: int | None) -> None:
-    """SIGKILL the session's process group and, if the program ran as its own uid, every process of it."""
+def _kill_tree(pid: int, uid: int | None = None, run_id: str | None = None) -> None:
+    """SIGKILL the session's process group; then every process of the program's own uid, or (no PID
+    namespace, no own uid) every process still carrying this run's id in its environment."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
     if uid is not None and processes_of_uid(uid):
         kill_uid(uid)
+    elif uid is None and run_id:
+        for stray in processes_with_env(f"POLYA_SANDBOX_RUN={run_id}"):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(stray, signal.SIGKILL)
 
 
 def _read_report(fd: int) -> dict:

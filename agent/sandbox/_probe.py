@@ -134,6 +134,21 @@ def processes_of_uid(uid: int) -> list[int]:
     return found
 
 
+def processes_with_env(entry: str) -> list[int]:
+    """Pids whose environment holds `entry` exactly (e.g. "POLYA_SANDBOX_RUN=abc"); readable ones only."""
+    needle = entry.encode()
+    found = []
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if pid.isdigit() and int(pid) != os.getpid():
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    if needle in f.read().split(b"\0"):
+                        found.append(int(pid))
+            except OSError:
+                continue
+    return found
+
+
 def _tasks_of_uid(uid: int) -> int:
     total = 0
     for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
