@@ -11,8 +11,16 @@ import json
 from dataclasses import dataclass
 
 from agent.backends.base import LLMRequest, LLMResponse
-from agent.errors import (BackendError, BudgetExceeded, BackendTimeout, BackendUnavailable, InvalidOutput, RateLimited,
-                          ReplayDivergence, ServerError)
+from agent.errors import (
+    BackendError,
+    BackendTimeout,
+    BackendUnavailable,
+    BudgetExceeded,
+    InvalidOutput,
+    RateLimited,
+    ReplayDivergence,
+    ServerError,
+)
 from agent.loop.context import ToolResult, ToolSource
 from agent.trace.events import LLMCall, ToolRun
 
@@ -20,13 +28,21 @@ _ERRORS = {cls.__name__: cls for cls in (BackendError, BackendTimeout, BackendUn
                                          RateLimited, ServerError)}
 
 
+def _around(a: str, b: str, width: int = 60) -> tuple[str, str]:
+    """The two texts from a little before their first differing character."""
+    i = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    start = max(0, i - 20)
+    return a[start:start + width], b[start:start + width]
+
+
 def _first_difference(recorded: dict, asked: dict) -> str:
     for key in sorted(set(recorded) | set(asked)):
         if recorded.get(key) != asked.get(key):
             if key == "messages":
-                for i, (a, b) in enumerate(zip(recorded[key], asked[key])):
+                for i, (a, b) in enumerate(zip(recorded[key], asked[key], strict=False)):
                     if a != b:
-                        return f"message {i} ({b.get('role')}) differs: recorded {a.get('content', '')[:80]!r}... now {b.get('content', '')[:80]!r}..."
+                        was, now = _around(a.get("content", ""), b.get("content", ""))
+                        return f"message {i} ({b.get('role')}) differs: recorded ...{was!r}... now ...{now!r}..."
                 return f"message count differs: recorded {len(recorded[key])}, now {len(asked[key])}"
             return f"{key}: recorded {json.dumps(recorded.get(key))[:80]}, now {json.dumps(asked.get(key))[:80]}"
     return "purpose differs"
@@ -37,16 +53,30 @@ class _Cursor:
     index: int = 0
 
 
+def before_step(call: LLMCall, step: int) -> bool:
+    """Whether a recorded call belongs to the steps before `step`. The controller's call is made
+    after step k-1's verdict but chooses step k's move, so at the fork point it is left out: the
+    choice of the forked step's move is made live."""
+    return call.step < step and not (call.step == step - 1 and call.purpose == "controller")
+
+
 class ReplayBackend:
-    """Serves recorded calls whose step is below `until_step` (all, when None); after that hands
-    requests to `live`, or raises ReplayDivergence when there is no live backend."""
+    """Serves recorded calls of the steps before `until_step` (all, when None); after that hands
+    requests to `live`, or raises ReplayDivergence when there is no live backend.
+
+    `strict` (exact rerun): every request must equal the recorded one. Not strict (fork, resume):
+    the recorded prefix is taken as given, so a request only has to be for the same purpose;
+    requests that differ otherwise (a fork with another budget changes "budget left" in the judge's
+    prompt) are counted in `mismatches`."""
 
     def __init__(self, calls: list[LLMCall], *, live=None, until_step: int | None = None, source: str = "trace",
-                 ended_by_budget: str | None = None):
+                 ended_by_budget: str | None = None, strict: bool = True):
         # When the recorded run ended on its wall-time budget, a rerun (whose clock is off) ends
         # at the same point: running out of recorded calls is that budget expiring again.
         self.ended_by_budget = ended_by_budget
-        self.calls = [c for c in calls if until_step is None or c.step < until_step]
+        self.calls = [c for c in calls if until_step is None or before_step(c, until_step)]
+        self.strict = strict
+        self.mismatches: list[str] = []
         self.live = live
         self.until_step = until_step
         # A fork or resume records the live backend it continues with; a pure rerun records replay.
@@ -72,11 +102,14 @@ class ReplayBackend:
             self.last_was_replayed = False
             return await self.live.complete(request)
         call = self.calls[self.cursor.index]
-        asked = request.model_dump(mode="json")
-        if request.fingerprint() != call.fingerprint or request.purpose != call.purpose:
+        if request.purpose != call.purpose or (self.strict and request.fingerprint() != call.fingerprint):
+            asked = request.model_dump(mode="json")
             raise ReplayDivergence(
                 f"rerun diverges at step {call.step}, model call #{call.call_index} "
                 f"(recorded {call.purpose!r}, now {request.purpose!r}): {_first_difference(call.request, asked)}")
+        if request.fingerprint() != call.fingerprint:
+            self.mismatches.append(f"step {call.step} call #{call.call_index} ({call.purpose}): "
+                                   + _first_difference(call.request, request.model_dump(mode="json")))
         self.cursor.index += 1
         self.served += 1
         self.last_was_replayed = True
@@ -93,15 +126,18 @@ class ReplayTools(ToolSource):
     """Serves recorded sandbox results while the code matches; runs the sandbox after the
     recorded prefix (fork/resume) or raises on a mismatch (exact rerun)."""
 
-    def __init__(self, runs: list[ToolRun], *, until_step: int | None = None, live: bool = False):
+    def __init__(self, runs: list[ToolRun], *, until_step: int | None = None, live: bool | ToolSource = False):
         self.runs = [r for r in runs if until_step is None or r.step < until_step]
         self.index = 0
+        # live: False (exact rerun), True (the real sandbox), or a ToolSource to continue with
         self.live = live
 
     async def run(self, code: str, *, timeout_s: float, memory_mb: int) -> ToolResult:
         if self.index >= len(self.runs):
             if not self.live:
                 raise ReplayDivergence(f"the rerun runs more programs than the trace recorded ({len(self.runs)})")
+            if isinstance(self.live, ToolSource):
+                return await self.live.run(code, timeout_s=timeout_s, memory_mb=memory_mb)
             return await super().run(code, timeout_s=timeout_s, memory_mb=memory_mb)
         rec = self.runs[self.index]
         if rec.code != code:

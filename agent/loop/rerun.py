@@ -19,7 +19,7 @@ from agent.loop.context import RunSettings
 from agent.loop.policies import Policy, make_policy
 from agent.loop.run import RunResult, asolve
 from agent.problems.models import Budget
-from agent.trace.events import ForkInfo, LLMCall, RunEnd, RunStart, ToolRun, Verdict
+from agent.trace.events import ForkInfo, LLMCall, MoveStart, RunEnd, RunStart, ToolRun, Verdict, Verification
 from agent.trace.reader import ReadReport, iter_events
 
 
@@ -32,6 +32,51 @@ class RecordedRun:
     decisions: list[tuple[int, str, str]] = field(default_factory=list)   # (step, move, decision)
     end: RunEnd | None = None
     torn: bool = False
+    last_step: int = 0                    # the highest step that started
+    warnings: list[str] = field(default_factory=list)
+    checkpoints: list[tuple[int, str, str]] = field(default_factory=list)   # (step, what, detail), in order
+
+
+def checkpoint(ev: Any) -> tuple[int, str, str] | None:
+    """The events a rerun must reproduce exactly, reduced to what they decide."""
+    if isinstance(ev, MoveStart):
+        return ev.step, "move", f"{ev.move} in attack {ev.attack_id}"
+    if isinstance(ev, Verification):
+        return ev.step, "verifier", f"{ev.candidate!r} {'accepted' if ev.ok else 'rejected'}"
+    if isinstance(ev, Verdict):
+        return ev.step, "verdict", f"{ev.move} -> {ev.decision} (progress {ev.progress:.2f})"
+    return None
+
+
+class _Watch:
+    """on_event hook for an exact rerun: raises at the first move, check or verdict that differs
+    from the recording, so the error names the step where the run went elsewhere."""
+
+    def __init__(self, expected: list[tuple[int, str, str]], chained: Any = None):
+        self.expected, self.index, self.chained = expected, 0, chained
+
+    def __call__(self, ev: Any) -> None:
+        if self.chained is not None:
+            self.chained(ev)
+        got = checkpoint(ev)
+        if got is None:
+            return
+        want = self.expected[self.index] if self.index < len(self.expected) else None
+        self.index += 1
+        if got != want:
+            where = f"step {(want or got)[0]}"
+            was = f"{want[1]} {want[2]}" if want else "the run to end"
+            raise ReplayDivergence(f"rerun diverges at {where}: recorded {was}, now {got[1]} {got[2]}")
+
+
+@dataclass
+class ForkReport:
+    """Filled by `afork`: what was served from the parent trace and what was paid for."""
+
+    replayed_calls: int = 0
+    live_calls: int = 0
+    replayed_tools: int = 0
+    mismatches: list[str] = field(default_factory=list)   # prefix requests that differ from the recorded ones
 
 
 def load_run(path: str | Path) -> RecordedRun:
@@ -50,7 +95,13 @@ def load_run(path: str | Path) -> RecordedRun:
             run.decisions.append((ev.step, ev.move, ev.decision))
         elif isinstance(ev, RunEnd):
             run.end = ev
+        elif isinstance(ev, MoveStart):
+            run.last_step = max(run.last_step, ev.step)
+        point = checkpoint(ev)
+        if point is not None:
+            run.checkpoints.append(point)
     run.torn = report.torn_last_line
+    run.warnings = list(report.warnings)
     return run
 
 
@@ -78,18 +129,24 @@ async def arerun(path: str | Path, *, trace: str | Path | None = None, on_event:
     """Exact rerun with zero LLM calls; raises ReplayDivergence at the first difference."""
     rec = load_run(path)
     s = rec.start
+    if rec.end is None:
+        raise InputError("the run did not finish (no run_end event); continue it with `polya resume`", where=str(path))
     ended_by_budget = rec.end.reason if rec.end and rec.end.status == "budget" else None
     backend = ReplayBackend(rec.calls, source=str(path), ended_by_budget=ended_by_budget)
     result = await asolve(s.problem, backend=backend, policy=s.policy, budget=Budget(**s.budget), seed=s.seed,
-                          trace=trace, settings=_settings(s), on_event=on_event, problem_file=s.problem_file,
-                          tools=ReplayTools(rec.tools), clock_enabled=False)
+                          trace=trace, settings=_settings(s), on_event=_Watch(rec.checkpoints, on_event),
+                          problem_file=s.problem_file, tools=ReplayTools(rec.tools), clock_enabled=False)
     new = load_run(result.trace_path)
     if new.decisions != rec.decisions:
-        i = next((i for i, (a, b) in enumerate(zip(rec.decisions, new.decisions)) if a != b),
+        i = next((i for i, (a, b) in enumerate(zip(rec.decisions, new.decisions, strict=False)) if a != b),
                  min(len(rec.decisions), len(new.decisions)))
-        was = rec.decisions[i] if i < len(rec.decisions) else "(none)"
-        now = new.decisions[i] if i < len(new.decisions) else "(none)"
-        raise ReplayDivergence(f"rerun decisions diverge at verdict #{i}: recorded {was}, now {now}")
+        was, now = (d[i] if i < len(d) else None for d in (rec.decisions, new.decisions))
+        step = (was or now)[0]
+
+        def show(d):
+            return f"{d[1]} -> {d[2]}" if d else "no verdict"
+
+        raise ReplayDivergence(f"rerun diverges at step {step}: recorded {show(was)}, now {show(now)}")
     if rec.end is not None and (rec.end.status, rec.end.answer) != (result.status, result.answer):
         raise ReplayDivergence(f"rerun ended {result.status} {result.answer!r}, recorded {rec.end.status} {rec.end.answer!r}")
     if backend.served != len(rec.calls):
@@ -99,15 +156,19 @@ async def arerun(path: str | Path, *, trace: str | Path | None = None, on_event:
 
 async def afork(path: str | Path, *, fork_at: int | None = None, backend: Any = None, policy: str | None = None,
                 budget: Budget | None = None, trace: str | Path | None = None, on_event: Any = None,
-                resume: bool = False) -> RunResult:
+                resume: bool = False, tools: Any = None, report: ForkReport | None = None) -> RunResult:
     """Replay the recorded prefix (steps < fork_at; everything when fork_at is None) for free,
-    then continue live. `backend` defaults to the recorded backend spec."""
+    then continue live. `backend` defaults to the recorded backend spec; `tools` to the real
+    sandbox (a ToolSource for the live part). The choice of step fork_at's move is made live."""
     rec = load_run(path)
     s = rec.start
     if resume and rec.end is not None:
         raise InputError(f"the run already finished ({rec.end.status}); use --rerun or --fork-at", where=str(path))
     if fork_at is not None and fork_at < 1:
         raise InputError("--fork-at must be a step number >= 1")
+    if fork_at is not None and fork_at > rec.last_step + 1:
+        raise InputError(f"--fork-at {fork_at}: the trace has {rec.last_step} steps (fork at 1..{rec.last_step + 1})",
+                         where=str(path))
     live_spec = backend or s.backend
     if isinstance(live_spec, str) and live_spec.startswith("replay:"):
         raise InputError("the recorded backend was itself a replay; name a live backend with --backend")
@@ -117,18 +178,24 @@ async def afork(path: str | Path, *, fork_at: int | None = None, backend: Any = 
         live = make_backend(live_spec)
     else:
         live = live_spec
-    replay = ReplayBackend(rec.calls, live=live, until_step=fork_at, source=str(path))
-    tools = ReplayTools(rec.tools, until_step=fork_at, live=True)
-    new_policy = make_policy(policy or s.policy)
-    policy_obj = _ForkPolicy(make_policy(s.policy), new_policy, fork_at) if fork_at and policy else new_policy
+    # Not strict: the prefix is taken as recorded even when a new budget changes its prompts.
+    replay = ReplayBackend(rec.calls, live=live, until_step=fork_at, source=str(path), strict=False)
+    tool_source = ReplayTools(rec.tools, until_step=fork_at, live=tools or True)
+    if fork_at and policy and policy != s.policy:
+        policy_obj: Policy | str = _ForkPolicy(make_policy(s.policy), make_policy(policy), fork_at)
+    else:
+        policy_obj = policy or s.policy     # a string: baselines resolve by name inside asolve
     fork_info = None if resume else ForkInfo(parent_trace=str(path), parent_run_id=s.run_id,
                                              fork_step=fork_at or 0)
     try:
         return await asolve(s.problem, backend=replay, policy=policy_obj, budget=budget or Budget(**s.budget),
                             seed=s.seed, trace=trace, settings=_settings(s), on_event=on_event,
-                            problem_file=s.problem_file, tools=tools, fork=fork_info,
+                            problem_file=s.problem_file, tools=tool_source, fork=fork_info,
                             resumed_from=str(path) if resume else None)
     finally:
+        if report is not None:
+            report.replayed_calls, report.live_calls = replay.served, replay.live_calls
+            report.replayed_tools, report.mismatches = tool_source.index, list(replay.mismatches)
         await replay.aclose()
 
 

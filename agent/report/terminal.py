@@ -1,0 +1,149 @@
+"""`polya replay TRACE` in the terminal: the run as a tree of attacks (or as lanes), each move with
+its key finding, the judge's verdict, the verifier's checks, tokens and time, then a summary."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from agent.report.summary import StepSummary, TraceSummary
+
+DECISION_STYLE = {"persist": "green", "switch": "yellow", "abandon": "red", "solved": "bold green",
+                  "give_up": "bold red"}
+STATUS_STYLE = {"solved": "bold green", "incomplete": "bold magenta", "error": "bold red"}
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def cost_line(s: StepSummary) -> str:
+    parts = [f"{s.tokens} tok" if s.tokens else "", f"{s.llm_calls} call{'s' if s.llm_calls != 1 else ''}",
+             f"{s.tool_runs} run{'s' if s.tool_runs != 1 else ''}" if s.tool_runs else "", f"{s.wall_s:.1f}s"]
+    if s.replayed_calls:
+        parts.append(f"{s.replayed_calls} replayed")
+    return " · ".join(p for p in parts if p)
+
+
+def step_text(s: StepSummary) -> Group:
+    """A move, then its checks and verdict, as a few lines."""
+    head = Text()
+    head.append(f"step {s.step} ", style="bold")
+    head.append(s.move, style="bold cyan")
+    head.append(f"  +{s.new_findings} new", style="dim")
+    if s.finding:
+        head.append(f" | {_clip(s.finding, 90)}")
+    if s.error:
+        head.append(f"  error: {_clip(s.error, 80)}", style="red")
+    head.append(f"   [{cost_line(s)}]", style="dim")
+    lines = [head]
+    if s.chosen_by:
+        lines.append(Text(f"  why: {_clip(s.chosen_by, 110)}", style="dim"))
+    for c in s.checks:
+        mark = ("CORRECT" if c.ok else "rejected: " + _clip(c.reason, 90)) if c.verified else \
+            f"unverified ({'accepted' if c.ok else c.reason})"
+        lines.append(Text(f"  verifier: {_clip(c.candidate, 60)!r} -> {mark}",
+                          style="bold green" if c.ok and c.verified else "magenta"))
+    if s.decision:
+        v = Text("  judge: ")
+        v.append(s.decision, style=DECISION_STYLE.get(s.decision, ""))
+        v.append(f" (progress {s.progress:.2f}) {_clip(s.reason, 100)}")
+        if s.overrides:
+            v.append(f" [model said {s.model_decision}; overrides: {', '.join(s.overrides)}]", style="yellow")
+        lines.append(v)
+    return Group(*lines)
+
+
+def header(s: TraceSummary) -> Text:
+    t = Text()
+    t.append(f"{s.problem_id}", style="bold")
+    t.append(f"  backend {s.backend}  policy {s.policy}  seed {s.seed}  run {s.run_id}\n")
+    if s.problem_text:
+        t.append(_clip(s.problem_text, 160) + "\n", style="dim")
+    if s.fork:
+        t.append(f"forked from {s.fork.parent_trace} (run {s.fork.parent_run_id}) at step {s.fork.fork_step}\n",
+                 style="yellow")
+    if s.resumed_from:
+        t.append(f"resumed from {s.resumed_from}\n", style="yellow")
+    for w in s.warnings:
+        t.append(f"warning: {w}\n", style="magenta")
+    return t
+
+
+def tree_view(s: TraceSummary) -> Tree:
+    root = Tree(header(s))
+    by_attack = {a.id: a for a in s.attacks}
+    nodes: dict[str, Tree] = {}
+    for st in s.steps:
+        if st.attack_id not in by_attack:          # `understand` and anything before the first attack
+            root.add(step_text(st))
+            continue
+        if st.attack_id not in nodes:
+            a = by_attack[st.attack_id]
+            label = Text()
+            label.append(f"{a.id}", style="bold")
+            label.append(f" [{a.status}] ", style={"abandoned": "red", "succeeded": "bold green"}.get(a.status, "blue"))
+            label.append(_clip(a.goal, 100))
+            if a.closed_step is not None and a.close_reason:
+                label.append(f"  (closed at step {a.closed_step}: {_clip(a.close_reason, 70)})", style="dim")
+            nodes[st.attack_id] = root.add(label)
+        nodes[st.attack_id].add(step_text(st))
+    return root
+
+
+def lanes_view(s: TraceSummary) -> Table:
+    """One column per line of attack, one row per step: where the run went, at a glance."""
+    lanes = [a.id for a in s.attacks]
+    table = Table(title=f"{s.problem_id} — {s.policy} on {s.backend}", show_lines=False)
+    table.add_column("step", justify="right")
+    table.add_column("-", overflow="fold")
+    for lane in lanes:
+        table.add_column(lane, overflow="fold")
+    for st in s.steps:
+        cell = Text(st.move, style="bold cyan")
+        if st.checks:
+            ok = any(c.ok for c in st.checks)
+            cell.append(" ✓" if ok else " ✗", style="green" if ok else "red")
+        if st.decision:
+            cell.append(f"\n{st.decision} {st.progress:.2f}", style=DECISION_STYLE.get(st.decision, ""))
+        row = [Text("") for _ in range(len(lanes) + 1)]
+        row[lanes.index(st.attack_id) + 1 if st.attack_id in lanes else 0] = cell
+        table.add_row(str(st.step), *row)
+    return table
+
+
+def totals(s: TraceSummary) -> Table:
+    u = s.used
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    status = Text(s.status, style=STATUS_STYLE.get(s.status, "yellow"))
+    if s.end_reason:
+        status.append(f"  ({_clip(s.end_reason, 100)})", style="")
+    grid.add_row("status", status)
+    if s.answer:
+        grid.add_row("answer", f"{s.answer}  [{'verified' if s.verified else 'unverified'}]")
+    decisions = [st.decision for st in s.steps if st.decision]
+    counts = ", ".join(f"{d} {decisions.count(d)}" for d in dict.fromkeys(decisions))
+    grid.add_row("steps", f"{len(s.steps)} moves, {len(s.attacks)} attack(s), {len(decisions)} verdicts ({counts or '-'})")
+    grid.add_row("checks", f"{sum(len(st.checks) for st in s.steps)} verifier check(s), "
+                           f"{sum(c.ok for st in s.steps for c in st.checks)} accepted")
+    grid.add_row("llm", f"{u.llm_calls} calls ({s.paid_calls} paid, {s.replayed_calls} replayed), "
+                        f"{s.tool_runs} tool run(s)")
+    grid.add_row("tokens", f"{u.prompt_tokens} prompt ({u.cached_tokens} cached) + {u.completion_tokens} completion"
+                           f"; {s.paid_tokens} paid")
+    grid.add_row("time", f"{u.wall_s:.1f}s" + (f"   cost ${u.cost_usd:.4f}" if u.cost_usd else ""))
+    grid.add_row("trace", f"{s.path} ({s.events} events, {s.bytes / 1024:.0f} KB)")
+    return grid
+
+
+def render(s: TraceSummary, console: Console, layout: str = "tree") -> None:
+    if layout == "lanes":
+        console.print(header(s))
+        console.print(lanes_view(s))
+    else:
+        console.print(tree_view(s))
+    console.print(totals(s))
