@@ -1,0 +1,33 @@
+"""`cot`: chain-of-thought — reason step by step, then answer; one call, greedy decoding."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from agent.baselines import baseline
+from agent.baselines._common import ask_or_none, begin_step, check, fail_status, finish, messages, render
+
+COT_MAX_TOKENS = 512
+
+
+class ReasonedAnswer(BaseModel):
+    reasoning: str = Field(description="short numbered steps that lead to the answer")
+    answer: str = Field(description="the final answer only, in the format the problem asks for")
+
+
+async def reasoned_sample(ctx, problem, *, purpose: str, temperature: float, failures: list[str]):
+    """One chain-of-thought sample (shared with self-consistency)."""
+    return await ask_or_none(ctx, purpose, messages(problem, render("cot")), ReasonedAnswer,
+                             max_tokens=COT_MAX_TOKENS, temperature=temperature, failures=failures)
+
+
+@baseline("cot")
+async def cot(ctx, problem, state) -> None:
+    begin_step(ctx, state)
+    failures: list[str] = []
+    out = await reasoned_sample(ctx, problem, purpose="baseline:cot", temperature=0.0, failures=failures)
+    if out is None:
+        fail_status(state, failures)
+        return
+    answer = out.answer.strip()
+    finish(state, answer, check(ctx, state, problem, answer) if answer else None)

@@ -1,0 +1,162 @@
+"""Baselines run in the same harness as the loop: scripted backend, real verifier, real traces."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.baselines import baseline_names, get_baseline
+from agent.baselines.self_consistency import majority
+from agent.baselines.tot import Board, parse_move, solution
+from agent.errors import InputError
+from agent.loop.run import asolve
+from agent.problems.models import AnswerProblem, Budget, CountdownProblem
+from agent.trace.reader import read_events
+from agent.verify.countdown import get_rules
+from tests.loop_helpers import P269, FunctionBackend
+
+G24 = CountdownProblem(id="g24-test", rules="game24", numbers=[1, 2, 3, 4], target=24)
+
+
+def by_purpose(table):
+    """A FunctionBackend fn answering by purpose prefix; values may be lists (served in turn)."""
+    served: dict[str, int] = {}
+
+    def fn(req):
+        for prefix, out in table.items():
+            if req.purpose.startswith(prefix):
+                if isinstance(out, list):
+                    i = served.get(prefix, 0)
+                    served[prefix] = i + 1
+                    return out[min(i, len(out) - 1)]
+                return out(req) if callable(out) else out
+        raise AssertionError(f"unexpected purpose {req.purpose}")
+
+    return fn
+
+
+async def run(problem, policy, table, tmp_path, budget=None):
+    backend = FunctionBackend(by_purpose(table))
+    result = await asolve(problem, backend=backend, policy=policy, budget=budget or Budget(tokens=10_000),
+                          trace=tmp_path / "t.jsonl")
+    return result, backend, read_events(tmp_path / "t.jsonl")
+
+
+def test_registry_has_the_four_baselines():
+    assert {"direct", "cot", "self-consistency", "tot"} <= set(baseline_names())
+    assert get_baseline("self-consistency:7") is get_baseline("self-consistency")
+    assert get_baseline("llm") is None
+
+
+async def test_direct_solves_with_one_greedy_call_and_records_the_verification(tmp_path):
+    result, backend, events = await run(P269, "direct", {"baseline:direct": {"answer": "2*7*21-25"}}, tmp_path)
+    assert result.status == "solved" and result.verified and result.answer == "2*7*21-25"
+    assert result.used.llm_calls == 1 and result.steps == 1
+    assert backend.requests[0].temperature == 0.0
+    kinds = [e.type for e in events]
+    assert kinds[0] == "run_start" and kinds[-1] == "run_end" and "verification" in kinds
+    assert events[0].policy == "direct"
+
+
+async def test_direct_wrong_answer_is_unsolved_with_the_verifiers_reason(tmp_path):
+    result, _, _ = await run(P269, "direct", {"baseline:direct": {"answer": "25*21"}}, tmp_path)
+    assert result.status == "unsolved" and not result.verified
+    assert "525" in result.reason   # the verifier says what it equals instead
+
+
+async def test_cot_asks_for_reasoning_then_answer(tmp_path):
+    out = {"reasoning": "1. 2*7=14 2. 14*21=294 3. 294-25=269", "answer": "2*7*21-25"}
+    result, backend, _ = await run(P269, "cot", {"baseline:cot": out}, tmp_path)
+    assert result.status == "solved"
+    assert "reasoning" in backend.requests[0].output_schema["properties"]
+    assert "step by step" in backend.requests[0].messages[-1].content
+
+
+async def test_invalid_output_is_unsolved_not_a_crash(tmp_path):
+    from agent.errors import InvalidOutput
+
+    result, _, _ = await run(P269, "cot", {"baseline:cot": InvalidOutput("not JSON")}, tmp_path)
+    assert result.status == "unsolved" and "not JSON" in result.reason
+
+
+def test_majority_ignores_spacing_prefix_and_trailing_target():
+    winner, votes = majority(["1+2", "Answer: 2 * 7 * 21 - 25 = 269", "2*7*21-25"], 269)
+    assert votes == 2 and "21" in winner
+    assert majority(["a", "b"])[0] == "a"   # ties: the earliest
+
+
+async def test_self_consistency_submits_the_majority_only(tmp_path):
+    cot = lambda a: {"reasoning": "r", "answer": a}  # noqa: E731
+    table = {"baseline:sc": [cot("25*21"), cot("2*7*21-25"), cot("25 * 21")]}
+    result, backend, events = await run(P269, "self-consistency:3", table, tmp_path)
+    assert len(backend.requests) == 3 and result.steps == 3
+    assert all(r.temperature == 0.7 for r in backend.requests)
+    assert result.status == "unsolved" and result.answer == "25*21"     # the majority, though one sample was right
+    assert "1 of 3 samples were correct" in result.reason
+    assert [e.candidate for e in events if e.type == "verification"] == ["25*21"]
+
+
+async def test_self_consistency_votes_over_what_the_budget_allowed(tmp_path):
+    table = {"baseline:sc": {"reasoning": "r", "answer": "2*7*21-25"}}
+    result, backend, _ = await run(P269, "self-consistency:5", table, tmp_path, budget=Budget(tokens=250))
+    assert len(backend.requests) == 3      # 120 tokens per call: the 4th call is refused
+    assert result.status == "solved" and "budget stopped sampling" in result.reason
+
+
+def test_options_are_validated():
+    from agent.baselines._common import options
+
+    assert options("tot:3", "b", {"b": 5, "values": 1}) == {"b": 3, "values": 1}
+    assert options("tot:b=2,values=3", "b", {"b": 5, "values": 1}) == {"b": 2, "values": 3}
+    with pytest.raises(InputError):
+        options("tot:width=3", "b", {"b": 5})
+    with pytest.raises(InputError):
+        options("self-consistency:0", "k", {"k": 5})
+
+
+def test_tot_moves_are_checked_against_the_board_and_the_rules():
+    digits = get_rules("digits")
+    board = Board.of((n, str(n)) for n in [2, 3, 7, 20, 21, 25])
+    after = parse_move("2 * 7 = 14 (left: 3 14 20 21 25)", board, digits)
+    assert after.key == (3, 14, 20, 21, 25)
+    assert parse_move("2 * 9", board, digits) is None          # 9 is not on the board
+    assert parse_move("7 / 2", board, digits) is None          # not an integer under Digits rules
+    assert parse_move("2 × 2", board, digits) is None          # only one 2
+    assert parse_move("nonsense", board, digits) is None
+    g = Board.of((n, str(n)) for n in [24])
+    assert solution(g, 24, get_rules("game24")) == "24"
+    two = Board.of([(24, "(4 * 6)"), (1, "1")])
+    assert solution(two, 24, get_rules("game24")) is None      # use-all: 1 is left
+    assert solution(two, 24, digits) == "4 * 6"
+
+
+async def test_tot_searches_breadth_first_and_submits_a_verified_expression(tmp_path):
+    table = {
+        "baseline:tot:propose:1": {"moves": ["4 - 3", "1 * 2", "9 + 9", "2 * 3"]},   # 9 + 9 is illegal
+        "baseline:tot:propose:2": lambda req: {"moves": ["1 * 2", "6 * 4", "2 * 4"]},
+        "baseline:tot:propose:3": lambda req: {"moves": ["24 * 1", "6 * 4", "8 * 3"]},
+        "baseline:tot:value": lambda req: {"reasoning": "r",
+                                           "verdict": "impossible" if "1 1 2" in req.messages[-1].content else "likely"},
+    }
+    result, backend, events = await run(G24, "tot:2", table, tmp_path)
+    assert result.status == "solved" and result.verified
+    proposes = [r for r in backend.requests if ":propose:" in r.purpose]
+    assert [r.purpose.rsplit(":", 1)[1] for r in proposes] == ["1", "2", "2", "3", "3"]   # b=2 states per level
+    assert sum(":propose:1" in r.purpose for r in backend.requests) == 1
+    assert not any("1 1 2" in r.messages[-1].content for r in proposes)   # the impossible board was pruned
+    assert [e for e in events if e.type == "verification"][-1].ok
+
+
+async def test_tot_ends_unsolved_when_no_proposed_move_is_legal(tmp_path):
+    # "impossible" boards keep a tiny score (0.001, as in the paper), so level 2 still runs; there
+    # "1 + 2" is not on the board {3, 3, 4}, no child is left and the search ends.
+    table = {"baseline:tot:propose": {"moves": ["1 + 2"]},
+             "baseline:tot:value": {"reasoning": "r", "verdict": "impossible"}}
+    result, backend, _ = await run(G24, "tot", table, tmp_path)
+    assert result.status == "unsolved" and result.steps == 2
+    assert "3 3 4" in result.reason and len(backend.requests) == 3
+
+
+async def test_tot_refuses_problems_without_a_board(tmp_path):
+    problem = AnswerProblem(id="a", statement="1+1?", answer="2")
+    with pytest.raises(InputError):
+        await run(problem, "tot", {}, tmp_path)
