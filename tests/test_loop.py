@@ -166,7 +166,7 @@ def test_combine_rules():
     m = JudgeAssessment(assessment="x", progress=0.7, decision="persist")
     assert combine(m, Signals("examples", new_findings=2)).decision == "persist"
     assert combine(m, Signals("examples", new_findings=0, attack_progress=[0.4])).progress == 0.4
-    assert combine(m, Signals("examples", new_findings=1, persist_streak=2)).decision == "switch"
+    assert combine(m, Signals("examples", new_findings=1, persist_streak=3)).decision == "switch"
     assert combine(m, Signals("examples", new_findings=1, move_error="boom")).decision == "switch"
     assert combine(None, Signals("examples", new_findings=1)).overrides == ["judge_unavailable"]
     g = JudgeAssessment(assessment="x", progress=0.1, decision="give_up")

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from agent.errors import BackendError
 from strategies.base import MoveInput, messages, render
 
-PERSIST_CAP = 2          # the same move at most this many times in a row before a forced switch
+PERSIST_CAP = 3          # the same move runs at most this many times in a row
 STAGNANT_WINDOW = 3      # this many non-improving verdicts in one attack ...
 STAGNANT_CEILING = 0.5   # ... all below this progress -> abandon the attack
 GIVE_UP_FLOOR = 0.8      # refuse give_up before this fraction of the budget is spent
