@@ -80,6 +80,9 @@ class LLMResponse(BaseModel):
     finish_reason: str | None = None
     # How structured output was obtained: json_schema | json_object | instruction | none
     dialect: str | None = None
+    # Server-side timings when the server reports them (llama.cpp: prompt_n, prompt_ms, predicted_n,
+    # predicted_ms, cache_n, prompt_per_second, predicted_per_second); for figures, never for decisions.
+    timings: dict[str, float] | None = None
 
 
 @runtime_checkable

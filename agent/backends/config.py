@@ -171,3 +171,25 @@ def cost_usd(model: str, prompt_tokens: int, cached_tokens: int, completion_toke
     cached_rate = price.cached_input if price.cached_input is not None else price.input
     total = (prompt_tokens - cached) * price.input + cached * cached_rate + completion_tokens * price.output
     return round(total / 1_000_000, 8)
+
+
+def parse_settings(pairs: list[str] | None) -> dict[str, Any]:
+    """`KEY=VALUE` strings from the command line as settings (values read as JSON when they parse).
+    API keys are refused here: they come from the environment or the config file only."""
+    import json
+
+    settings: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise InputError(f"setting {pair!r} is not KEY=VALUE")
+        if "key" in key.lower() and key != "api_key_env":
+            raise InputError("API keys are not taken on the command line: set the provider's environment "
+                             "variable (e.g. OPENAI_API_KEY) or [keys] in the config file; "
+                             "api_key_env=NAME names another variable")
+        try:
+            settings[key] = json.loads(value)
+        except json.JSONDecodeError:
+            settings[key] = value
+    return settings

@@ -25,8 +25,14 @@ import openai
 from agent.backends.base import LLMRequest, LLMResponse, Message
 from agent.backends.config import cost_usd, find_api_key, is_local_url, provider_for, redact
 from agent.backends.structured import DIALECTS, chat_body, complete_structured, read_completion
-from agent.errors import (BackendError, BackendTimeout, BackendUnavailable, InputError, RateLimited,
-                          ServerError)
+from agent.errors import (
+    BackendError,
+    BackendTimeout,
+    BackendUnavailable,
+    InputError,
+    RateLimited,
+    ServerError,
+)
 
 _REASONING_MODEL = re.compile(r"^(o\d|gpt-5)")
 
@@ -87,8 +93,9 @@ class OpenAIBackend:
         self.dialect = dialect            # settled structured-output dialect (None: not probed yet)
         self._dialect_forced = dialect is not None
         self.reasoning = is_reasoning_model(model) if reasoning is None else reasoning
-        official = self.base_url is None or "api.openai.com" in self.base_url
-        self.token_param = token_param or ("max_completion_tokens" if self.reasoning and official else "max_tokens")
+        # Reasoning models count hidden reasoning against `max_completion_tokens` and refuse `max_tokens`;
+        # every other server (llama.cpp, vLLM, DeepSeek, Ollama) knows `max_tokens`.
+        self.token_param = token_param or ("max_completion_tokens" if self.reasoning else "max_tokens")
         self.extra_body = dict(extra_body or {})
         self.client = _Client(api_key=key, base_url=self.base_url, organization=organization,
                               timeout=openai.Timeout(float(timeout), connect=float(connect_timeout)),
@@ -134,10 +141,15 @@ class OpenAIBackend:
             raise mapped from None
         except openai.OpenAIError as err:
             raise self._map_error(err) from None
+        except ValueError as err:  # the SDK lets a body that is not JSON through as JSONDecodeError
+            raise ServerError(self._message("sent a body that is not valid JSON", err)) from None
         latency = time.perf_counter() - started
         if not isinstance(completion, openai.types.chat.ChatCompletion):
             raise ServerError(f"{self.spec}: the server's answer is not a chat completion: {str(completion)[:200]!r}")
-        response = read_completion(completion.model_dump())
+        try:
+            response = read_completion(completion.model_dump())
+        except ServerError as err:
+            raise ServerError(f"{self.spec}: {err}") from None
         response.latency_s = round(latency, 6)
         response.model = response.model or self.model
         response.dialect = dialect

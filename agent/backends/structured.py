@@ -117,8 +117,11 @@ def read_completion(data: dict[str, Any]) -> LLMResponse:
     cached = prompt_details.get("cached_tokens") or u.get("prompt_cache_hit_tokens") or 0  # DeepSeek names it so
     usage = Usage(prompt_tokens=u.get("prompt_tokens") or 0, completion_tokens=u.get("completion_tokens") or 0,
                   reasoning_tokens=completion_details.get("reasoning_tokens") or 0, cached_tokens=cached)
+    raw_timings = data.get("timings")
+    timings = ({k: float(v) for k, v in raw_timings.items() if isinstance(v, (int, float))}
+               if isinstance(raw_timings, dict) else None)
     return LLMResponse(text=text, reasoning=reasoning, usage=usage, model=data.get("model") or "",
-                       finish_reason=choice.get("finish_reason"))
+                       finish_reason=choice.get("finish_reason"), timings=timings or None)
 
 
 def extract_json(text: str) -> Any:
@@ -178,6 +181,7 @@ async def complete_structured(request: LLMRequest, call: Call) -> LLMResponse:
     second = await call(repair_messages(request, first.text, problem))
     second.usage = first.usage + second.usage
     second.latency_s = round(first.latency_s + second.latency_s, 6)
+    second.timings = None  # two calls: per-call server timings no longer describe the whole
     second.reasoning = "\n\n".join(r for r in (first.reasoning, second.reasoning) if r) or None
     try:
         second.parsed = parse_output(second.text, request)
