@@ -1,14 +1,35 @@
 """Problem models, one pydantic class per kind, read through a discriminated union on `kind`.
 
-Every kind owns its verifier (see `agent.verify`). The loop only relies on the common fields and
-on `verify(problem, candidate)`.
+Every kind owns its verifier (see `agent.verify`). The loop only relies on the common fields, on
+`describe()` (the full text a model should see) and on `verify(problem, candidate)`.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+RuleSetName = Literal["digits", "game24", "countdown"]
+
+# Plain-words rules for each countdown rule set, shown to the model by `describe()`.
+RULES_TEXT: dict[str, str] = {
+    "digits": (
+        "Rules (NYT Digits): use any subset of the numbers, each at most once; combine them with "
+        "+, -, × and ÷; every intermediate result must be a positive integer (no fractions, no zero, "
+        "no negative numbers)."
+    ),
+    "game24": (
+        "Rules (Game of 24): use all of the numbers, each exactly once; combine them with +, -, × and ÷; "
+        "fractions and negative numbers are allowed along the way."
+    ),
+    "countdown": (
+        "Rules (Countdown): use all of the numbers, each exactly once; combine them with +, -, × and ÷; "
+        "fractions and negative numbers are allowed along the way."
+    ),
+}
+
+FINAL_ANSWER_ONLY = "Give the final answer only (for example: Answer: 42)."
 
 
 class Budget(BaseModel):
@@ -25,7 +46,7 @@ class Budget(BaseModel):
 class ProblemBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=200)
     title: str = ""
     statement: str = ""
     source: str = ""
@@ -36,30 +57,90 @@ class ProblemBase(BaseModel):
     def has_exact_verifier(self) -> bool:
         return True
 
+    def describe(self) -> str:  # pragma: no cover - every kind overrides it
+        return self.statement
+
 
 class CountdownProblem(ProblemBase):
     """Reach `target` from `numbers` with + - * / under a named rule set (digits, game24, countdown)."""
 
     kind: Literal["countdown"] = "countdown"
-    rules: Literal["digits", "game24", "countdown"]
+    rules: RuleSetName
     numbers: list[int] = Field(min_length=1, max_length=12)
     target: int
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> CountdownProblem:
+        if self.rules == "digits":
+            if any(n <= 0 for n in self.numbers):
+                raise ValueError("digits rules need positive numbers")
+            if self.target <= 0:
+                raise ValueError("digits rules need a positive target")
+        if self.rules in ("game24", "countdown") and len(self.numbers) < 2:
+            raise ValueError(f"{self.rules} rules need at least two numbers")
+        return self
+
+    def describe(self) -> str:
+        nums = ", ".join(str(n) for n in self.numbers)
+        task = self.statement.strip() or f"Reach the target {self.target} using the numbers {nums}."
+        return "\n".join([
+            task,
+            f"Numbers: {nums}. Target: {self.target}.",
+            RULES_TEXT[self.rules],
+            "Answer format: give one arithmetic expression that equals the target, for example "
+            "(a + b) * c - d, or the steps one per line as 'a op b = c'.",
+        ])
 
 
 class AnswerProblem(ProblemBase):
     """A short final answer compared with `answer` by math equivalence."""
 
     kind: Literal["answer"] = "answer"
-    answer: str
+    answer: str = Field(min_length=1)
     choices: dict[str, str] | None = None  # multiple choice: letter -> value
+
+    def describe(self) -> str:
+        parts = [self.statement.strip() or self.title]
+        if self.choices:
+            parts.append("Choices:\n" + "\n".join(f"({k}) {v}" for k, v in self.choices.items()))
+            parts.append("Answer format: give the letter of the correct choice only (for example: Answer: B).")
+        else:
+            parts.append("Answer format: " + FINAL_ANSWER_ONLY + " Exact values (fractions, radicals, π) "
+                         "are preferred to decimals.")
+        return "\n\n".join(parts)
 
 
 class SequenceProblem(ProblemBase):
-    """Predict the next terms of an integer sequence; `hidden` holds the true continuation."""
+    """Predict the next terms of an integer sequence.
+
+    The true continuation is `hidden`, or, when `hidden` is omitted, is computed by running
+    `definition` (Python code defining `a(n)` for n = 1, 2, ...) in the sandbox."""
 
     kind: Literal["sequence"] = "sequence"
     terms: list[int] = Field(min_length=1)
-    hidden: list[int] = Field(min_length=1)
+    hidden: list[int] | None = Field(default=None, min_length=1)
+    definition: str = ""
+    predict: int | None = Field(default=None, ge=1, le=100)  # how many next terms to ask for
+
+    @model_validator(mode="after")
+    def _check_source(self) -> SequenceProblem:
+        if self.hidden is None and not self.definition.strip():
+            raise ValueError("a sequence problem needs `hidden` (the next terms) or `definition` (code for a(n))")
+        if self.hidden is not None and self.predict is not None and self.predict > len(self.hidden):
+            raise ValueError(f"predict={self.predict} but only {len(self.hidden)} hidden terms are given")
+        return self
+
+    @property
+    def n_predict(self) -> int:
+        if self.predict is not None:
+            return self.predict
+        return len(self.hidden) if self.hidden else 5
+
+    def describe(self) -> str:
+        shown = ", ".join(str(t) for t in self.terms)
+        task = self.statement.strip() or "Find the rule behind this integer sequence and continue it."
+        return (f"{task}\n\nTerms: {shown}\n\nAnswer format: give the next {self.n_predict} terms, "
+                "comma-separated (for example: Answer: 1, 2, 3).")
 
 
 class ConjectureProblem(ProblemBase):
@@ -68,13 +149,20 @@ class ConjectureProblem(ProblemBase):
 
     kind: Literal["conjecture"] = "conjecture"
     definition: str = ""
-    check: str
+    check: str = Field(min_length=1)
+    answer_format: str = "Give the final answer only."
+    timeout_s: float = Field(default=10.0, gt=0, le=600)
+
+    def describe(self) -> str:
+        task = self.statement.strip() or self.title
+        return f"{task}\n\nAnswer format: {self.answer_format}"
 
 
 class ProofProblem(ProblemBase):
     """No exact verifier: the judge grades and results are marked unverified.
 
-    `definition` may hold Python code that generates examples (e.g. a sequence from a prefix)."""
+    `definition` may hold Python code that generates examples (e.g. a sequence from a prefix); run
+    it with `agent.verify.code.run_definition`."""
 
     kind: Literal["proof", "open"] = "proof"
     definition: str = ""
@@ -83,8 +171,19 @@ class ProofProblem(ProblemBase):
     def has_exact_verifier(self) -> bool:
         return False
 
+    def describe(self) -> str:
+        task = self.statement.strip() or self.title
+        what = "a complete proof" if self.kind == "proof" else "your best answer with its justification"
+        text = f"{task}\n\nAnswer format: give {what}; there is no automatic checker, the argument is graded."
+        if self.definition.strip():
+            text += ("\n\nA Python definition that generates examples comes with the problem:\n"
+                     f"```python\n{self.definition.strip()}\n```")
+        return text
+
 
 Problem = Annotated[
     CountdownProblem | AnswerProblem | SequenceProblem | ConjectureProblem | ProofProblem,
     Field(discriminator="kind"),
 ]
+
+KINDS = ("countdown", "answer", "sequence", "conjecture", "proof", "open")

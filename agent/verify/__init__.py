@@ -1,0 +1,45 @@
+"""`verify(problem, candidate)`: the verifier, not the model, decides whether a problem is solved.
+
+Sync and pure except for `conjecture` (and `sequence` with a code definition), whose checks run in
+the sandbox. A candidate that cannot be read is a rejection with a reason; only a bad *problem*
+raises (ValueError).
+"""
+
+from __future__ import annotations
+
+from agent.problems.models import (
+    AnswerProblem,
+    ConjectureProblem,
+    CountdownProblem,
+    ProofProblem,
+    SequenceProblem,
+)
+from agent.verify.result import VerifyResult
+
+__all__ = ["VerifyResult", "verify"]
+
+
+def verify(problem, candidate: str) -> VerifyResult:
+    if not isinstance(candidate, str):
+        return VerifyResult.reject(f"the candidate must be text, got {type(candidate).__name__}")
+    if isinstance(problem, CountdownProblem):
+        from agent.verify.countdown import check_candidate
+
+        ok, reason, normalized = check_candidate(problem.numbers, problem.target, problem.rules, candidate)
+        return VerifyResult(ok=ok, reason=reason, normalized=normalized)
+    if isinstance(problem, AnswerProblem):
+        from agent.verify.answer import verify_answer  # math-verify + sympy: imported when first needed
+
+        return verify_answer(problem, candidate)
+    if isinstance(problem, SequenceProblem):
+        from agent.verify.code import verify_sequence
+
+        return verify_sequence(problem, candidate)
+    if isinstance(problem, ConjectureProblem):
+        from agent.verify.code import verify_conjecture
+
+        return verify_conjecture(problem, candidate)
+    if isinstance(problem, ProofProblem):
+        return VerifyResult(ok=False, verified=False, normalized=candidate.strip() or None,
+                            reason=f"no exact verifier for {problem.kind} problems: the result stays unverified")
+    raise ValueError(f"no verifier for {type(problem).__name__}")

@@ -1,0 +1,152 @@
+"""Short final answers compared by math equivalence, built on HuggingFace's math-verify.
+
+math-verify (latex2sympy2-extended + sympy) already reads LaTeX (\\frac, \\sqrt, \\boxed, \\pi,
+tuples, intervals, degrees, percentages, thousands separators, \\text{(C)}) and compares with sympy.
+What this module adds:
+- base-n subscripts (`52_8`, `1011_{2}`, `\\text{A3}_{16}`): converted to their value on both sides;
+  a bare numeral is also read in the reference's base (52 for 52_8);
+- multiple choice: letters compared as letters, and a choice's value maps to its letter;
+- "where the problem allows": a decimal is not accepted when the statement asks for a common
+  fraction or a simplest radical form;
+- reading the candidate both as LaTeX and as plain math, after finding the answer in prose.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from typing import Any
+
+from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
+from math_verify import verify as mv_verify
+
+from agent.problems.models import AnswerProblem
+from agent.verify.extract import focus, strip_reasoning
+from agent.verify.result import VerifyResult
+
+_BASE_N = re.compile(r"(?:\\(?:text|mathrm)\{)?\b([0-9A-Za-z]+)\}?_\{?(\d{1,2})\}?")
+_LETTER = re.compile(r"^\s*(?:\\text\{)?\s*\(?\s*([A-Ea-e])\s*\)?\s*\}?\s*[.)]?\s*$")
+_DECIMAL = re.compile(r"(?<![\d.])\d*\.\d+")
+_EXACT_FORM = re.compile(r"common fraction|simplest radical form|in terms of \\?pi|exact (?:value|form)", re.I)
+_LATEX_CFG = [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()]
+MAX_ANSWER_CHARS = 20_000
+
+
+def _timeout() -> int | None:
+    # math-verify's timeouts use SIGALRM, which only works in the main thread.
+    return 5 if threading.current_thread() is threading.main_thread() else None
+
+
+def _parse(text: str) -> list[Any]:
+    return parse(text, extraction_config=_LATEX_CFG, parsing_timeout=_timeout())
+
+
+def base_n_value(text: str) -> tuple[int, int] | None:
+    """(value, base) when the whole text is one numeral with a base subscript, like 52_8."""
+    m = _BASE_N.fullmatch(text.strip().strip("$").strip())
+    if not m:
+        return None
+    digits, base = m.group(1), int(m.group(2))
+    if not 2 <= base <= 36:
+        return None
+    try:
+        return int(digits, base), base
+    except ValueError:
+        return None
+
+
+def _letter(text: str) -> str | None:
+    m = _LETTER.match(text)
+    return m.group(1).upper() if m else None
+
+
+@lru_cache(maxsize=4096)
+def _gold(answer: str) -> tuple[Any, ...]:
+    base = base_n_value(answer)
+    if base is not None:
+        return tuple(_parse(f"${base[0]}$"))
+    return tuple(_parse(f"${answer}$"))
+
+
+def _readings(candidate: str) -> list[str]:
+    """Texts to try for the candidate's answer: the focused answer, then the whole output."""
+    focused = focus(candidate)
+    out = [focused]
+    whole = strip_reasoning(candidate).strip()
+    if whole != focused:
+        out.append(whole)
+    return out
+
+
+def _equivalent(gold: tuple[Any, ...], text: str, whole_output: bool) -> tuple[bool, str | None]:
+    preds: list[Any] = []
+    if not whole_output:
+        preds += _parse(f"${text}$")
+    preds += _parse(text)
+    shown = next((str(p) for p in preds if not isinstance(p, str)), None) or (str(preds[0]) if preds else None)
+    if not preds:
+        return False, None
+    return bool(mv_verify(list(gold), preds, timeout_seconds=_timeout())), shown
+
+
+def verify_answer(problem: AnswerProblem, candidate: str) -> VerifyResult:
+    if len(candidate) > MAX_ANSWER_CHARS:
+        return VerifyResult.reject(f"candidate is {len(candidate)} characters long (at most {MAX_ANSWER_CHARS})")
+    readings = _readings(candidate)
+    if not readings[0]:
+        return VerifyResult.reject("empty answer")
+    answer = problem.answer.strip()
+
+    # Multiple choice: compare letters; a choice's value counts as its letter.
+    gold_letter = _letter(answer)
+    if problem.choices or gold_letter:
+        letter = _letter(readings[0])
+        if letter is None and problem.choices:
+            for key, value in problem.choices.items():
+                if value.strip() and _equivalent(_gold(value.strip()), readings[0], False)[0]:
+                    letter = key.upper()
+                    break
+        if gold_letter is None and problem.choices:
+            gold_letter = next((k.upper() for k, v in problem.choices.items() if v.strip() == answer), None)
+        if gold_letter is not None:
+            if letter is None:
+                return VerifyResult.reject("no choice letter found in the answer")
+            if letter == gold_letter:
+                return VerifyResult.correct(letter)
+            return VerifyResult.reject(f"choice {letter} is not the correct choice", normalized=letter)
+
+    base = base_n_value(answer)
+    if base is not None:
+        value, b = base
+        cand = readings[0].strip().strip("$").strip()
+        as_base = base_n_value(cand)
+        if as_base is not None:
+            if as_base[0] == value:
+                return VerifyResult.correct(f"{as_base[0]} (base 10)")
+            return VerifyResult.reject(f"{cand} = {as_base[0]} in base 10 is not equivalent to the reference answer",
+                                       normalized=str(as_base[0]))
+        if re.fullmatch(r"[0-9A-Za-z]+", cand):
+            try:
+                if int(cand, b) == value:
+                    return VerifyResult.correct(f"{cand}_{b}")
+            except ValueError:
+                pass
+
+    gold = _gold(answer)
+    if not gold:
+        raise ValueError(f"problem {problem.id}: the reference answer {answer!r} cannot be read")
+    shown = None
+    for i, text in enumerate(readings):
+        ok, seen = _equivalent(gold, text, whole_output=i > 0)
+        shown = shown or seen
+        if ok:
+            if _EXACT_FORM.search(problem.statement) and _DECIMAL.search(text) and not _DECIMAL.search(answer):
+                m = _EXACT_FORM.search(problem.statement)
+                assert m is not None
+                return VerifyResult.reject(f"the problem asks for {m.group(0)}; a decimal is not accepted",
+                                           normalized=seen)
+            return VerifyResult.correct(seen)
+    if shown is None:
+        return VerifyResult.reject(f"could not read a mathematical answer in {readings[0][:80]!r}")
+    return VerifyResult.reject(f"the answer {shown} is not equivalent to the reference answer", normalized=shown)

@@ -1,0 +1,49 @@
+"""Find the answer inside text the way a model writes it: reasoning blocks, `\\boxed{}`, "Answer: ..."."""
+
+from __future__ import annotations
+
+import re
+
+_THINK = re.compile(r"<think>.*?(?:</think>|$)", re.S | re.I)
+_ANSWER_LINE = re.compile(
+    r"(?:final\s+answer|answer)\s*(?:is)?\s*\**\s*[:：]\s*\**\s*(.+)", re.I)
+_BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
+
+
+def strip_reasoning(text: str) -> str:
+    """Drop <think>...</think> blocks (an unclosed one runs to the end)."""
+    return _THINK.sub(" ", text)
+
+
+def last_boxed(text: str) -> str | None:
+    """Content of the last \\boxed{...} (or \\fbox{...}), braces balanced; None if there is none."""
+    matches = list(_BOXED.finditer(text))
+    for m in reversed(matches):
+        depth, i = 1, m.end()
+        while i < len(text) and depth:
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        if depth == 0:
+            return text[m.end():i - 1].strip()
+    return None
+
+
+def answer_line(text: str) -> str | None:
+    """What follows the last "Answer:" / "Final answer:" on its line."""
+    found = None
+    for line in text.splitlines():
+        m = _ANSWER_LINE.search(line)
+        if m:
+            found = m.group(1).strip().strip("*").strip()
+    return found or None
+
+
+def focus(text: str) -> str:
+    """The part of a model's output that holds its answer: the last \\boxed{}, else the last
+    "Answer:" line, else the whole text (reasoning blocks removed)."""
+    text = strip_reasoning(text)
+    boxed = last_boxed(text)
+    if boxed is not None:
+        return boxed
+    line = answer_line(text)
+    return line if line is not None else text.strip()
