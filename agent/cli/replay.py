@@ -64,13 +64,13 @@ def main(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     from agent.report.summary import summarize
-    from agent.report.terminal import render
+    from agent.report.terminal import make_console, render
 
     summary = summarize(args.trace)
     if args.json:
         print(summary.model_dump_json(indent=2))
     else:
-        render(summary, Console(), args.layout)
+        render(summary, make_console(), args.layout)
     return 0
 
 

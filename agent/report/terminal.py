@@ -147,3 +147,10 @@ def render(s: TraceSummary, console: Console, layout: str = "tree") -> None:
     else:
         console.print(tree_view(s))
     console.print(totals(s))
+
+
+def make_console() -> Console:
+    """The terminal's width on a terminal; a wide fixed width in pipes and files (rich's 80 folds tables)."""
+    import sys
+
+    return Console() if sys.stdout.isatty() else Console(width=160)

@@ -1,0 +1,28 @@
+"""`polya view TRACE -o report.html`: a self-contained HTML page of a run (no network; opens from disk)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("view", help="write a self-contained HTML page of a run",
+                       description="Write one HTML file (inline CSS, JS and SVG; no network) showing the lines of "
+                                   "attack, progress over steps, every LLM call and program run, and the verifier's checks.")
+    p.add_argument("trace", help="a trace file (JSONL)")
+    p.add_argument("-o", "--output", help="the HTML file to write (default: the trace's name with .html)")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from agent.report.html import write_html
+
+    out = Path(args.output) if args.output else Path(args.trace).with_suffix(".html")
+    summary = write_html(args.trace, out)
+    verdicts = sum(1 for st in summary.steps if st.decision)
+    print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB): {len(summary.steps)} moves, {verdicts} verdicts, "
+          f"{summary.used.llm_calls} LLM calls")
+    for w in summary.warnings:
+        print(f"warning: {w}")
+    return 0

@@ -1,0 +1,81 @@
+"""A cheap row per trace for `polya traces`: the first line (run_start) and the last (run_end) are
+enough for a finished run, so a 100 MB trace costs two small reads; only a killed run (no run_end)
+is read through, streaming, to count what it did."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from agent.errors import InputError
+from agent.trace import events as ev
+from agent.trace.reader import _parse
+
+TAIL_BYTES = 1 << 16
+
+
+class RunRow(BaseModel):
+    path: str
+    name: str
+    problem_id: str
+    backend: str
+    policy: str
+    status: str
+    answer: str | None = None
+    steps: int = 0
+    tokens: int = 0
+    wall_s: float = 0.0
+    started: float = 0.0
+    fork: bool = False
+    error: str | None = None
+
+
+def _last_line(path: Path) -> str:
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - TAIL_BYTES))
+        tail = fh.read().decode("utf-8", errors="replace")
+    lines = [ln for ln in tail.split("\n") if ln.strip()]
+    return lines[-1] if lines else ""
+
+
+def run_row(path: Path) -> RunRow:
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        first = fh.readline()
+    start = _parse(path, 1, first)
+    if not isinstance(start, ev.RunStart):
+        raise InputError("a trace must start with a run_start event", where=str(path))
+    row = RunRow(path=str(path), name=path.name, problem_id=str(start.problem.get("id", "?")), backend=start.backend,
+                 policy=start.policy, status="incomplete", started=start.ts, fork=start.fork is not None)
+    last = _last_line(path)
+    end = None
+    if '"run_end"' in last:
+        try:
+            end = _parse(path, 0, last)
+        except InputError:
+            end = None
+    if isinstance(end, ev.RunEnd):
+        row.status, row.answer, row.steps = end.status, end.answer, end.used.steps
+        row.tokens, row.wall_s = end.used.tokens, end.used.wall_s
+    else:
+        from agent.report.summary import summarize
+
+        s = summarize(path)
+        row.steps, row.tokens = len(s.steps), s.used.tokens
+        row.wall_s = round(sum(st.wall_s for st in s.steps), 3)
+    return row
+
+
+def list_runs(root: Path) -> list[RunRow]:
+    rows = []
+    for path in sorted(root.rglob("*.jsonl")):
+        try:
+            rows.append(run_row(path))
+        except InputError as err:
+            rows.append(RunRow(path=str(path), name=path.name, problem_id="?", backend="?", policy="?",
+                               status="unreadable", error=str(err)))
+    rows.sort(key=lambda r: r.started, reverse=True)
+    return rows
