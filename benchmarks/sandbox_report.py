@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.hostile.harness
 
 import agent.sandbox  # noqa: E402
-from tests.hostile.harness import HostileWorld, load_programs, new_marker  # noqa: E402
+from tests.hostile.harness import HostileWorld, load_programs, new_marker, runnable_here  # noqa: E402
 
 OUTPUT_LIMIT = 20_000
 
@@ -41,13 +41,15 @@ def main() -> int:
     ap.add_argument("--verbose", action="store_true", help="one line per program with its outcome")
     ap.add_argument("--runs", type=int, default=20, help="repetitions for the overhead median")
     args = ap.parse_args()
-    iso = agent.sandbox.probe_isolation()
     tried: dict[str, int] = defaultdict(int)
     contained: dict[str, int] = defaultdict(int)
     failures = []
+    skipped: list[str] = []
     with HostileWorld() as world:
         for program in load_programs():
-            if program.needs == "scratch-tmpfs" and not iso.mountns:
+            why_not = runnable_here(program)
+            if why_not:
+                skipped.append(f"{program.name}: {why_not}")
                 continue
             marker = new_marker(program)
             result = agent.sandbox.run(world.render(program, marker), timeout_s=2, memory_mb=256,
@@ -60,11 +62,13 @@ def main() -> int:
             if args.verbose:
                 print(f"  {program.name:38s} {'contained' if not problems else 'NOT CONTAINED':13s} "
                       f"reason={result.killed_reason!s:22s} exit={result.exit_code} {result.duration_s:.2f}s")
-    print(f"isolation: {iso.describe(['(+ mounts set up inside)'] if iso.mountns else [])}")
-    print(f"\n| category | tried | contained |\n|---|---|---|")
+    print(f"isolation: {agent.sandbox.run('pass').isolation}")
+    print("\n| category | tried | contained |\n|---|---|---|")
     for cat in sorted(tried):
         print(f"| {cat} | {tried[cat]} | {contained[cat]} |")
     print(f"| **total** | {sum(tried.values())} | {sum(contained.values())} |")
+    for line in skipped:
+        print(f"skipped {line}")
     for name, problems in failures:
         print(f"NOT CONTAINED {name}: {problems}")
     med, bare = overhead(args.runs)

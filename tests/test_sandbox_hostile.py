@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import agent.sandbox
-from tests.hostile.harness import HostileWorld, load_programs, new_marker
+from tests.hostile.harness import HostileWorld, load_programs, new_marker, runnable_here
 
 PROGRAMS = load_programs()
 OUTPUT_LIMIT = 20_000
@@ -29,11 +29,9 @@ def test_there_are_enough_hostile_programs():
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=[p.name for p in PROGRAMS])
 def test_hostile_program_is_contained(program, world):
-    iso = agent.sandbox.probe_isolation().describe([])
-    if program.needs and program.needs not in iso and program.needs != "scratch-tmpfs":
-        pytest.skip(f"needs {program.needs}")
-    if program.needs == "scratch-tmpfs" and not agent.sandbox.probe_isolation().mountns:
-        pytest.skip("needs a private scratch tmpfs (mount namespace)")
+    why_not = runnable_here(program)
+    if why_not:
+        pytest.skip(why_not)
     marker = new_marker(program)
     result = agent.sandbox.run(world.render(program, marker), timeout_s=2, memory_mb=256,
                                output_limit=OUTPUT_LIMIT)

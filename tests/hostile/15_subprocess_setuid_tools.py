@@ -2,6 +2,7 @@
 # contained: all refused (no privileges, no_new_privs, nosuid)
 # category: shell
 # expect: none
+# needs: not-host-root
 import os
 import subprocess
 

@@ -2,6 +2,7 @@
 # contained: PTRACE_ATTACH fails; the caller keeps running
 # category: ctypes
 # expect: none
+# needs: not-host-root
 import ctypes
 import os
 

@@ -2,6 +2,7 @@
 # contained: the test process survives
 # category: processes
 # expect: any
+# needs: not-host-root
 import os
 import signal
 

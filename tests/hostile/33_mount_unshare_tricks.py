@@ -3,6 +3,7 @@
 # contained: all refused; sentinel unchanged
 # category: ctypes
 # expect: none
+# needs: not-host-root
 import ctypes
 import os
 

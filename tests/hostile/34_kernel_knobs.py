@@ -2,6 +2,7 @@
 # contained: all writes refused
 # category: filesystem
 # expect: none
+# needs: not-host-root
 for path, data in (("/proc/sysrq-trigger", "h"), ("/proc/sys/kernel/hostname", "escaped"),
                    ("/proc/sys/vm/drop_caches", "1"), ("/sys/kernel/mm/transparent_hugepage/enabled", "never")):
     try:

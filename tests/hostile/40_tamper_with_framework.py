@@ -2,6 +2,7 @@
 # contained: all read-only
 # category: filesystem
 # expect: none
+# needs: not-host-root
 import os
 import sysconfig
 

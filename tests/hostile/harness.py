@@ -3,7 +3,8 @@
 Each program starts with header comments:
     # tries: what it attempts            # contained: what containment means for it
     # category: cpu|memory|processes|...  # expect: killed_reason prefixes joined by "|", or none / any
-    # needs: an isolation part without which it is skipped (optional), e.g. scratch-tmpfs
+    # needs: scratch-tmpfs (private scratch space) or not-host-root (the program would harm the host if
+    #        it ran as the real root: kernel knobs, mounts, ptrace); skipped where that does not hold
 Placeholders (__PORT__, __SENTINEL_DIR__, ...) are filled in by `HostileWorld.render`.
 Used by tests/test_sandbox_hostile.py and benchmarks/sandbox_report.py.
 """
@@ -39,6 +40,16 @@ class HostileProgram:
     expect: list[str]  # [] means killed_reason must be None; ["any"] means not checked
     needs: str | None
     source: str
+
+
+def runnable_here(program: HostileProgram) -> str | None:
+    """None if the program may run here; else why it is skipped (never run a harmful one unsandboxed)."""
+    iso = agent.sandbox.probe_isolation()
+    if program.needs == "scratch-tmpfs" and not iso.mountns:
+        return "needs a private scratch tmpfs (mount namespace); would fill the real disk"
+    if program.needs == "not-host-root" and os.geteuid() == 0 and not iso.drop_uid:
+        return "would run as the host's real root here (no throw-away uid)"
+    return None
 
 
 def _header(source: str, key: str) -> str | None:
@@ -156,6 +167,8 @@ class HostileWorld:
         shutil.rmtree(self.secret_home, ignore_errors=True)
 
     def _snapshot(self) -> dict[str, str]:
+        if not os.path.isdir(self.sentinel_dir):
+            return {"sentinel dir": "deleted"}
         out = {}
         for p in sorted(Path(self.sentinel_dir).rglob("*")):
             out[str(p)] = p.read_text() if p.is_file() else f"mode={p.stat().st_mode:o}"
@@ -215,6 +228,9 @@ class HostileWorld:
                 os.remove(path)
         if _hash(self.agent_file) != self.agent_hash:
             problems.append("framework source modified")
+        if problems:  # start the next program from a clean world
+            self.__exit__(None, None, None)
+            self.__enter__()
         return problems
 
 
