@@ -1,0 +1,120 @@
+"""`polya bench SUITE...`: every policy on every problem under one backend and one per-problem
+budget; results appended to OUT/results.jsonl as runs finish (resumable), then the summary table
+(Markdown, CSV), the plot (PNG, and inline in an HTML report) and, for countdown problems, the
+judge's calibration."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from agent.errors import InputError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="compare policies (the loop and the baselines) on problem suites",
+                       description="Run every policy on every problem of the suites under one backend and one "
+                                   "per-problem budget, then write summary.md/.csv, plot.png and report.html.")
+    p.add_argument("suites", nargs="*", help="suite files (YAML), e.g. problems/digits/dev.yaml")
+    p.add_argument("--policies", default="direct,cot,self-consistency:5,tot,llm,bandit",
+                   help="comma-separated policies: direct, cot, self-consistency[:k], tot[:b], llm, bandit, "
+                        "fixed:m1+m2 (use + between the moves of a fixed policy) (default: %(default)s)")
+    p.add_argument("--backend", default="local", help="backend spec: local, local:small, openai:MODEL[@URL], ...")
+    p.add_argument("--budget", default="tokens=4000",
+                   help="per-problem budget on top of steps=12: steps=N,tokens=N,cost=USD,wall=S (default: %(default)s)")
+    p.add_argument("--limit", type=int, help="at most N problems from each suite (the first N)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--concurrency", type=int, default=1, help="runs in flight at once (default 1)")
+    p.add_argument("--out", default="bench-results/run", help="output directory (default: %(default)s)")
+    p.add_argument("--resume", action="store_true", help="continue OUT/results.jsonl, skipping finished runs")
+    p.add_argument("--calibration", action="store_true",
+                   help="also report the judge's calibration (countdown problems, loop policies)")
+    p.add_argument("--report-only", action="store_true", help="only rebuild the reports from OUT/results.jsonl")
+    p.add_argument("--title", default="polya bench")
+    p.add_argument("--no-progress", action="store_true", help="one line per finished run instead of a bar")
+    p.set_defaults(func=main)
+
+
+def _policies(text: str) -> list[str]:
+    from agent.baselines import get_baseline
+
+    policies = [p.strip().replace("+", ",") for p in text.split(",") if p.strip()]
+    if not policies:
+        raise InputError("--policies is empty")
+    for p in policies:
+        if get_baseline(p) is None:
+            from agent.loop.policies import make_policy
+
+            make_policy(p)   # raises InputError for an unknown policy
+    return policies
+
+
+def main(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from agent.bench.report import write_reports
+    from agent.bench.results import latest_rows, read_rows
+    from agent.bench.runner import BenchConfig, load_suites, plan_tasks
+    from agent.loop.run import DEFAULT_BUDGET, parse_budget
+    from agent.problems.models import Budget
+
+    out = Path(args.out)
+    console = Console(stderr=True)
+    if args.report_only:
+        rows = latest_rows(read_rows(out / "results.jsonl"))
+        if not rows:
+            raise InputError(f"no results in {out / 'results.jsonl'}")
+    else:
+        if not args.suites:
+            raise InputError("give at least one suite file, e.g. problems/digits/dev.yaml")
+        if args.concurrency < 1:
+            raise InputError("--concurrency must be at least 1")
+        if args.limit is not None and args.limit < 1:
+            raise InputError("--limit must be at least 1")
+        budget = parse_budget(args.budget, Budget(steps=DEFAULT_BUDGET.steps))
+        config = BenchConfig(suites=args.suites, policies=_policies(args.policies), backend=args.backend,
+                             budget=budget, limit=args.limit, seed=args.seed, concurrency=args.concurrency,
+                             out=out, resume=args.resume)
+        tasks = plan_tasks(load_suites(args.suites), config.policies, limit=args.limit, seed=args.seed)
+        rows = _run(config, tasks, console, progress=not args.no_progress and console.is_terminal)
+    calibration_md = None
+    if args.calibration:
+        from agent.bench.calibration import calibrate_traces, calibration_markdown
+
+        calibration_md = calibration_markdown(calibrate_traces([r.trace_path for r in rows if r.trace_path]))
+    paths = write_reports(rows, out, title=args.title, calibration_md=calibration_md)
+    from agent.bench.summary import summarize, to_markdown
+
+    print(to_markdown(summarize(rows)))
+    if calibration_md:
+        print(calibration_md)
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def _run(config, tasks, console, *, progress: bool):
+    from agent.bench.runner import run_bench
+
+    solved = {"n": 0}
+    if not progress:
+        def line(row, i, total):
+            solved["n"] += row.solved
+            what = row.harness_error or (f"{row.status}" + (f" {row.answer!r}" if row.solved else ""))
+            print(f"[{i}/{total}] {row.suite} {row.problem_id} {row.policy}: {what} "
+                  f"({row.tokens} tokens, {row.llm_calls} calls, {row.wall_s:.1f}s)", file=sys.stderr, flush=True)
+
+        return asyncio.run(run_bench(config, tasks, on_row=line))
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as bar:
+        job = bar.add_task("bench", total=None)
+
+        def tick(row, i, total):
+            solved["n"] += row.solved
+            bar.update(job, total=total, completed=i,
+                       description=f"bench: {solved['n']} solved, last {row.problem_id} {row.policy} {row.status}")
+
+        return asyncio.run(run_bench(config, tasks, on_row=tick))
