@@ -4,6 +4,7 @@ write a strategy trace as they go."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib.metadata
 import platform
 import time
@@ -65,6 +66,11 @@ def parse_budget(text: str | None, base: Budget | None = None) -> Budget:
 
 
 def package_versions() -> dict[str, str]:
+    return dict(_package_versions())
+
+
+@functools.cache   # reading package metadata costs ~90 ms; a bench calls this once per run
+def _package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for dist in ("polya-agent", "langgraph", "openai", "pydantic", "sympy", "xllamacpp"):
         try:
