@@ -1,0 +1,121 @@
+"""Trace events and the streaming reader: every event type round-trips through its pydantic model;
+a torn last line is reported and the rest used; an unknown schema version is refused clearly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agent.errors import InputError
+from agent.trace import events as ev
+from agent.trace.reader import ReadReport, iter_events, read_events
+from agent.trace.writer import TraceWriter
+
+EXAMPLES: list[ev.EventBase] = [
+    ev.RunStart(run_id="r", problem={"id": "p", "kind": "countdown"}, problem_file="p.yaml", backend="local:small",
+                policy="llm", budget={"steps": 6}, seed=3, config={"settings": {"temperature": 0.7}},
+                versions={"python": "3.11"}, fork=ev.ForkInfo(parent_trace="a.jsonl", parent_run_id="q", fork_step=4),
+                resumed_from="b.jsonl"),
+    ev.AttackOpen(run_id="r", step=1, attack_id="A1", goal="work backwards", reason="plan 1"),
+    ev.AttackClose(run_id="r", step=5, attack_id="A1", status="abandoned", reason="stagnant"),
+    ev.ControllerChoice(run_id="r", step=1, policy="llm", move="examples", attack_id="A1", new_attack=True, reason="r"),
+    ev.MoveStart(run_id="r", step=2, move="examples", attack_id="A1"),
+    ev.LLMCall(run_id="r", step=2, call_index=1, purpose="move:examples",
+               request={"messages": [{"role": "user", "content": "hi"}], "max_tokens": 10}, fingerprint="abc",
+               response={"text": "{}", "parsed": {}, "usage": {"prompt_tokens": 5}}, replayed=True),
+    ev.LLMCall(run_id="r", step=2, call_index=2, purpose="judge", request={}, fingerprint="def",
+               error={"type": "BackendTimeout", "message": "slow"}),
+    ev.ToolRun(run_id="r", step=2, tool_index=0, code="print(1)", stdout="1\n", stderr="", exit_code=0, duration_s=0.1),
+    ev.ToolRun(run_id="r", step=2, tool_index=1, code="while 1: pass", timed_out=True, killed_reason="wall timeout"),
+    ev.MoveEnd(run_id="r", step=2, move="examples", attack_id="A1", summary="s",
+               findings=ev.Findings(facts=["f"], examples=["e"], conjectures=["c"], counterexamples=["x"], candidates=["1+2"]),
+               new_findings=5, error=None),
+    ev.Verification(run_id="r", step=2, attack_id="A1", candidate="1+2", ok=False, verified=True, reason="equals 3"),
+    ev.Verdict(run_id="r", step=2, attack_id="A1", move="examples", decision="switch", progress=0.4, reason="meh",
+               evidence=["e1"], model_decision="persist", overrides=["no_new_findings"]),
+    ev.RunEnd(run_id="r", status="budget", answer=None, reason="steps", used=ev.BudgetState(steps=6, llm_calls=9,
+              prompt_tokens=100, completion_tokens=20, cached_tokens=7, cost_usd=0.01, wall_s=3.5), attacks=2),
+]
+
+
+def test_examples_cover_every_event_type():
+    assert {e.type for e in EXAMPLES} == set(ev.EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: e.type)
+def test_every_event_round_trips_through_its_model(event):
+    line = event.model_dump_json()
+    back = ev.EVENT_ADAPTER.validate_json(line)
+    assert type(back) is type(event)
+    assert back == event
+    assert back.model_dump_json() == line
+
+
+def _write(path, events):
+    with TraceWriter(path, "run1", fsync=False) as w:
+        for e in events:
+            w.write(e.model_copy())
+
+
+def test_written_trace_reads_back_in_order(tmp_path):
+    path = tmp_path / "t.jsonl"
+    _write(path, EXAMPLES)
+    got = read_events(path)
+    assert [e.type for e in got] == [e.type for e in EXAMPLES]
+    assert [e.seq for e in got] == list(range(len(EXAMPLES)))
+    assert all(e.run_id == "run1" for e in got)
+
+
+def test_torn_last_line_is_reported_and_the_rest_used(tmp_path):
+    path = tmp_path / "t.jsonl"
+    _write(path, EXAMPLES[:5])
+    with open(path, "a") as fh:
+        fh.write(EXAMPLES[5].model_dump_json()[:40])          # a write cut short by a kill
+    report = ReadReport()
+    got = read_events(path, report)
+    assert len(got) == 5
+    assert report.torn_last_line
+    assert "torn last line" in report.warnings[0] and ":6:" in report.warnings[0]
+
+
+def test_complete_last_line_without_newline_is_kept(tmp_path):
+    path = tmp_path / "t.jsonl"
+    _write(path, EXAMPLES[:3])
+    path.write_text(path.read_text().rstrip("\n"))
+    report = ReadReport()
+    assert len(read_events(path, report)) == 3 and not report.torn_last_line
+
+
+def test_broken_line_in_the_middle_is_an_error_naming_the_line(tmp_path):
+    path = tmp_path / "t.jsonl"
+    lines = [e.model_dump_json() for e in EXAMPLES[:4]]
+    lines[2] = lines[2][:30]
+    path.write_text("\n".join(lines) + "\n")
+    events = iter_events(path)
+    assert next(events).type == "run_start" and next(events).type == "attack_open"   # streamed, not read whole
+    with pytest.raises(InputError, match=r"t\.jsonl:3: not valid JSON"):
+        next(events)
+
+
+def test_unknown_schema_version_is_refused_with_a_clear_message(tmp_path):
+    path = tmp_path / "t.jsonl"
+    raw = json.loads(EXAMPLES[0].model_dump_json())
+    raw["schema_version"] = 99
+    path.write_text(json.dumps(raw) + "\n")
+    with pytest.raises(InputError, match=r"unknown trace schema_version 99; this Polya reads version 1"):
+        read_events(path)
+
+
+def test_invalid_event_names_the_field(tmp_path):
+    path = tmp_path / "t.jsonl"
+    raw = json.loads(EXAMPLES[-2].model_dump_json())
+    raw["decision"] = "maybe"
+    path.write_text(json.dumps(raw) + "\n")
+    with pytest.raises(InputError, match=r"invalid verdict event: .*decision"):
+        read_events(path)
+
+
+def test_missing_file_is_input_error(tmp_path):
+    with pytest.raises(InputError, match="no such trace file"):
+        read_events(tmp_path / "nope.jsonl")
