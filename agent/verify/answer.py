@@ -26,7 +26,9 @@ from agent.verify.extract import focus, strip_reasoning
 from agent.verify.result import VerifyResult
 
 _BASE_N = re.compile(r"(?:\\(?:text|mathrm)\{)?\b([0-9A-Za-z]+)\}?_\{?(\d{1,2})\}?")
-_LETTER = re.compile(r"^\s*(?:\\text\{)?\s*\(?\s*([A-Ea-e])\s*\)?\s*\}?\s*[.)]?\s*$")
+_LATEX_WRAP = re.compile(r"\\(?:text|textbf|mathrm|mathbf)\s*\{|[{}]|\\[()\[\]]")
+_LETTER = re.compile(r"^\(?\s*([A-Ea-e])\s*\)?$")
+_LETTER_PREFIX = re.compile(r"^\(([A-E])\)\s")
 _DECIMAL = re.compile(r"(?<![\d.])\d*\.\d+")
 _EXACT_FORM = re.compile(r"common fraction|simplest radical form|in terms of \\?pi|exact (?:value|form)", re.I)
 _LATEX_CFG = [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()]
@@ -57,7 +59,9 @@ def base_n_value(text: str) -> tuple[int, int] | None:
 
 
 def _letter(text: str) -> str | None:
-    m = _LETTER.match(text)
+    """The choice letter of an answer written as C, (C), \\text{(C)}, $\\textbf{C}$, "(C) 29"."""
+    bare = _LATEX_WRAP.sub("", text).replace("$", "").strip().rstrip(".").strip()
+    m = _LETTER.match(bare) or _LETTER_PREFIX.match(bare)
     return m.group(1).upper() if m else None
 
 
@@ -99,7 +103,7 @@ def verify_answer(problem: AnswerProblem, candidate: str) -> VerifyResult:
     answer = problem.answer.strip()
 
     # Multiple choice: compare letters; a choice's value counts as its letter.
-    gold_letter = _letter(answer)
+    gold_letter = _letter(answer) if re.search(r"[A-E]", answer) else None
     if problem.choices or gold_letter:
         letter = _letter(readings[0])
         if letter is None and problem.choices:

@@ -94,10 +94,15 @@ def _usage_errors(used: list[Num], numbers: list[int]) -> list[str]:
     return errors
 
 
-def apply_steps(numbers: list[int], steps: list[Step], rules: str | RuleSet) -> Applied:
-    """Play `steps` on `numbers`: consume each number a step uses from the pool (the given numbers
-    plus earlier results), check the arithmetic and the rules, and put each result back."""
+def apply_steps(numbers: list[int], steps: list[Step] | str, rules: str | RuleSet) -> Applied:
+    """Play `steps` (parsed, or text such as "2 * 7 = 14; 14 * 21 = 294") on `numbers`: consume each
+    number a step uses from the pool (the given numbers plus earlier results), check the arithmetic
+    and the rules, and put each result back. `remaining` is the board afterwards, so a judge can ask
+    `reachable(applied.remaining, target, rules)` about a partial solution. Raises ParseError for
+    text that does not read."""
     rules = get_rules(rules)
+    if isinstance(steps, str):
+        steps = parse_candidate(steps)
     out = Applied()
     pool: Counter[Value] = Counter(numbers)
     used_in: dict[Value, int] = {}
@@ -209,6 +214,12 @@ def interpretations(candidate: str) -> tuple[list[list[Step]], int]:
     readings = [last_alone, all_steps]
     looks_like_steps = all("=" in run for run, _ in parsed)
     return readings, (1 if looks_like_steps else 0)
+
+
+def parse_candidate(candidate: str) -> list[Step]:
+    """The preferred reading of a candidate as a list of steps (one step for a single expression)."""
+    readings, preferred = interpretations(candidate)
+    return readings[preferred]
 
 
 def judge_steps(numbers: list[int], target: int, steps: list[Step], rules: RuleSet) -> tuple[bool, str, Applied]:

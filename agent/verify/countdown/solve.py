@@ -89,6 +89,7 @@ class _Search:
         self.target, self.rules, self.unit = target, rules, unit
         self.memo: dict[tuple[Value, ...], tuple[int, int]] = {}
         self.finish_cache: dict[Value, dict[Value, int]] = {}
+        self.digits = rules.positive_integers and not rules.use_all
 
     def last_moves(self, x: Value, y: Value) -> int:
         """How many moves turn the pool {x, y} into the target."""
@@ -120,6 +121,8 @@ class _Search:
         hit = self.memo.get(pool)
         if hit is not None:
             return hit
+        if self.digits:
+            return self.visit_digits(pool)
         t, subset, rules, unit = self.target, not self.rules.use_all, self.rules, self.unit
         count, best = 0, INF
         last_level = len(pool) == 3
@@ -142,6 +145,62 @@ class _Search:
                         if best > sub_best + 1:
                             best = sub_best + 1
         self.memo[pool] = (count, best)
+        return count, best
+
+    def visit_digits(self, pool: tuple[int, ...]) -> tuple[int, int]:
+        """`visit` specialised for subset rules on positive integers (Digits): the same answers,
+        with the moves and the last level inlined, since this is the hot loop of the solver."""
+        memo, target, unit = self.memo, self.target, self.unit
+        count, best = 0, INF
+        n = len(pool)
+        for i in range(n - 1):
+            b = pool[i]
+            if i and pool[i - 1] == b:
+                continue
+            for j in range(i + 1, n):
+                a = pool[j]
+                if j > i + 1 and pool[j - 1] == a:
+                    continue
+                cs = [a + b]
+                if a > b:
+                    cs.append(a - b)
+                if unit or b != 1:
+                    cs.append(a * b)
+                    if a % b == 0:
+                        cs.append(a // b)
+                if n == 3:
+                    r = pool[3 - i - j]
+                    finish = self.finish_cache.get(r)
+                    if finish is None:
+                        finish = self.finishing(r)
+                    for c in cs:
+                        if c == target:
+                            count += 1
+                            best = 1
+                        else:
+                            k = finish.get(c)
+                            if k:
+                                count += k
+                                if best > 2:
+                                    best = 2
+                    continue
+                rest = pool[:i] + pool[i + 1:j] + pool[j + 1:]
+                for c in cs:
+                    if c == target:
+                        count += 1
+                        best = 1
+                        continue
+                    lst = list(rest)
+                    insort(lst, c)
+                    key = tuple(lst)
+                    sub = memo.get(key)
+                    if sub is None:
+                        sub = self.visit_digits(key)
+                    if sub[0]:
+                        count += sub[0]
+                        if best > sub[1] + 1:
+                            best = sub[1] + 1
+        memo[pool] = (count, best)
         return count, best
 
     def fewest(self, pool: tuple[Value, ...]) -> int:
