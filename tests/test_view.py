@@ -1,0 +1,107 @@
+"""`polya view`: one self-contained HTML file; rendered by headless Chromium without console
+messages, showing as many moves and verdicts as the trace holds."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from agent.cli import main as cli
+from agent.report.html import write_html
+from agent.trace.events import LLMCall, MoveStart, ToolRun, Verdict, Verification
+from agent.trace.reader import read_events
+from tests.test_replay import make_trace
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("view")
+    trace = tmp / "run.jsonl"
+    asyncio.run(make_trace(trace, policy="fixed:examples,patterns,attempt", steps=8))
+    html = tmp / "report.html"
+    assert cli(["view", str(trace), "-o", str(html)]) == 0
+    events = read_events(trace)
+    counts = {cls: sum(isinstance(e, cls) for e in events) for cls in (MoveStart, Verdict, Verification, LLMCall, ToolRun)}
+    return trace, html, counts
+
+
+def test_page_is_self_contained(page):
+    _, html, _ = page
+    text = html.read_text()
+    assert "<script src" not in text and "<link" not in text and "@import" not in text
+    urls = set(re.findall(r"https?://[^\s\"'<)]+", text)) - {"http://www.w3.org/2000/svg"}
+    assert not urls, urls
+
+
+def test_page_has_every_step_call_run_check_and_verdict(page):
+    trace, html, counts = page
+    text = html.read_text()
+    assert text.count('<section class="step"') == counts[MoveStart]
+    assert text.count('<div class="verdict') == counts[Verdict] > 0
+    assert text.count('<details class="llm-call"') == counts[LLMCall]
+    assert text.count('<details class="tool-run"') == counts[ToolRun] > 0
+    assert text.count('<div class="check ') == counts[Verification] > 0
+    assert '<svg id="progress-plot"' in text and text.count('class="pt"') == counts[Verdict]
+
+
+def test_repeated_prompt_text_is_shown_once(page):
+    trace, html, _ = page
+    text = html.read_text()
+    system = next(e for e in read_events(trace) if isinstance(e, LLMCall)).request["messages"][0]["content"]
+    assert text.count(system[:60].replace("&", "&amp;").replace("<", "&lt;")) == 1
+    assert "same as <a href=" in text
+
+
+def test_torn_trace_still_renders_with_a_warning(page, tmp_path):
+    trace, _, _ = page
+    lines = trace.read_text().splitlines(keepends=True)
+    torn = tmp_path / "torn.jsonl"
+    torn.write_text("".join(lines[:12]) + lines[12][:20])
+    summary = write_html(torn, tmp_path / "torn.html")
+    assert summary.status == "incomplete" and summary.torn_last_line
+    assert "torn last line" in (tmp_path / "torn.html").read_text()
+
+
+def chromium(url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / "profile"
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--enable-logging=stderr",
+         "--v=0", *extra, url],
+        capture_output=True, text=True, timeout=120)
+
+
+def console_messages(stderr: str) -> list[str]:
+    # Chromium logs every console message (and uncaught error) of the page as ":CONSOLE(" lines.
+    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+
+
+@needs_chromium
+def test_chromium_detects_console_errors(tmp_path):
+    """The check below would notice a broken page: a page with an error logs a CONSOLE line."""
+    bad = tmp_path / "bad.html"
+    bad.write_text("<html><body><script>notDefinedAnywhere();</script></body></html>")
+    run = chromium(bad.as_uri(), tmp_path, "--dump-dom")
+    assert any("notDefinedAnywhere" in m for m in console_messages(run.stderr))
+
+
+@needs_chromium
+def test_chromium_renders_the_page_without_console_messages(page, tmp_path):
+    _, html, counts = page
+    run = chromium(html.resolve().as_uri(), tmp_path, "--dump-dom")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert console_messages(run.stderr) == []
+    dom = run.stdout
+    # the page's script ran and counted what it shows
+    match = re.search(r'data-rendered-moves="(\d+)" data-rendered-verdicts="(\d+)"', dom)
+    assert match, dom[:500]
+    assert (int(match[1]), int(match[2])) == (counts[MoveStart], counts[Verdict])
+    assert f"{counts[MoveStart]} moves, {counts[Verdict]} verdicts" in dom
