@@ -34,8 +34,17 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check agent strategies tests
 
+# The comparison in docs/results/: every policy on 20 Digits + 20 Game-of-24 dev puzzles, same
+# backend and per-problem token budget. Resumable: run it again to continue a stopped bench.
+# Another model: make bench BENCH_BACKEND=openai:MODEL@URL BENCH_OUT=bench-results/mymodel
+BENCH_BACKEND ?= local
+BENCH_BUDGET  ?= tokens=3000
+BENCH_LIMIT   ?= 20
+BENCH_OUT     ?= bench-results/local-1.5b-3k
+BENCH_ARGS    ?= --policies direct,cot,self-consistency:5,tot,llm,bandit --calibration
 bench: install-test install-run
-	$(BIN)/polya bench problems/digits/dev.yaml problems/game24/dev.yaml --limit 20
+	$(BIN)/polya bench problems/digits/dev.yaml problems/game24/dev.yaml --limit $(BENCH_LIMIT) \
+	  --backend $(BENCH_BACKEND) --budget $(BENCH_BUDGET) --out $(BENCH_OUT) --resume $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
