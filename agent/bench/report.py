@@ -97,7 +97,7 @@ def write_reports(rows: list[ResultRow], out: Path, *, title: str = "polya bench
     full = summarize(rows, by_suite=True)
     breakdown = purpose_markdown(tokens_by_purpose(rows))
     backends = sorted({r.backend for r in rows})
-    budgets = sorted({str(r.budget) for r in rows})
+    budgets = sorted({", ".join(f"{k}={v}" for k, v in r.budget.items() if v is not None) for r in rows})
     meta = (f"backend {', '.join(backends)}; budget per problem {', '.join(budgets)}; "
             f"seed {', '.join(sorted({str(r.seed) for r in rows}))}; {len(rows)} runs")
     md = [f"# {title}", "", meta, "", "## Per policy (all suites)", "", to_markdown(overall),
@@ -113,7 +113,8 @@ def write_reports(rows: list[ResultRow], out: Path, *, title: str = "polya bench
     paths["csv"].write_text(to_csv(full), encoding="utf-8")
     import matplotlib.pyplot as plt
 
-    fig = make_figure(rows, f"{title}: {meta}")
+    problems = len({(r.suite, r.problem_id) for r in rows})
+    fig = make_figure(rows, f"{title}\n{', '.join(backends)}; {', '.join(budgets)} per problem; {problems} problems")
     paths["png"].write_bytes(figure_bytes(fig, "png"))
     svg = figure_bytes(fig, "svg").decode("utf-8")
     plt.close(fig)
