@@ -5,12 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
-from strategies.base import MoveInput, MoveOutcome, messages, move, render
+from strategies.base import MoveInput, MoveOutcome, clipped, messages, move, render
 
 
 class Attempt(BaseModel):
-    reasoning: str = Field(description="a few short steps that lead to the answer")
-    answer: str = Field(description="the final answer only, in the format the problem asks for")
+    reasoning: clipped(800) = Field(description="a few short steps that lead to the answer")
+    answer: clipped(200) = Field(description="the final answer only, in the format the problem asks for")
 
 
 @move("attempt", "construct a candidate answer and submit it to the verifier")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
-from strategies.base import MoveInput, MoveOutcome, messages, move, render
+from strategies.base import MoveInput, MoveOutcome, clipped_list, messages, move, render
 
 
 class Backwards(BaseModel):
-    subgoals: list[str] = Field(default_factory=list, max_length=4,
+    subgoals: clipped_list(4) = Field(default_factory=list,
                                 description="intermediate results that would suffice to reach the goal")
-    facts: list[str] = Field(default_factory=list, max_length=4, description="things established on the way")
+    facts: clipped_list(4) = Field(default_factory=list, description="things established on the way")
 
 
 @move("backwards", "work back from the goal: which intermediate results would suffice")

@@ -16,9 +16,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from agent.backends.base import Message
 from agent.trace.events import Findings
@@ -93,6 +93,19 @@ def solving_moves() -> list[str]:
     return [n for n in registry() if n != "understand"]
 
 
+# -- output types -------------------------------------------------------------------------------
+def clipped(limit: int) -> Any:
+    """A string the JSON schema bounds (so a grammar-constrained reply closes within max_tokens)
+    and validation clips (so a server that ignores maxLength does not fail the call)."""
+    return Annotated[str, BeforeValidator(lambda v: v[:limit] if isinstance(v, str) else v), Field(max_length=limit)]
+
+
+def clipped_list(items: int, chars: int = 240) -> Any:
+    """A list bounded in the schema (maxItems) and clipped, not rejected, when longer."""
+    return Annotated[list[clipped(chars)], BeforeValidator(lambda v: v[:items] if isinstance(v, list) else v),
+                     Field(max_length=items)]
+
+
 # -- prompts ----------------------------------------------------------------------------------
 @cache
 def load_prompt(name: str) -> str:
@@ -131,9 +144,11 @@ def messages(inp: MoveInput, instruction: str) -> list[Message]:
 
 # -- code-writing moves -------------------------------------------------------------------------
 class Program(BaseModel):
-    plan: str = Field(description="one sentence: what the program computes and why")
-    code: str = Field(description="a complete Python program that prints its results")
+    plan: clipped(200) = Field(description="one sentence: what the program computes and why")
+    code: clipped(2000) = Field(description="a complete Python program that prints its results")
 
+
+CODE_MAX_TOKENS = 640   # a program needs more room than a short JSON answer
 
 _FENCE = re.compile(r"^```(?:python)?\s*\n(.*?)\n?```\s*$", re.S)
 
@@ -148,7 +163,7 @@ async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repai
     happened and let it repair once. Returns (Program, ToolResult) of the last attempt."""
     ctx = inp.ctx
     msgs = messages(inp, instruction)
-    program, _ = await ctx.ask(purpose, msgs, Program)
+    program, _ = await ctx.ask(purpose, msgs, Program, max_tokens=CODE_MAX_TOKENS)
     result = await ctx.run_code(clean_code(program.code))
     for _ in range(repairs):
         if result.ok and result.stdout.strip():
@@ -158,7 +173,7 @@ async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repai
             Message(role="user", content="You ran it. Output:\n" + result.for_prompt(800)
                     + "\nFix the program so it runs and prints its results. Same JSON format."),
         ]
-        program, _ = await ctx.ask(purpose + ":repair", msgs, Program)
+        program, _ = await ctx.ask(purpose + ":repair", msgs, Program, max_tokens=CODE_MAX_TOKENS)
         result = await ctx.run_code(clean_code(program.code))
     return program, result
 

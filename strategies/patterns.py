@@ -5,13 +5,13 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
-from strategies.base import MoveInput, MoveOutcome, messages, move, render
+from strategies.base import MoveInput, MoveOutcome, clipped, clipped_list, messages, move, render
 
 
 class Patterns(BaseModel):
-    conjectures: list[str] = Field(default_factory=list, max_length=3,
+    conjectures: clipped_list(3) = Field(default_factory=list,
                                    description="precise, testable statements suggested by the examples")
-    how_it_helps: str = Field(description="how the conjecture would get us closer to the goal")
+    how_it_helps: clipped(300) = Field(description="how the conjecture would get us closer to the goal")
 
 
 @move("patterns", "state a precise, testable conjecture suggested by the examples")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
-from strategies.base import MoveInput, MoveOutcome, messages, move, render
+from strategies.base import MoveInput, MoveOutcome, clipped, clipped_list, messages, move, render
 
 
 class Reframing(BaseModel):
-    new_view: str = Field(description="the problem seen another way (a named quantity, a new representation)")
-    simpler_version: str = Field(description="a simpler or special version worth solving first")
-    facts: list[str] = Field(default_factory=list, max_length=3, description="what the new view shows")
+    new_view: clipped(300) = Field(description="the problem seen another way (a named quantity, a new representation)")
+    simpler_version: clipped(300) = Field(description="a simpler or special version worth solving first")
+    facts: clipped_list(3) = Field(default_factory=list, description="what the new view shows")
 
 
 @move("reframe", "restate the problem another way or solve a simpler version first")

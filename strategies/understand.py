@@ -5,14 +5,14 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
-from strategies.base import MoveInput, MoveOutcome, messages, move, render
+from strategies.base import MoveInput, MoveOutcome, clipped, clipped_list, messages, move, render
 
 
 class Understanding(BaseModel):
-    restatement: str = Field(description="the problem in your own words, one or two sentences")
-    givens: list[str] = Field(default_factory=list, max_length=5, description="what is given, one item each")
-    goal: str = Field(description="exactly what must be produced")
-    plans: list[str] = Field(default_factory=list, max_length=3, description="1-3 different lines of attack")
+    restatement: clipped(400) = Field(description="the problem in your own words, one or two sentences")
+    givens: clipped_list(5) = Field(default_factory=list, description="what is given, one item each")
+    goal: clipped(200) = Field(description="exactly what must be produced")
+    plans: clipped_list(3) = Field(default_factory=list, description="1-3 different lines of attack")
 
 
 @move("understand", "restate the problem, list the givens and propose lines of attack")

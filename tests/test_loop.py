@@ -190,3 +190,11 @@ def test_parse_budget_rejects_bad_input(text):
 
     with pytest.raises(InputError):
         parse_budget(text)
+
+
+def test_abandon_after_one_move_becomes_switch_unless_refuted():
+    a = JudgeAssessment(assessment="x", progress=0.0, decision="abandon")
+    early = combine(a, Signals("examples", 1, attack_moves=1))
+    assert early.decision == "switch" and "too_early_to_abandon" in early.overrides
+    assert combine(a, Signals("counterexamples", 1, attack_moves=1, refuted=True)).decision == "abandon"
+    assert combine(a, Signals("examples", 1, attack_moves=2)).decision == "abandon"

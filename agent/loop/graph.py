@@ -17,8 +17,16 @@ from agent.errors import BackendError, BudgetExceeded
 from agent.loop.judge import Signals, assess, budget_fraction, combine
 from agent.loop.policies import Policy
 from agent.loop.state import LastVerdict, RunState
-from agent.trace.events import (AttackClose, AttackOpen, ControllerChoice, Findings, MoveEnd, MoveStart,
-                                Verdict, Verification)
+from agent.trace.events import (
+    AttackClose,
+    AttackOpen,
+    ControllerChoice,
+    Findings,
+    MoveEnd,
+    MoveStart,
+    Verdict,
+    Verification,
+)
 from agent.verify import verify
 from strategies.base import MoveInput, MoveOutcome, get_move
 
@@ -106,7 +114,8 @@ class Solver:
                 break
             streak += 1
         self.last_signals = Signals(move=st.next_move, new_findings=st.last_new_findings, move_error=error,
-                                    persist_streak=streak, attack_progress=list(attack.progress))
+                                    persist_streak=streak, attack_progress=list(attack.progress),
+                                    attack_moves=len(attack.moves), refuted=bool(outcome.findings.counterexamples))
         st.route = "verify" if st.notebook.unverified() else "judge"
 
     async def verify(self, st: RunState) -> None:

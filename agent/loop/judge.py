@@ -14,16 +14,17 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from agent.errors import BackendError
-from strategies.base import MoveInput, messages, render
+from strategies.base import MoveInput, clipped, messages, render
 
 PERSIST_CAP = 3          # the same move runs at most this many times in a row
 STAGNANT_WINDOW = 3      # this many non-improving verdicts in one attack ...
 STAGNANT_CEILING = 0.5   # ... all below this progress -> abandon the attack
 GIVE_UP_FLOOR = 0.8      # refuse give_up before this fraction of the budget is spent
+MIN_MOVES_TO_ABANDON = 2 # a line of attack gets at least this many moves unless something refutes it
 
 
 class JudgeAssessment(BaseModel):
-    assessment: str = Field(description="one or two sentences on what the move achieved")
+    assessment: clipped(300) = Field(description="one or two sentences on what the move achieved")
     progress: float = Field(ge=0.0, le=1.0, description="progress towards a verified answer, 0 to 1")
     decision: Literal["persist", "switch", "abandon", "give_up"]
 
@@ -38,6 +39,8 @@ class Signals:
     rejections: list[str] = field(default_factory=list)   # verifier reasons for answers rejected this step
     persist_streak: int = 0                               # times this move ran in a row in this attack
     attack_progress: list[float] = field(default_factory=list)  # earlier verdicts in this attack
+    attack_moves: int = 1                                 # moves taken in this attack, this one included
+    refuted: bool = False                                 # this step found a counterexample
     budget_used: float = 0.0                              # fraction of the tightest budget spent
 
 
@@ -78,10 +81,14 @@ def combine(model: JudgeAssessment | None, s: Signals) -> Combined:
     history = s.attack_progress + [progress]
     window = history[-STAGNANT_WINDOW:]
     if (decision in ("persist", "switch") and len(window) == STAGNANT_WINDOW
-            and max(window) < STAGNANT_CEILING and all(b <= a for a, b in zip(window, window[1:]))):
+            and max(window) < STAGNANT_CEILING and all(b <= a for a, b in zip(window, window[1:], strict=False))):
         decision = "abandon"
         overrides.append("stagnant")
         evidence.append(f"progress stalled over the last {STAGNANT_WINDOW} verdicts: {window}")
+    if (decision == "abandon" and s.attack_moves < MIN_MOVES_TO_ABANDON and not s.refuted
+            and not s.rejections and "stagnant" not in overrides):
+        decision = "switch"   # one failed move is a slow road, not yet a dead end
+        overrides.append("too_early_to_abandon")
     if decision == "give_up" and s.budget_used < GIVE_UP_FLOOR:
         decision = "abandon"
         overrides.append("too_early_to_give_up")

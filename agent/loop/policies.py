@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, create_model
 
 from agent.errors import BackendError, InputError
-from strategies.base import MoveInput, messages, registry, render, solving_moves
+from strategies.base import MoveInput, clipped, messages, registry, render, solving_moves
 
 
 @dataclass
@@ -103,8 +103,8 @@ class LLMPolicy(Policy):
             "ControllerChoice",
             move=(Literal[names], Field(description="the next move")),  # type: ignore[valid-type]
             new_attack=(bool, Field(description="open a new line of attack instead of the current one")),
-            goal=(str, Field(description="goal of the new line of attack, if new_attack")),
-            reason=(str, Field(description="why this move now, one sentence")),
+            goal=(clipped(160), Field(description="goal of the new line of attack, if new_attack")),
+            reason=(clipped(160), Field(description="why this move now, one sentence")),
         )
 
     async def choose(self, inp, *, must_open, avoid):
@@ -118,7 +118,7 @@ class LLMPolicy(Policy):
         if must_open:
             prompt += "\nThe current line of attack was abandoned: you must open a new one (new_attack true, with a goal)."
         try:
-            out, _ = await inp.ctx.ask("controller", messages(inp, prompt), self.schema, max_tokens=160)
+            out, _ = await inp.ctx.ask("controller", messages(inp, prompt), self.schema, max_tokens=220)
         except BackendError:
             choice = await self.fallback.choose(inp, must_open=must_open, avoid=avoid)
             choice.reason = "controller call failed; bandit fallback: " + choice.reason
@@ -128,7 +128,13 @@ class LLMPolicy(Policy):
             choice.reason = f"model chose {avoid} again after a switch verdict; bandit chose instead"
             return choice
         new_attack = must_open or bool(out.new_attack)
-        goal = out.goal.strip() if new_attack and out.goal.strip() else (next_goal(inp, out.move) if new_attack else "")
+        goal = ""
+        if new_attack:
+            # small models echo a move's description or paste every plan: fall back to the next plan
+            descriptions = {s.description.lower() for s in registry().values()}
+            written = out.goal.strip()
+            usable = written and written.lower() not in descriptions and written.count("|") == 0
+            goal = written if usable else next_goal(inp, out.move)
         return Choice(out.move, new_attack, goal, out.reason)
 
     def observe(self, move, reward):
