@@ -203,3 +203,19 @@ def test_iter_problem_files_recurses_sorted_and_skips_hidden(tmp_path):
     write(tmp_path, ".hidden/three.yaml", "id: x\nkind: answer\nanswer: '1'\n")
     write(tmp_path, "a/notes.txt", "not a problem")
     assert [p.relative_to(tmp_path).as_posix() for p in iter_problem_files(tmp_path)] == ["a/one.yml", "b/two.yaml"]
+
+
+def test_docs_example_runs(tmp_path):
+    """The first YAML example of docs/problems.md loads, and its table of verdicts holds."""
+    import re
+
+    from agent.verify import verify
+
+    doc = (ROOT / "docs/problems.md").read_text()
+    block = re.search(r"```yaml\n(.*?)```", doc, re.S).group(1)
+    problems = load_problems(write(tmp_path, "example.yaml", block))
+    assert [p.id for p in problems] == ["digits-55", "half", "squares"]
+    assert verify(problems[0], "25*2+5").ok
+    assert verify(problems[0], "10*5+5").reason == "uses 5 twice, but there is only one 5"
+    assert "| `10*5+5` | rejected: uses 5 twice, but there is only one 5 |" in doc
+    assert verify(problems[1], "0.5").ok and verify(problems[2], "36, 49").ok
