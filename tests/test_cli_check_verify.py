@@ -93,8 +93,11 @@ def test_check_goes_on_after_a_bad_file(tmp_path, capsys):
 def test_missing_path_and_unparseable_candidate(tmp_path, capsys):
     code, _, err = run(capsys, "check", str(tmp_path / "nope"))
     assert code == 2 and "no such file or folder" in err
-    code, out, _ = run(capsys, "verify", P269, "2*(7+")
-    assert code == 1 and out.startswith("rejected: cannot read the candidate")
+    code, out, err = run(capsys, "verify", P269, "2*(7+")
+    assert code == 2 and err.strip() == "polya: ANSWER: cannot read the candidate: expected ')' at the end"
+    assert "Traceback" not in err
+    code, out, _ = run(capsys, "verify", "--json", P269, "hello")
+    assert code == 2 and '"readable": false' in out
 
 
 def test_real_process_exit_codes_and_stdin():

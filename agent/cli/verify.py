@@ -1,5 +1,6 @@
 """`polya verify PROBLEM_FILE ANSWER`: exit 0 and "correct" when the verifier accepts, exit 1 with the
-reason when it rejects, exit 2 for bad input. ANSWER "-" reads the answer from standard input."""
+reason when it rejects, exit 2 for bad input (a bad problem file, or an answer in which nothing can be
+read, e.g. an expression that does not parse). ANSWER "-" reads the answer from standard input."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ def main(args: argparse.Namespace) -> int:
         result = verify(problem, answer)
     except ValueError as err:  # the problem itself is bad (e.g. an unreadable reference answer)
         raise InputError(str(err), where=args.problem) from None
+    if not result.readable and not args.json:
+        raise InputError(result.reason, where="ANSWER")
     if args.json:
         print(json.dumps(result.model_dump()))
     elif result.ok:
@@ -44,4 +47,4 @@ def main(args: argparse.Namespace) -> int:
         print(f"unverified: {result.reason}")
     else:
         print(f"rejected: {result.reason}")
-    return 0 if result.ok else 1
+    return 0 if result.ok else (1 if result.readable else 2)

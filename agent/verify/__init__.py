@@ -23,9 +23,12 @@ def verify(problem, candidate: str) -> VerifyResult:
     if not isinstance(candidate, str):
         return VerifyResult.reject(f"the candidate must be text, got {type(candidate).__name__}")
     if isinstance(problem, CountdownProblem):
-        from agent.verify.countdown import check_candidate
+        from agent.verify.countdown import ParseError, check_candidate
 
-        ok, reason, normalized = check_candidate(problem.numbers, problem.target, problem.rules, candidate)
+        try:
+            ok, reason, normalized = check_candidate(problem.numbers, problem.target, problem.rules, candidate)
+        except ParseError as err:
+            return VerifyResult.unreadable(f"cannot read the candidate: {err}")
         return VerifyResult(ok=ok, reason=reason, normalized=normalized)
     if isinstance(problem, AnswerProblem):
         from agent.verify.answer import verify_answer  # math-verify + sympy: imported when first needed

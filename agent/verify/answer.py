@@ -96,10 +96,10 @@ def _equivalent(gold: tuple[Any, ...], text: str, whole_output: bool) -> tuple[b
 
 def verify_answer(problem: AnswerProblem, candidate: str) -> VerifyResult:
     if len(candidate) > MAX_ANSWER_CHARS:
-        return VerifyResult.reject(f"candidate is {len(candidate)} characters long (at most {MAX_ANSWER_CHARS})")
+        return VerifyResult.unreadable(f"candidate is {len(candidate)} characters long (at most {MAX_ANSWER_CHARS})")
     readings = _readings(candidate)
     if not readings[0]:
-        return VerifyResult.reject("empty answer")
+        return VerifyResult.unreadable("empty answer")
     answer = problem.answer.strip()
 
     # Multiple choice: compare letters; a choice's value counts as its letter.
@@ -152,5 +152,5 @@ def verify_answer(problem: AnswerProblem, candidate: str) -> VerifyResult:
                                            normalized=seen)
             return VerifyResult.correct(seen)
     if shown is None:
-        return VerifyResult.reject(f"could not read a mathematical answer in {readings[0][:80]!r}")
+        return VerifyResult.unreadable(f"could not read a mathematical answer in {readings[0][:80]!r}")
     return VerifyResult.reject(f"the answer {shown} is not equivalent to the reference answer", normalized=shown)

@@ -80,7 +80,7 @@ def verify_sequence(problem: SequenceProblem, candidate: str) -> VerifyResult:
         got = got[len(problem.terms):]   # the model repeated the given terms first
     shown = ", ".join(str(x) for x in got) or None
     if not got:
-        return VerifyResult.reject("no integers found in the answer")
+        return VerifyResult.unreadable("no integers found in the answer")
     if len(got) < len(want):
         return VerifyResult.reject(f"gives {len(got)} term(s); the next {len(want)} were asked for", shown)
     for i, (g, w) in enumerate(zip(got, want, strict=False)):

@@ -240,12 +240,10 @@ def judge_steps(numbers: list[int], target: int, steps: list[Step], rules: RuleS
 
 
 def check_candidate(numbers: list[int], target: int, rules: str | RuleSet, candidate: str) -> tuple[bool, str, str | None]:
-    """(ok, reason, normalized steps) for a candidate written the way a model writes it."""
+    """(ok, reason, normalized steps) for a candidate written the way a model writes it. Raises
+    ParseError when nothing in it reads as arithmetic."""
     rules = get_rules(rules)
-    try:
-        readings, preferred = interpretations(candidate)
-    except ParseError as err:
-        return False, f"cannot read the candidate: {err}", None
+    readings, preferred = interpretations(candidate)
     results = [judge_steps(numbers, target, steps, rules) for steps in readings]
     for ok, reason, applied in results:
         if ok:
