@@ -100,6 +100,8 @@ class _Search:
         """For a last remaining value r: which values c make the target in one move with r, and in
         how many distinct moves. Turns the innermost level of the search into one dict lookup."""
         hit = self.finish_cache.get(r)
+        if hit is None and self.digits:
+            hit = self.finish_cache[r] = self._finishing_digits(r)
         if hit is None:
             t, hit = self.target, {}
             options = {t - r, t + r, r - t, t * r}
@@ -115,6 +117,20 @@ class _Search:
                     hit[c] = k
             self.finish_cache[r] = hit
         return hit
+
+    def _finishing_digits(self, r: int) -> dict[int, int]:
+        """`finishing` on positive integers without Fractions (c op r or r op c == target)."""
+        t, unit, out = self.target, self.unit, {}
+        for c in {t - r, t + r, r - t, t * r, t // r if t % r == 0 else 0, r // t if r % t == 0 else 0}:
+            if c <= 0:
+                continue
+            a, b = (c, r) if c >= r else (r, c)
+            k = (a + b == t) + (a - b == t)
+            if unit or b != 1:
+                k += (a * b == t) + (a % b == 0 and a // b == t)
+            if k:
+                out[c] = k
+        return out
 
     def visit(self, pool: tuple[Value, ...]) -> tuple[int, int]:
         """(number of solutions, fewest moves) from this pool of 3+ values; fewest is INF when unsolvable."""
@@ -190,9 +206,13 @@ class _Search:
                         count += 1
                         best = 1
                         continue
-                    lst = list(rest)
-                    insort(lst, c)
-                    key = tuple(lst)
+                    if n == 4:  # the busiest level: place c among two sorted values by hand
+                        r0, r1 = rest
+                        key = (c, r0, r1) if c <= r0 else ((r0, c, r1) if c <= r1 else (r0, r1, c))
+                    else:
+                        lst = list(rest)
+                        insort(lst, c)
+                        key = tuple(lst)
                     sub = memo.get(key)
                     if sub is None:
                         sub = self.visit_digits(key)
