@@ -1,0 +1,66 @@
+"""Read a Polya trace with nothing but the standard library: one line per step (move, attack, key
+finding, verifier, judge), then totals. Streams the file, so any size works; skips a torn last line.
+
+    python docs/examples/read_trace.py traces/examples/nyt-269-local-small.jsonl
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+
+SCHEMA_VERSION = 1
+
+
+def events(path):
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                if not line.endswith("\n"):          # the run was killed mid-write: use the rest
+                    print(f"(line {lineno} is torn; ignored)", file=sys.stderr)
+                    return
+                raise
+            if event.get("schema_version") != SCHEMA_VERSION:
+                raise SystemExit(f"{path}:{lineno}: schema_version {event.get('schema_version')}, expected {SCHEMA_VERSION}")
+            yield event
+
+
+def main(path: str) -> None:
+    tokens = defaultdict(int)            # step -> prompt + completion tokens
+    paid = replayed = 0
+    end = None
+    for e in events(path):
+        kind = e["type"]
+        if kind == "run_start":
+            print(f"{e['problem']['id']}: backend {e['backend']}, policy {e['policy']}, seed {e['seed']}")
+        elif kind == "llm_call":
+            usage = (e.get("response") or {}).get("usage", {})
+            tokens[e["step"]] += usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
+            replayed += e["replayed"]
+            paid += not e["replayed"]
+        elif kind == "move_end":
+            f = e["findings"]
+            found = (f["candidates"] or f["counterexamples"] or f["conjectures"] or f["examples"] or f["facts"] or ["-"])[0]
+            print(f"step {e['step']:>2} {e['move']:<15} [{e['attack_id']}] +{e['new_findings']} {found[:60]}")
+        elif kind == "verification":
+            print(f"         verifier {e['candidate']!r}: {'correct' if e['ok'] else e['reason']}")
+        elif kind == "verdict":
+            print(f"         judge {e['decision']} progress {e['progress']:.2f}  ({tokens[e['step']]} tokens this step)")
+        elif kind == "run_end":
+            end = e
+    if end is None:
+        print("run did not finish (no run_end): `polya resume` continues it")
+    else:
+        used = end["used"]
+        print(f"status {end['status']} answer {end['answer']} | {used['steps']} steps, {used['llm_calls']} LLM calls "
+              f"({paid} paid, {replayed} replayed), {used['prompt_tokens'] + used['completion_tokens']} tokens, "
+              f"{used['wall_s']:.1f} s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
