@@ -253,3 +253,15 @@ def test_solver_and_reachable_agree_and_solutions_verify(numbers, target):
     if res.solvable:
         assert res.count >= 1
         assert verify(CountdownProblem(id="x", rules="digits", numbers=numbers, target=target), res.shortest).ok
+
+
+def test_huge_or_deeply_nested_candidates_are_unreadable_not_crashes():
+    deep = "(" * 500 + "2" + ")" * 500
+    r = verify(P269, deep)
+    assert not r.ok and not r.readable and "nested more than" in r.reason
+    assert verify(P269, "+".join(["2"] * 5000)).reason == "uses 2 5000 times, but there is only one 2"
+    r = verify(P269, "+".join(["2"] * 20000))
+    assert not r.ok and not r.readable and "characters long" in r.reason
+    r = verify(P269, "2" * 300_000)
+    assert not r.ok and not r.readable
+    assert verify(P269, None).readable is False  # type: ignore[arg-type]

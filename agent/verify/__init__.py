@@ -16,12 +16,17 @@ from agent.problems.models import (
 )
 from agent.verify.result import VerifyResult
 
-__all__ = ["VerifyResult", "verify"]
+__all__ = ["MAX_CANDIDATE_CHARS", "VerifyResult", "verify"]
+
+MAX_CANDIDATE_CHARS = 200_000  # a model's whole output fits; anything longer is not an answer
 
 
 def verify(problem, candidate: str) -> VerifyResult:
     if not isinstance(candidate, str):
-        return VerifyResult.reject(f"the candidate must be text, got {type(candidate).__name__}")
+        return VerifyResult.unreadable(f"the candidate must be text, got {type(candidate).__name__}")
+    if len(candidate) > MAX_CANDIDATE_CHARS:
+        return VerifyResult.unreadable(f"the candidate is {len(candidate)} characters long "
+                                       f"(at most {MAX_CANDIDATE_CHARS})")
     if isinstance(problem, CountdownProblem):
         from agent.verify.countdown import ParseError, check_candidate
 
