@@ -4,7 +4,7 @@ For every problem of problems/math/math500-dev.yaml it checks that the verifier
   - accepts the last \\boxed{} of the problem's own solution,
   - accepts reasonable rewrites of the reference (prose around it, `Answer:`, $...$, \\dfrac -> \\frac,
     a/b for \\frac{a}{b}, a decimal for a terminating fraction where the problem does not ask for an
-    exact form, thousands separators),
+    exact form, thousands separators, plain-text pi and sqrt(...)),
   - rejects wrong answers (the reference plus one for numbers; the next problem's reference otherwise,
     when it reads as a different value),
 and prints the rates, the failures, and the answers checked per second.
@@ -49,6 +49,12 @@ def rewrites(answer: str, statement: str) -> list[str]:
             out.append(f"{sign}{float(value)}")
     if re.fullmatch(r"\d{4,}", answer.strip()):
         out.append(f"{int(answer):,}")
+    if re.fullmatch(r"-?\d+", answer.strip()):
+        out.append(f"So there are {answer} of them, i.e. x = {answer}.")
+    if "\\pi" in answer:   # plain-text forms models write
+        out.append(answer.replace("\\pi", "pi"))
+    if "\\sqrt" in answer:
+        out.append(re.sub(r"\\sqrt\{([^{}]*)\}", r"sqrt(\1)", answer))
     return out
 
 

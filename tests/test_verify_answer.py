@@ -37,6 +37,11 @@ def ans(answer: str, statement: str = "", **kw) -> AnswerProblem:
     ("42", "Answer: 42"),
     ("42", "<think>maybe 41</think>\nFinal answer: 42"),
     ("-1", "\\boxed{-1}"),
+    ("12\\pi", "12pi"),
+    ("-\\frac{\\pi}{6}", "-pi/6"),
+    ("70 \\sqrt{2}", "70 sqrt(2)"),
+    ("(-\\sqrt{3}, \\sqrt{3})", "(-sqrt(3), sqrt(3))"),
+    ("\\sqrt{2}+\\pi", "√2 + π"),
 ])
 def test_equivalent_answers_are_accepted(gold, candidate):
     result = verify(ans(gold), candidate)

@@ -35,6 +35,26 @@ _LATEX_CFG = [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfi
 MAX_ANSWER_CHARS = 20_000
 
 
+_PI_WORD = re.compile(r"(?<![\\A-Za-z])pi(?![A-Za-z])|π")
+_SQRT_CALL = re.compile(r"(?:(?<![\\A-Za-z])sqrt|√)\s*\(")
+_SQRT_BARE = re.compile(r"√\s*([0-9A-Za-z]+)")
+
+
+def plain_to_latex(text: str) -> str:
+    """What models write in plain text, in LaTeX: pi / π -> \\pi, sqrt(x) / √(x) / √x -> \\sqrt{x},
+    ° -> ^\\circ, ∞ -> \\infty. math-verify reads "pi" as i*p and "70 sqrt(2)" as 70."""
+    text = _PI_WORD.sub(r"\\pi ", text).replace("∞", r"\infty ").replace("°", r"^\circ ")
+    while m := _SQRT_CALL.search(text):
+        depth, i = 1, m.end()
+        while i < len(text) and depth:
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            i += 1
+        if depth:
+            break  # unbalanced: leave the rest as it is
+        text = f"{text[:m.start()]}\\sqrt{{{text[m.end():i - 1]}}}{text[i:]}"
+    return _SQRT_BARE.sub(r"\\sqrt{\1}", text)
+
+
 def _timeout() -> int | None:
     # math-verify's timeouts use SIGALRM, which only works in the main thread.
     return 5 if threading.current_thread() is threading.main_thread() else None
@@ -86,7 +106,10 @@ def _readings(candidate: str) -> list[str]:
 def _equivalent(gold: tuple[Any, ...], text: str, whole_output: bool) -> tuple[bool, str | None]:
     preds: list[Any] = []
     if not whole_output:
-        preds += _parse(f"${text}$")
+        latex = plain_to_latex(text)
+        preds += _parse(f"${latex}$")
+        if latex != text:
+            preds += _parse(f"${text}$")
     preds += _parse(text)
     shown = next((str(p) for p in preds if not isinstance(p, str)), None) or (str(preds[0]) if preds else None)
     if not preds:
