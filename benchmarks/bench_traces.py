@@ -139,7 +139,12 @@ def main() -> None:
     results["html_bytes"] = html.stat().st_size
     print(f"HTML page {html.stat().st_size / 2**20:.2f} MB")
     if not args.no_rerun:
-        results["rerun"] = measure("rerun (zero LLM calls)", lambda: asyncio.run(arerun(path, trace=tmp / "rerun.jsonl")))
+        def rerun() -> None:
+            out = tmp / "rerun.jsonl"
+            out.unlink(missing_ok=True)
+            asyncio.run(arerun(path, trace=out))
+
+        results["rerun"] = measure("rerun (zero LLM calls)", rerun)
     results["composition"] = composition(path)
     results["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(f"process max RSS {results['max_rss_mb']} MB")

@@ -44,7 +44,8 @@ def _first_difference(recorded: dict, asked: dict) -> str:
                         was, now = _around(a.get("content", ""), b.get("content", ""))
                         return f"message {i} ({b.get('role')}) differs: recorded ...{was!r}... now ...{now!r}..."
                 return f"message count differs: recorded {len(recorded[key])}, now {len(asked[key])}"
-            return f"{key}: recorded {json.dumps(recorded.get(key))[:80]}, now {json.dumps(asked.get(key))[:80]}"
+            was, now = _around(json.dumps(recorded.get(key), sort_keys=True), json.dumps(asked.get(key), sort_keys=True))
+            return f"{key} differs: recorded ...{was}... now ...{now}..."
     return "purpose differs"
 
 

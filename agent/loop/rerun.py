@@ -121,12 +121,19 @@ class _ForkPolicy(Policy):
         self.after.observe(move, reward)
 
 
+def _fresh(trace: str | Path | None) -> None:
+    # The trace writer appends: writing a rerun into an existing trace would mix two runs.
+    if trace is not None and Path(trace).exists():
+        raise InputError("the new trace file already exists; name another with --trace", where=str(trace))
+
+
 def _settings(start: RunStart) -> RunSettings:
     return RunSettings(**start.config.get("settings", {}))
 
 
 async def arerun(path: str | Path, *, trace: str | Path | None = None, on_event: Any = None) -> tuple[RunResult, RecordedRun]:
     """Exact rerun with zero LLM calls; raises ReplayDivergence at the first difference."""
+    _fresh(trace)
     rec = load_run(path)
     s = rec.start
     if rec.end is None:
@@ -160,6 +167,7 @@ async def afork(path: str | Path, *, fork_at: int | None = None, backend: Any = 
     """Replay the recorded prefix (steps < fork_at; everything when fork_at is None) for free,
     then continue live. `backend` defaults to the recorded backend spec; `tools` to the real
     sandbox (a ToolSource for the live part). The choice of step fork_at's move is made live."""
+    _fresh(trace)
     rec = load_run(path)
     s = rec.start
     if resume and rec.end is not None:

@@ -131,6 +131,7 @@ class _StepWriter:
         self.out = out
         self.steps = {st.step: st for st in summary.steps}
         self.seen: dict[str, str] = {}          # message hash -> where it was first shown
+        self.full: dict[tuple[str, int], tuple[str, str]] = {}   # (purpose, index) -> last text shown whole
         self.pending: list[str] = []            # controller calls and attack events before the next move
         self.open = False
 
@@ -212,7 +213,22 @@ class _StepWriter:
         if key in self.seen:
             return f'<div class="same">{role}: same as {self.seen[key]} ({len(content)} characters)</div>'
         anchor = f"m-{call.call_index}-{i}"
-        self.seen[key] = f'<a href="#{anchor}">call #{call.call_index} message {i}</a>'
+        ref = f'<a href="#{anchor}">call #{call.call_index} message {i}</a>'
+        self.seen[key] = ref
+        # Prompts share most of their text with the previous call of the same purpose (problem,
+        # notebook so far, task): show only what changed, and where the rest is.
+        slot = (call.purpose, i)
+        base = self.full.get(slot)
+        if base is not None:
+            base_text, base_ref = base
+            head, tail = _shared(base_text, content)
+            if head + tail >= len(content) // 2:
+                middle = content[head:len(content) - tail]
+                return (f'<details id="{anchor}"><summary>{role} ({len(content)} characters; '
+                        f'{len(content) - head - tail} new)</summary>'
+                        f'<div class="same">first {head} and last {tail} characters as in {base_ref}</div>'
+                        f"<pre>{e(middle)}</pre></details>")
+        self.full[slot] = (content, ref)
         return f'<details id="{anchor}"><summary>{role} ({len(content)} characters)</summary><pre>{e(content)}</pre></details>'
 
     def _call(self, call: ev.LLMCall) -> str:
@@ -242,6 +258,21 @@ class _StepWriter:
         if t.stderr:
             out += f"<div>stderr:</div><pre>{e(t.stderr)}</pre>"
         return out + "</details>"
+
+
+def _shared(a: str, b: str) -> tuple[int, int]:
+    """Lengths of the common prefix and (not overlapping it) common suffix of a and b. Binary
+    search over slice comparisons: the comparing is done in C, which matters for 10,000 calls."""
+    def longest(limit: int, same) -> int:
+        lo, hi = 0, limit
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if same(mid) else (lo, mid - 1)
+        return lo
+
+    head = longest(min(len(a), len(b)), lambda k: a[:k] == b[:k])
+    tail = longest(min(len(a), len(b)) - head, lambda k: a[len(a) - k:] == b[len(b) - k:])
+    return head, tail
 
 
 def _event_line(event: ev.EventBase) -> str:
