@@ -67,7 +67,7 @@ async def main() -> dict:
     ap.add_argument("--gen-tokens", type=int, default=64)
     ap.add_argument("--json", help="write the figures here too")
     args = ap.parse_args()
-    out: dict = {"spec": args.spec, "threads": args.threads, "rounds": args.rounds,
+    out: dict = {"spec": args.spec, "threads": args.threads, "rounds": args.rounds, "gen_tokens": args.gen_tokens,
                  "loadavg_start": os.getloadavg()[0]}
 
     # 1. first call, model load included
@@ -123,6 +123,24 @@ async def main() -> dict:
     total_cached = sum(s["cached"] for s in seq)
     out["prefix_cache"] = {"calls": seq, "prompt_tokens": total_prompt, "cached_tokens": total_cached,
                            "cached_fraction": round(total_cached / total_prompt, 3)}
+    # 4. the layer's own cost per call, independent of machine load: the same backend code with the
+    # model replaced by a stub that returns a recorded answer at once.
+    recorded = server.handle_chat_completions(gen_body)
+
+    class Instant:
+        path, lock = backend._model.path, None
+
+        def chat(self, body):
+            return recorded
+
+    stub = make_backend(args.spec, threads=args.threads)
+    stub._model = Instant()
+    n, t = 200, time.perf_counter()
+    for _ in range(n):
+        await stub.complete(gen_req)
+    per_call_ms = 1000 * (time.perf_counter() - t) / n
+    out["layer_ms_per_call"] = round(per_call_ms, 3)
+    out["layer_share_of_gen_call_pct"] = round(100 * per_call_ms / 1000 / (args.gen_tokens / med["raw_gen"]), 3)
     out["peak_rss_mb"] = round(rss_mb(), 1)
     out["loadavg_end"] = os.getloadavg()[0]
     await backend.aclose()
@@ -139,6 +157,8 @@ def report(out: dict) -> None:
     print(f"{'generated tok/s':22}{t['raw_gen']:>15.2f}{t['ours_gen']:>15.2f}{out['overhead_gen_pct']:>9.2f}%")
     print(f"{'prompt tok/s':22}{t['raw_pp']:>15.2f}{t['ours_pp']:>15.2f}{out['overhead_pp_pct']:>9.2f}%"
           f"   ({out['prompt_tokens_measured']} prompt tokens, cache off)")
+    print(f"layer cost per call (stub model): {out['layer_ms_per_call']:.2f} ms = "
+          f"{out['layer_share_of_gen_call_pct']:.3f}% of one {out['gen_tokens']}-token generation call here")
     pc = out["prefix_cache"]
     print(f"prefix cache over {len(pc['calls'])} calls sharing system prompt + problem: "
           f"{pc['cached_tokens']}/{pc['prompt_tokens']} prompt tokens from cache ({100 * pc['cached_fraction']:.0f}%)")
