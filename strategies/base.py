@@ -148,8 +148,6 @@ class Program(BaseModel):
     code: clipped(2000) = Field(description="a complete Python program that prints its results")
 
 
-CODE_MAX_TOKENS = 640   # a program needs more room than a short JSON answer
-
 _FENCE = re.compile(r"^```(?:python)?\s*\n(.*?)\n?```\s*$", re.S)
 
 
@@ -163,7 +161,7 @@ async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repai
     happened and let it repair once. Returns (Program, ToolResult) of the last attempt."""
     ctx = inp.ctx
     msgs = messages(inp, instruction)
-    program, _ = await ctx.ask(purpose, msgs, Program, max_tokens=CODE_MAX_TOKENS)
+    program, _ = await ctx.ask(purpose, msgs, Program, max_tokens=ctx.settings.code_max_tokens)
     result = await ctx.run_code(clean_code(program.code))
     for _ in range(repairs):
         if result.ok and result.stdout.strip():
@@ -173,7 +171,7 @@ async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repai
             Message(role="user", content="You ran it. Output:\n" + result.for_prompt(800)
                     + "\nFix the program so it runs and prints its results. Same JSON format."),
         ]
-        program, _ = await ctx.ask(purpose + ":repair", msgs, Program, max_tokens=CODE_MAX_TOKENS)
+        program, _ = await ctx.ask(purpose + ":repair", msgs, Program, max_tokens=ctx.settings.code_max_tokens)
         result = await ctx.run_code(clean_code(program.code))
     return program, result
 
