@@ -29,7 +29,7 @@ def local_small() -> LocalModel:
     from agent.errors import BackendUnavailable
 
     try:
-        backend = make_backend("local:small", threads=1, n_ctx=2048)
+        backend = make_backend("local:small", threads=1, n_ctx=4096)
         url = backend.base_url  # loads the model (a few seconds, once per session)
     except BackendUnavailable as err:
         pytest.skip(f"local model unavailable: {err}")

@@ -8,6 +8,7 @@ validated object as a plain dict in `parsed`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -18,6 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 class Message(BaseModel):
     role: Literal["system", "user", "assistant"]
     content: str
+
+
+@functools.cache
+def _json_schema(output_type: type[BaseModel]) -> dict[str, Any]:
+    # Building a schema costs ~5 ms; the loop asks for the same few types hundreds of times.
+    return output_type.model_json_schema()
 
 
 class LLMRequest(BaseModel):
@@ -39,7 +46,7 @@ class LLMRequest(BaseModel):
     @model_validator(mode="after")
     def _schema_from_type(self) -> LLMRequest:
         if self.output_type is not None and self.output_schema is None:
-            self.output_schema = self.output_type.model_json_schema()
+            self.output_schema = _json_schema(self.output_type)
             self.schema_name = self.schema_name or self.output_type.__name__
         return self
 

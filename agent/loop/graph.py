@@ -208,6 +208,11 @@ def _node(method: Callable[[RunState], Awaitable[None]]):
     return node
 
 
+async def _route(gs: GraphState) -> str:
+    # async on purpose: LangGraph runs a sync router in a thread pool, ~2 ms per edge
+    return gs["run"].route
+
+
 def build_graph(solver: Solver):
     graph = StateGraph(GraphState)
     names = ("understand", "controller", "move", "verify", "judge")
@@ -216,5 +221,5 @@ def build_graph(solver: Solver):
     graph.add_edge(START, "understand")
     targets = {n: n for n in names if n != "understand"} | {"end": END}
     for name in names:
-        graph.add_conditional_edges(name, lambda gs: gs["run"].route, targets)
+        graph.add_conditional_edges(name, _route, targets)
     return graph.compile()
