@@ -12,6 +12,7 @@ Dialects, best first:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -28,12 +29,18 @@ _THINK = re.compile(r"<think>(.*?)(?:</think>|$)", re.DOTALL)
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 
 
-def strict_schema(request: LLMRequest) -> dict[str, Any]:
-    """The schema in OpenAI's strict form (every property required, no extra properties)."""
-    if request.output_type is not None:
-        from openai.lib._pydantic import to_strict_json_schema
+@functools.cache
+def _strict_schema_of(output_type: type) -> dict[str, Any]:
+    from openai.lib._pydantic import to_strict_json_schema
 
-        return to_strict_json_schema(request.output_type)
+    return to_strict_json_schema(output_type)
+
+
+def strict_schema(request: LLMRequest) -> dict[str, Any]:
+    """The schema in OpenAI's strict form (every property required, no extra properties); cached per
+    type, as the loop asks with the same few types many times. Treat the result as read-only."""
+    if request.output_type is not None:
+        return _strict_schema_of(request.output_type)
     return request.output_schema or {}
 
 
