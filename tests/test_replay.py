@@ -77,13 +77,13 @@ async def test_rerun_reproduces_decisions_with_zero_llm_calls(recorded, tmp_path
 async def test_rerun_names_the_step_where_a_recorded_verdict_no_longer_follows(recorded, tmp_path):
     path, _ = recorded
     verdicts = [e for e in read_events(path) if isinstance(e, Verdict)]
-    target = verdicts[2]
-    other = "abandon" if target.decision != "abandon" else "persist"
+    # a verdict the hard signals left alone, so what the judge says is what the verdict records
+    target = next(v for v in verdicts[1:] if not v.overrides and v.progress >= 0.1)
     lines = []
     for line in path.read_text().splitlines():   # the judge "said" something else at that step
         e = json.loads(line)
         if e["type"] == "llm_call" and e["purpose"] == "judge" and e["step"] == target.step:
-            e["response"]["parsed"]["decision"] = other
+            e["response"]["parsed"]["progress"] = 0.0
         lines.append(json.dumps(e))
     bad = tmp_path / "bad.jsonl"
     bad.write_text("\n".join(lines) + "\n")
@@ -204,7 +204,7 @@ def test_replay_rerun_exit_codes(recorded, tmp_path, capsys):
 
 def test_replay_fork_via_the_command(recorded, tmp_path, capsys):
     path, _ = recorded
-    register_backend("testvaried", lambda rest, **kw: varied_backend())
+    register_backend("testvaried", lambda rest, **kw: varied_backend(), replace=True)
     out = tmp_path / "fork.jsonl"
     code = cli(["replay", str(path), "--fork-at", "3", "--backend", "testvaried", "--trace", str(out)])
     assert code in (0, 1)

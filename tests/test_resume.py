@@ -65,7 +65,7 @@ def test_resume_command(whole, tmp_path, capsys):
     from agent.backends import register_backend
 
     path, _ = whole
-    register_backend("testvaried", lambda rest, **kw: varied_backend())
+    register_backend("testvaried", lambda rest, **kw: varied_backend(), replace=True)
     killed = kill(path, tmp_path / "killed.jsonl", 25, torn=True)
     out = tmp_path / "resumed.jsonl"
     code = cli(["resume", str(killed), "--backend", "testvaried", "--trace", str(out), "--quiet"])
