@@ -3,15 +3,15 @@ its key finding, the judge's verdict, the verifier's checks, tokens and time, th
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from rich.tree import Tree
 
 from agent.report.summary import StepSummary, TraceSummary
 
 DECISION_STYLE = {"persist": "green", "switch": "yellow", "abandon": "red", "solved": "bold green",
                   "give_up": "bold red"}
+MAX_LANES = 8
 STATUS_STYLE = {"solved": "bold green", "incomplete": "bold magenta", "error": "bold red"}
 
 
@@ -28,7 +28,7 @@ def cost_line(s: StepSummary) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def step_text(s: StepSummary) -> Group:
+def step_lines(s: StepSummary) -> list[Text]:
     """A move, then its checks and verdict, as a few lines."""
     head = Text()
     head.append(f"step {s.step} ", style="bold")
@@ -54,7 +54,7 @@ def step_text(s: StepSummary) -> Group:
         if s.overrides:
             v.append(f" [model said {s.model_decision}; overrides: {', '.join(s.overrides)}]", style="yellow")
         lines.append(v)
-    return Group(*lines)
+    return lines
 
 
 def header(s: TraceSummary) -> Text:
@@ -73,33 +73,50 @@ def header(s: TraceSummary) -> Text:
     return t
 
 
-def tree_view(s: TraceSummary) -> Tree:
-    root = Tree(header(s))
+def tree_view(s: TraceSummary) -> Text:
+    """The run as a tree: steps before any attack at the top level, then each line of attack with
+    its steps. Drawn as plain lines (rich's Tree is too slow for runs of thousands of steps)."""
     by_attack = {a.id: a for a in s.attacks}
-    nodes: dict[str, Tree] = {}
+    groups: list[tuple[str | None, list[StepSummary]]] = []
     for st in s.steps:
-        if st.attack_id not in by_attack:          # `understand` and anything before the first attack
-            root.add(step_text(st))
+        key = st.attack_id if st.attack_id in by_attack else None
+        if key is not None and groups and groups[-1][0] == key:
+            groups[-1][1].append(st)
+        elif key is None:
+            groups.append((None, [st]))
+        else:
+            groups.append((key, [st]))
+    out: list[Text] = [header(s)]
+    for gi, (key, steps) in enumerate(groups):
+        last_group = gi == len(groups) - 1
+        branch, stem = ("└── ", "    ") if last_group else ("├── ", "│   ")
+        if key is None:
+            for li, line in enumerate(step_lines(steps[0])):
+                out.append(Text(branch if li == 0 else stem) + line)
             continue
-        if st.attack_id not in nodes:
-            a = by_attack[st.attack_id]
-            label = Text()
-            label.append(f"{a.id}", style="bold")
-            label.append(f" [{a.status}] ", style={"abandoned": "red", "succeeded": "bold green"}.get(a.status, "blue"))
-            label.append(_clip(a.goal, 100))
-            if a.closed_step is not None and a.close_reason:
-                label.append(f"  (closed at step {a.closed_step}: {_clip(a.close_reason, 70)})", style="dim")
-            nodes[st.attack_id] = root.add(label)
-        nodes[st.attack_id].add(step_text(st))
-    return root
+        a = by_attack[key]
+        label = Text(branch)
+        label.append(a.id, style="bold")
+        label.append(f" [{a.status}] ", style={"abandoned": "red", "succeeded": "bold green"}.get(a.status, "blue"))
+        label.append(_clip(a.goal, 100))
+        if a.closed_step is not None and a.close_reason:
+            label.append(f"  (closed at step {a.closed_step}: {_clip(a.close_reason, 70)})", style="dim")
+        out.append(label)
+        for si, st in enumerate(steps):
+            sub_branch, sub_stem = ("└── ", "    ") if si == len(steps) - 1 else ("├── ", "│   ")
+            for li, line in enumerate(step_lines(st)):
+                out.append(Text(stem + (sub_branch if li == 0 else sub_stem)) + line)
+    return Text("\n").join(out)
 
 
 def lanes_view(s: TraceSummary) -> Table:
-    """One column per line of attack, one row per step: where the run went, at a glance."""
-    lanes = [a.id for a in s.attacks]
+    """One column per line of attack, one row per step: where the run went, at a glance. Beyond
+    MAX_LANES attacks, the earlier ones share an "older" column (a table of hundreds of columns
+    is unreadable and slow to draw)."""
+    lanes = [a.id for a in s.attacks][-MAX_LANES:]
     table = Table(title=f"{s.problem_id} — {s.policy} on {s.backend}", show_lines=False)
     table.add_column("step", justify="right")
-    table.add_column("-", overflow="fold")
+    table.add_column("-" if len(s.attacks) <= MAX_LANES else "- / older", overflow="fold")
     for lane in lanes:
         table.add_column(lane, overflow="fold")
     for st in s.steps:
@@ -110,6 +127,8 @@ def lanes_view(s: TraceSummary) -> Table:
         if st.decision:
             cell.append(f"\n{st.decision} {st.progress:.2f}", style=DECISION_STYLE.get(st.decision, ""))
         row = [Text("") for _ in range(len(lanes) + 1)]
+        if st.attack_id not in lanes and st.attack_id != "-":
+            cell = Text(f"{st.attack_id} ") + cell
         row[lanes.index(st.attack_id) + 1 if st.attack_id in lanes else 0] = cell
         table.add_row(str(st.step), *row)
     return table
@@ -145,7 +164,7 @@ def render(s: TraceSummary, console: Console, layout: str = "tree") -> None:
         console.print(header(s))
         console.print(lanes_view(s))
     else:
-        console.print(tree_view(s))
+        console.print(tree_view(s), soft_wrap=True)
     console.print(totals(s))
 
 
