@@ -58,6 +58,17 @@ def test_repeated_prompt_text_is_shown_once(page):
     system = next(e for e in read_events(trace) if isinstance(e, LLMCall)).request["messages"][0]["content"]
     assert text.count(system[:60].replace("&", "&amp;").replace("<", "&lt;")) == 1
     assert "same as <a href=" in text
+    assert re.search(r"first \d+ and last \d+ characters as in <a href=", text)   # only the changed middle is shown
+    assert len(text) < trace.stat().st_size
+
+
+def test_shared_head_and_tail():
+    from agent.report.html import _shared
+
+    assert _shared("abcXdef", "abcYYdef") == (3, 3)
+    assert _shared("same", "same") == (4, 0)
+    assert _shared("abab", "ab") == (2, 0)
+    assert _shared("", "x") == (0, 0)
 
 
 def test_torn_trace_still_renders_with_a_warning(page, tmp_path):
