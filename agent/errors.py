@@ -27,9 +27,16 @@ class InputError(PolyaError):
 
 
 class BackendError(PolyaError):
-    """A model backend failed after its retries. `retryable` says whether trying later may help."""
+    """A model backend failed after its retries. `retryable` says whether trying later may help.
+
+    `usage` holds what the failed call(s) still cost (e.g. a reply cut off mid-JSON and its repair),
+    so budgets count tokens that were spent even when no answer came back."""
 
     retryable = False
+
+    def __init__(self, message: str = "", *, usage=None):
+        super().__init__(message)
+        self.usage = usage
 
 
 class BackendUnavailable(BackendError):

@@ -198,3 +198,19 @@ def test_abandon_after_one_move_becomes_switch_unless_refuted():
     assert early.decision == "switch" and "too_early_to_abandon" in early.overrides
     assert combine(a, Signals("counterexamples", 1, attack_moves=1, refuted=True)).decision == "abandon"
     assert combine(a, Signals("examples", 1, attack_moves=2)).decision == "abandon"
+
+
+async def test_tokens_of_failed_calls_count_against_the_budget_and_replay(tmp_path):
+    from agent.backends.base import Usage
+    from agent.errors import InvalidOutput
+    from agent.loop.rerun import arerun
+
+    failing = InvalidOutput("Patterns: reply cut off mid-JSON", usage=Usage(prompt_tokens=300, completion_tokens=200))
+    backend = FunctionBackend(overrides={"move:patterns": failing})
+    result, events = await run(tmp_path, backend, policy="fixed:patterns,attempt")
+    failed = [c for c in of(events, LLMCall) if c.error]
+    assert failed and failed[0].error["usage"]["completion_tokens"] == 200
+    answered = sum(c.response["usage"]["completion_tokens"] for c in of(events, LLMCall) if c.response)
+    assert result.used.completion_tokens == answered + 200
+    rerun_result, _ = await arerun(result.trace_path, trace=tmp_path / "rerun.jsonl")
+    assert rerun_result.used.completion_tokens == result.used.completion_tokens

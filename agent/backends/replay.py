@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from agent.backends.base import LLMRequest, LLMResponse
+from agent.backends.base import LLMRequest, LLMResponse, Usage
 from agent.errors import (
     BackendError,
     BackendTimeout,
@@ -115,7 +115,9 @@ class ReplayBackend:
         self.served += 1
         self.last_was_replayed = True
         if call.error is not None:
-            raise _ERRORS.get(call.error["type"], BackendError)(call.error["message"])
+            usage = call.error.get("usage")
+            raise _ERRORS.get(call.error["type"], BackendError)(
+                call.error["message"], usage=Usage.model_validate(usage) if usage else None)
         return LLMResponse.model_validate(call.response)
 
     async def aclose(self) -> None:

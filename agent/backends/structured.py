@@ -195,4 +195,5 @@ async def complete_structured(request: LLMRequest, call: Call) -> LLMResponse:
         return second
     except ValueError as err:
         raise InvalidOutput(f"{request.schema_name or 'output'}: the reply is {err} (first reply: {problem}; "
-                            f"one repair attempt made); reply began {second.text[:120]!r}") from None
+                            f"one repair attempt made); reply began {second.text[:120]!r}",
+                            usage=second.usage) from None

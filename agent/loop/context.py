@@ -148,6 +148,9 @@ class RunContext:
         except BackendError as err:
             event.replayed = bool(getattr(self.backend, "last_was_replayed", False))
             event.error = {"type": type(err).__name__, "message": str(err)}
+            if err.usage is not None:   # a failed call still spent tokens: count them
+                self._count_usage(err.usage)
+                event.error["usage"] = err.usage.model_dump()
             self.emit(event)
             raise
         event.replayed = bool(getattr(self.backend, "last_was_replayed", False))
@@ -159,7 +162,10 @@ class RunContext:
         return output_type.model_validate(response.parsed), response
 
     def _count(self, response: LLMResponse) -> None:
-        used, u = self.state.used, response.usage
+        self._count_usage(response.usage)
+
+    def _count_usage(self, u) -> None:
+        used = self.state.used
         used.prompt_tokens += u.prompt_tokens
         used.completion_tokens += u.completion_tokens
         used.reasoning_tokens += u.reasoning_tokens

@@ -86,7 +86,7 @@ class LLMCall(EventBase):
     request: dict[str, Any]            # LLMRequest dumped (output_type excluded, schema kept)
     fingerprint: str
     response: dict[str, Any] | None = None   # LLMResponse dumped
-    error: dict[str, str] | None = None      # {"type": ..., "message": ...} when the call failed
+    error: dict[str, Any] | None = None      # {"type", "message", "usage"?} when the call failed
     replayed: bool = False                   # served from a parent trace (rerun, fork, resume): not paid for
 
 
