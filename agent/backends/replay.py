@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from agent.backends.base import LLMRequest, LLMResponse, Usage
 from agent.errors import (
@@ -82,6 +83,7 @@ class ReplayBackend:
         self.until_step = until_step
         # A fork or resume records the live backend it continues with; a pure rerun records replay.
         self.spec = live.spec if live is not None else f"replay:{source}"
+        self.source = source
         self.last_was_replayed = False
         self.cursor = _Cursor()
         self.served = 0
@@ -107,10 +109,10 @@ class ReplayBackend:
             asked = request.model_dump(mode="json")
             raise ReplayDivergence(
                 f"rerun diverges at step {call.step}, model call #{call.call_index} "
-                f"(recorded {call.purpose!r}, now {request.purpose!r}): {_first_difference(call.request, asked)}")
+                f"(recorded {call.purpose!r}, now {request.purpose!r}): {_first_difference(self._recorded(call), asked)}")
         if request.fingerprint() != call.fingerprint:
             self.mismatches.append(f"step {call.step} call #{call.call_index} ({call.purpose}): "
-                                   + _first_difference(call.request, request.model_dump(mode="json")))
+                                   + _first_difference(self._recorded(call), request.model_dump(mode="json")))
         self.cursor.index += 1
         self.served += 1
         self.last_was_replayed = True
@@ -119,6 +121,17 @@ class ReplayBackend:
             raise _ERRORS.get(call.error["type"], BackendError)(
                 call.error["message"], usage=Usage.model_validate(usage) if usage else None)
         return LLMResponse.model_validate(call.response)
+
+    def _recorded(self, call: LLMCall) -> dict:
+        """The recorded request. `load_run` drops requests to keep a long trace's rerun small;
+        they are only needed to explain a difference, so read that one back from the file."""
+        if call.request or not Path(self.source).is_file():
+            return call.request
+        from agent.trace.reader import iter_events
+
+        found = next((e for e in iter_events(self.source)
+                      if isinstance(e, LLMCall) and e.call_index == call.call_index), None)
+        return found.request if found is not None else {}
 
     async def aclose(self) -> None:
         if self.live is not None:
