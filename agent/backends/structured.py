@@ -112,7 +112,18 @@ def split_reasoning(message: dict[str, Any]) -> tuple[str, str | None]:
 
 
 def read_completion(data: dict[str, Any]) -> LLMResponse:
-    """An LLMResponse (no `parsed` yet) from an OpenAI-shaped chat completion dict."""
+    """An LLMResponse (no `parsed` yet) from an OpenAI-shaped chat completion dict. A body of another
+    shape (`"choices": "no"`, a message that is a number, usage that is a string...) is a ServerError."""
+    if not isinstance(data, dict):
+        raise ServerError(f"the server's answer is not a chat completion: {str(data)[:200]!r}")
+    try:
+        return _read_completion(data)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as err:
+        raise ServerError(f"the server's answer is not a well-formed chat completion ({type(err).__name__}: "
+                          f"{str(err)[:200]})") from None
+
+
+def _read_completion(data: dict[str, Any]) -> LLMResponse:
     choices = data.get("choices")
     if not choices:
         raise ServerError(f"the server returned no choices (model {data.get('model')!r})")

@@ -21,7 +21,9 @@ class TraceWriter:
         self.run_id = run_id
         self.seq = start_seq
         self.fsync = os.environ.get("POLYA_TRACE_FSYNC") == "1" if fsync is None else fsync
-        self._fh: IO[str] | None = open(self.path, "a", encoding="utf-8")
+        # A new run starts a new file: appending to an existing trace (e.g. `polya run --trace t.jsonl`
+        # twice) would leave two runs in one file, which no reader accepts. start_seq > 0 continues one.
+        self._fh: IO[str] | None = open(self.path, "a" if start_seq else "w", encoding="utf-8")
 
     def write(self, event: EventBase) -> EventBase:
         if self._fh is None:
