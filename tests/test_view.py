@@ -116,3 +116,13 @@ def test_chromium_renders_the_page_without_console_messages(page, tmp_path):
     assert match, dom[:500]
     assert (int(match[1]), int(match[2])) == (counts[MoveStart], counts[Verdict])
     assert f"{counts[MoveStart]} moves, {counts[Verdict]} verdicts" in dom
+
+
+def test_committed_example_from_the_local_model_shows_and_views(tmp_path, capsys):
+    example = Path(__file__).resolve().parents[1] / "traces" / "examples" / "nyt-269-local-small.jsonl"
+    events = read_events(example)
+    assert events[0].backend == "local:small" and events[-1].type == "run_end"
+    assert cli(["replay", str(example)]) == 0
+    assert capsys.readouterr().out.count("judge: ") == sum(isinstance(e, Verdict) for e in events)
+    summary = write_html(example, tmp_path / "example.html")
+    assert len(summary.steps) == sum(isinstance(e, MoveStart) for e in events)
