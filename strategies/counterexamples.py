@@ -6,18 +6,20 @@ from agent.trace.events import Findings
 from strategies.base import MoveInput, MoveOutcome, move, output_lines, render, write_and_run
 
 
-def _target(inp: MoveInput) -> str:
+def _target(inp: MoveInput) -> str | None:
     nb = inp.state.notebook
     if nb.conjectures:
         return f"the conjecture: {nb.conjectures[-1].text}"
     if nb.candidates:
         return f"the candidate answer: {nb.candidates[-1].answer}"
-    return "your current best guess about the answer (state it in the plan)"
+    return None
 
 
 @move("counterexamples", "search for a case that breaks the latest conjecture or candidate", uses_code=True)
 async def counterexamples(inp: MoveInput) -> MoveOutcome:
     target = _target(inp)
+    if target is None:   # nothing to break yet: say so for free instead of paying for a program
+        return MoveOutcome(summary="no conjecture or candidate to test yet")
     program, result = await write_and_run(inp, "move:counterexamples", render("counterexamples", target=target))
     if not result.ok:
         return MoveOutcome(Findings(facts=[f"A counterexample search for {target} failed to run."]), program.plan)

@@ -48,17 +48,31 @@ async def test_examples_repairs_a_failing_program_once(tmp_path):
     assert out.findings.examples == [] and "failed" in out.findings.facts[0]
 
 
+def with_conjecture(inp: MoveInput) -> MoveInput:
+    from agent.trace.events import Findings
+
+    inp.state.notebook.add(Findings(conjectures=["n^2+n+41 is prime"]), step=1, move="patterns", attack_id="A1")
+    return inp
+
+
 async def test_counterexamples_parses_marked_lines(tmp_path):
-    tools = CannedTools("COUNTEREXAMPLE: n=4\nCOUNTEREXAMPLE: n=9\nCHECKED 100 cases")
-    inp = make_input(tmp_path, FunctionBackend(), tools)
+    tools = CannedTools("COUNTEREXAMPLE: n=40\nCOUNTEREXAMPLE: n=41\nCHECKED 100 cases")
+    inp = with_conjecture(make_input(tmp_path, FunctionBackend(), tools))
     out = await get_move("counterexamples").fn(inp)
-    assert out.findings.counterexamples == ["your current best guess about the answer (state it in the plan) fails for n=4",
-                                            "your current best guess about the answer (state it in the plan) fails for n=9"]
+    assert out.findings.counterexamples == ["the conjecture: n^2+n+41 is prime fails for n=40",
+                                            "the conjecture: n^2+n+41 is prime fails for n=41"]
 
 
 async def test_counterexample_search_that_finds_nothing_is_a_fact(tmp_path):
-    out = await get_move("counterexamples").fn(make_input(tmp_path, FunctionBackend(), CannedTools("CHECKED 100 cases")))
+    inp = with_conjecture(make_input(tmp_path, FunctionBackend(), CannedTools("CHECKED 100 cases")))
+    out = await get_move("counterexamples").fn(inp)
     assert "survived a counterexample search" in out.findings.facts[0] and "CHECKED 100" in out.findings.facts[0]
+
+
+async def test_counterexamples_with_nothing_to_test_costs_no_call(tmp_path):
+    backend = FunctionBackend()
+    out = await get_move("counterexamples").fn(make_input(tmp_path, backend))
+    assert out.findings.is_empty() and backend.requests == []
 
 
 @pytest.mark.parametrize("name,section,expected", [
