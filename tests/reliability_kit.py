@@ -17,6 +17,7 @@ tests/test_secrets.py and benchmarks/reliability_report.py):
 from __future__ import annotations
 
 import json
+import subprocess
 import random
 import threading
 from dataclasses import dataclass, field
@@ -306,3 +307,119 @@ async def fault_run(seed: int, trace: Path, *, p: float | None = None, steps: in
     if end is not None and end.status not in ("solved", "unsolved", "budget", "gave_up", "error"):
         problems.append(f"unexpected status {end.status}")
     return FaultRunOutcome(seed, status, not problems, escaped, problems, lost, injector.injected, str(trace))
+
+
+# -- SIGKILL and resume ---------------------------------------------------------------------------------
+def cli_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """Environment for `python -m agent ...` subprocesses: a config with fast-failing openai settings
+    and a price for the fake model, no real API keys."""
+    import os
+
+    config = Path(tmp) / "config.toml"
+    config.write_text('[backend.openai]\ntimeout = 0.3\nconnect_timeout = 0.3\nmax_retries = 1\n'
+                      'backoff_initial = 0.01\nbackoff_max = 0.02\nmax_retry_after = 0.05\n\n'
+                      f'[prices."{MODEL}"]\ninput = {PRICE["input"]}\noutput = {PRICE["output"]}\n')
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.update(POLYA_CONFIG=str(config), PYTHONPATH=str(Path(__file__).resolve().parents[1]), **extra)
+    return env
+
+
+RUN_ARGS = ["--policy", "llm", "--seed", "11", "--budget", "steps=8,tokens=none"]
+RUN_SEED = 11
+
+
+@dataclass
+class KillOutcome:
+    killed_at: float
+    finished_before_kill: bool
+    readable: bool
+    torn: bool
+    recorded_calls: int
+    repeated_calls: list[int]       # recorded call indexes the server was asked for again on resume
+    same_decisions: bool
+    same_end: bool
+    resume_exit: int | None
+    problems: list[str]
+
+
+def polya(args: list[str], env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess:
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "agent", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def kill_and_resume(tmp: Path, server_url: str, responder: CannedResponder, reference: Path, at: float,
+                    env: dict[str, str], name: str = "k") -> KillOutcome:
+    """Start `polya run`, SIGKILL it `at` seconds after its trace file appears (so the kill lands inside
+    the run, not in the interpreter's start-up), check the trace, `polya resume` it, and compare with
+    the uninterrupted `reference` trace (same server, same answers)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from agent.trace.reader import read_events
+
+    problem = Path(tmp) / "p.yaml"
+    problem.write_text(PROBLEM_YAML)
+    killed = Path(tmp) / f"{name}.jsonl"
+    resumed = Path(tmp) / f"{name}-resumed.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "agent", "run", str(problem), "--backend",
+                             f"openai:{MODEL}@{server_url}", *RUN_ARGS, "--trace", str(killed), "--quiet"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not killed.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(at)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    problems: list[str] = []
+    try:
+        check = check_trace(killed, finished=False)
+        readable, torn, events = True, check.torn, check.events
+    except Exception as err:  # noqa: BLE001 - unreadable is what we count
+        return KillOutcome(at, False, False, False, 0, [], False, False, None, [f"unreadable: {err}"])
+    problems += check.problems
+    if any(e.type == "run_end" for e in events) or not events:
+        return KillOutcome(at, bool(events), readable, torn, len(check.call_indexes), [], True, True, None, problems)
+    recorded = set(check.call_indexes)
+    before = len(responder.seeds_seen)
+    proc2 = polya(["resume", str(killed), "--trace", str(resumed), "--quiet"], env)
+    asked_again = seeds_to_indexes(responder.seeds_seen[before:], RUN_SEED) & recorded
+    if proc2.returncode not in (0, 1) or "Traceback" in proc2.stderr:
+        problems.append(f"resume exit {proc2.returncode}: {proc2.stderr.strip()[-300:]}")
+        return KillOutcome(at, False, readable, torn, len(recorded), sorted(asked_again), False, False,
+                           proc2.returncode, problems)
+    new = check_trace(resumed)
+    problems += [f"resumed trace: {p}" for p in new.problems]
+    ref = read_events(reference)
+    same_decisions = decisions(new.events) == decisions(ref)
+    same_end = (new.end.status, new.end.answer, new.end.used.steps) == (ref[-1].status, ref[-1].answer,
+                                                                       ref[-1].used.steps)
+    if not same_decisions:
+        problems.append("decisions differ from the uninterrupted run")
+    if not same_end:
+        problems.append(f"end differs: {new.end.status}/{new.end.answer} vs {ref[-1].status}/{ref[-1].answer}")
+    if asked_again:
+        problems.append(f"recorded calls asked again: {sorted(asked_again)}")
+    return KillOutcome(at, False, readable, torn, len(recorded), sorted(asked_again), same_decisions, same_end,
+                       proc2.returncode, problems)
+
+
+def reference_run(tmp: Path, server_url: str, env: dict[str, str]) -> tuple[Path, float]:
+    """The uninterrupted run: its trace and its wall time inside the run."""
+    problem = Path(tmp) / "p.yaml"
+    problem.write_text(PROBLEM_YAML)
+    ref = Path(tmp) / "reference.jsonl"
+    proc = polya(["run", str(problem), "--backend", f"openai:{MODEL}@{server_url}", *RUN_ARGS, "--trace", str(ref),
+                  "--quiet"], env)
+    if proc.returncode not in (0, 1) or not ref.exists():
+        raise RuntimeError(f"reference run failed ({proc.returncode}): {proc.stdout[-300:]} {proc.stderr[-500:]}")
+    from agent.trace.reader import read_events
+
+    return ref, read_events(ref)[-1].used.wall_s
