@@ -25,8 +25,9 @@ $(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
 install-run: $(VENV)/.stamp-run
 install-test: $(VENV)/.stamp-test
 
+# polya exits 1 when the run ends unsolved: that is a result, not a failure of `make run`.
 run: install-run
-	$(BIN)/polya run $(PROBLEM) $(RUN_ARGS)
+	$(BIN)/polya run $(PROBLEM) $(RUN_ARGS) || [ $$? -eq 1 ]
 
 test: install-test
 	$(BIN)/python -m pytest -q
