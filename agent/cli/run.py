@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 
-from agent.loop.run import RunResult, asolve, parse_budget
+if TYPE_CHECKING:
+    from agent.loop.run import RunResult
 
 EXIT_SOLVED, EXIT_UNSOLVED = 0, 1
 
@@ -40,7 +43,9 @@ def print_summary(console: Console, result: RunResult) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    # imported here: langgraph takes seconds to import and other commands should not pay for it
     from agent.cli.live import LiveView
+    from agent.loop.run import asolve, parse_budget
     from agent.problems import load_problem
 
     problem = load_problem(args.problem, id=args.id)

@@ -97,7 +97,8 @@ def combine(model: JudgeAssessment | None, s: Signals) -> Combined:
 
 
 def budget_fraction(used, budget) -> float:
-    """Fraction of the tightest limited budget dimension already spent."""
+    """Fraction of the tightest limited budget dimension already spent. Wall time is left out on
+    purpose: what the judge is told must not depend on the clock, or exact reruns would diverge."""
     fractions = [0.0]
     if budget.steps:
         fractions.append(used.steps / budget.steps)
@@ -105,8 +106,6 @@ def budget_fraction(used, budget) -> float:
         fractions.append(used.tokens / budget.tokens)
     if budget.cost_usd:
         fractions.append(used.cost_usd / budget.cost_usd)
-    if budget.wall_s:
-        fractions.append(used.wall_s / budget.wall_s)
     return min(1.0, max(fractions))
 
 
