@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-
 from typing import TYPE_CHECKING
 
 from rich.console import Console
