@@ -6,13 +6,14 @@ from pydantic import BaseModel, Field
 
 from agent.baselines import baseline
 from agent.baselines._common import ask_or_none, begin_step, check, fail_status, finish, messages, render
+from strategies.base import clipped
 
 COT_MAX_TOKENS = 512
 
 
 class ReasonedAnswer(BaseModel):
-    reasoning: str = Field(description="short numbered steps that lead to the answer")
-    answer: str = Field(description="the final answer only, in the format the problem asks for")
+    reasoning: clipped(2800) = Field(description="short numbered steps that lead to the answer")
+    answer: clipped(200) = Field(description="the final answer only, in the format the problem asks for")
 
 
 async def reasoned_sample(ctx, problem, *, purpose: str, temperature: float, failures: list[str]):

@@ -6,10 +6,11 @@ from pydantic import BaseModel, Field
 
 from agent.baselines import baseline
 from agent.baselines._common import ask_or_none, begin_step, check, fail_status, finish, messages, render
+from strategies.base import clipped
 
 
 class DirectAnswer(BaseModel):
-    answer: str = Field(description="the final answer only, in the format the problem asks for")
+    answer: clipped(200) = Field(description="the final answer only, in the format the problem asks for")
 
 
 @baseline("direct")

@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 from agent.baselines import baseline
 from agent.baselines._common import begin_step, check, finish, messages, options, render
 from agent.errors import BackendError, InputError
+from strategies.base import clipped, clipped_list
 
 SCORES = {"sure": 20.0, "likely": 1.0, "impossible": 0.001}
 DEFAULTS = {"b": 5, "proposals": 8, "values": 1}
@@ -38,11 +39,11 @@ RULE_HINTS = {
 
 
 class Proposals(BaseModel):
-    moves: list[str] = Field(description='next moves, each written "a op b" with a and b on the board')
+    moves: clipped_list(8, 40) = Field(description='next moves, each written "a op b" with a and b on the board')
 
 
 class StateValue(BaseModel):
-    reasoning: str = Field(description="one or two quick tries")
+    reasoning: clipped(240) = Field(description="one or two quick tries")
     verdict: Literal["sure", "likely", "impossible"]
 
 
