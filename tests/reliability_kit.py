@@ -17,8 +17,8 @@ tests/test_secrets.py and benchmarks/reliability_report.py):
 from __future__ import annotations
 
 import json
-import subprocess
 import random
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 from tests.fault_server import Fault, FaultServer
 from tests.reliability_kit import FAKE_KEY, MODEL, PROBLEM_YAML, CannedResponder, FaultInjector, cli_env
