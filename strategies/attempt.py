@@ -7,16 +7,18 @@ from pydantic import BaseModel, Field
 from agent.trace.events import Findings
 from strategies.base import MoveInput, MoveOutcome, clipped, messages, move, render
 
+ATTEMPT_MAX_TOKENS = 448     # fits Attempt at its bounds (strategies.base.token_room)
+
 
 class Attempt(BaseModel):
-    reasoning: clipped(800) = Field(description="a few short steps that lead to the answer")
+    reasoning: clipped(700) = Field(description="a few short steps that lead to the answer")
     answer: clipped(200) = Field(description="the final answer only, in the format the problem asks for")
 
 
 @move("attempt", "construct a candidate answer and submit it to the verifier")
 async def attempt(inp: MoveInput) -> MoveOutcome:
     out, _ = await inp.ctx.ask("move:attempt", messages(inp, render("attempt")), Attempt,
-                               max_tokens=max(inp.ctx.settings.max_tokens_per_call, 384))
+                               max_tokens=max(inp.ctx.settings.max_tokens_per_call, ATTEMPT_MAX_TOKENS))
     answer = out.answer.strip()
     findings = Findings(candidates=[answer] if answer else [],
                         facts=[] if answer else ["An attempt produced no answer."])

@@ -120,3 +120,23 @@ async def test_example_plugin_move_registers_and_runs(tmp_path, restore_registry
     backend = FunctionBackend(overrides={"move:parity": {"observations": ["269 is odd, so an odd term is needed"]}})
     out = await get_move("parity").fn(make_input(tmp_path, backend))
     assert out.findings.facts == ["Parity: 269 is odd, so an odd term is needed"]
+
+
+def test_every_bounded_reply_fits_in_the_tokens_it_is_given():
+    # A grammar-constrained reply that runs out of max_tokens is cut mid-string and the call fails;
+    # the bounds on each schema and the max_tokens each call asks for must agree.
+    from agent.baselines.cot import COT_MAX_TOKENS, ReasonedAnswer
+    from agent.baselines.direct import DirectAnswer
+    from agent.baselines.tot import PROPOSE_MAX_TOKENS, VALUE_MAX_TOKENS, Proposals, StateValue
+    from agent.loop.context import RunSettings
+    from agent.loop.judge import JUDGE_MAX_TOKENS, JudgeAssessment
+    from strategies.attempt import ATTEMPT_MAX_TOKENS, Attempt
+    from strategies.base import Program, token_room
+
+    pairs = {ReasonedAnswer: COT_MAX_TOKENS, DirectAnswer: 128, Proposals: PROPOSE_MAX_TOKENS,
+             StateValue: VALUE_MAX_TOKENS, JudgeAssessment: JUDGE_MAX_TOKENS, Attempt: ATTEMPT_MAX_TOKENS,
+             Program: RunSettings().code_max_tokens}
+    too_small = {t.__name__: (token_room(t), m) for t, m in pairs.items() if token_room(t) > m}
+    assert too_small == {}
+    # the check itself bites: the old cot bound (2800 characters in 512 tokens) would fail it
+    assert token_room(ReasonedAnswer) > 512

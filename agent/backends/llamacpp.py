@@ -3,8 +3,11 @@
 `xllamacpp.Server` loads the model and runs llama.cpp's own server inside this process: it answers
 `handle_chat_completions(dict)` directly and also listens on HTTP (127.0.0.1 only, a free port), so
 the same loaded model can serve the `local` backend and an OpenAI client (`server_url()`).
-`handle_chat_completions` blocks and the model has one slot, so calls are serialised per model with
-a thread lock (taken inside the worker thread, so it holds across event loops too).
+`handle_chat_completions` blocks; calls are admitted per model by a thread semaphore with one permit
+per llama.cpp slot (taken inside the worker thread, so it holds across event loops too). One slot by
+default: every call then extends the same cached prefix. More slots (`POLYA_PARALLEL=N`) let
+llama.cpp decode N requests in one batch, which pays off for concurrent bench runs; the context is
+split between the slots.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class LlamaSettings:
     port: int = 0                 # 0: a free port
     cache_ram_mib: int = 512      # host-memory prompt cache (llama.cpp's default is 8 GiB)
     verbosity: int = -1           # llama.cpp log level; its default (3) logs every request
+    parallel: int = 1             # llama.cpp slots (requests decoded together); n_ctx is split between them
 
 
 @dataclass
@@ -40,7 +44,11 @@ class LoadedModel:
     settings: LlamaSettings
     server: Any
     load_s: float
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    slots: threading.Semaphore = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.slots is None:
+            self.slots = threading.Semaphore(max(1, self.settings.parallel))
     calls: int = 0
 
     @property
@@ -50,13 +58,18 @@ class LoadedModel:
 
     def chat(self, body: dict[str, Any]) -> dict[str, Any]:
         """One blocking chat completion (run it in a worker thread)."""
-        with self.lock:
+        with self.slots:
             self.calls += 1
             return self.server.handle_chat_completions(body)
 
 
 _MODELS: dict[str, LoadedModel] = {}
 _LOAD_LOCK = threading.Lock()
+
+
+def default_parallel() -> int:
+    env = os.environ.get("POLYA_PARALLEL", "")
+    return int(env) if env.isdigit() and int(env) > 0 else 1
 
 
 def default_threads() -> int:
@@ -103,7 +116,7 @@ def load(path: str | os.PathLike, settings: LlamaSettings | None = None) -> Load
         params.model.path = key
         params.model_alias = {Path(key).stem}
         params.n_ctx = settings.n_ctx
-        params.n_parallel = 1          # one slot: every call extends the same cached prefix
+        params.n_parallel = max(1, settings.parallel)
         params.cpuparams.n_threads = settings.threads
         params.cpuparams_batch.n_threads = settings.threads
         params.use_jinja = True        # the model's own chat template

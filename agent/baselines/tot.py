@@ -30,6 +30,7 @@ from agent.errors import BackendError, InputError
 from strategies.base import clipped, clipped_list
 
 SCORES = {"sure": 20.0, "likely": 1.0, "impossible": 0.001}
+PROPOSE_MAX_TOKENS, VALUE_MAX_TOKENS = 200, 128   # room for Proposals / StateValue at their bounds
 DEFAULTS = {"b": 5, "proposals": 8, "values": 1}
 RULE_HINTS = {
     "digits": "You may leave numbers unused; every result must be a positive whole number.",
@@ -43,7 +44,7 @@ class Proposals(BaseModel):
 
 
 class StateValue(BaseModel):
-    reasoning: clipped(240) = Field(description="one or two quick tries")
+    reasoning: clipped(200) = Field(description="one or two quick tries")
     verdict: Literal["sure", "likely", "impossible"]
 
 
@@ -131,7 +132,7 @@ async def tot(ctx, problem, state) -> None:
                           n=opts["proposals"], example=example)
             try:
                 out, _ = await ctx.ask(f"baseline:tot:propose:{step}", messages(problem, task), Proposals,
-                                       max_tokens=200)
+                                       max_tokens=PROPOSE_MAX_TOKENS)
             except BackendError:
                 failures += 1
                 continue
@@ -157,7 +158,7 @@ async def tot(ctx, problem, state) -> None:
             for _ in range(opts["values"]):
                 try:
                     out, _ = await ctx.ask(f"baseline:tot:value:{step}", messages(problem, task), StateValue,
-                                           max_tokens=120)
+                                           max_tokens=VALUE_MAX_TOKENS)
                     total += SCORES[out.verdict]
                 except BackendError:
                     failures += 1

@@ -21,6 +21,7 @@ STAGNANT_WINDOW = 3      # this many non-improving verdicts in one attack ...
 STAGNANT_CEILING = 0.5   # ... all below this progress -> abandon the attack
 GIVE_UP_FLOOR = 0.8      # refuse give_up before this fraction of the budget is spent
 MIN_MOVES_TO_ABANDON = 2 # a line of attack gets at least this many moves unless something refutes it
+JUDGE_MAX_TOKENS = 200   # fits JudgeAssessment at its bounds (strategies.base.token_room)
 
 
 class JudgeAssessment(BaseModel):
@@ -118,7 +119,8 @@ async def assess(inp: MoveInput, move: str, result_text: str) -> JudgeAssessment
     prompt = render("judge", move=move, goal=inp.attack_goal, result=result_text, attack=attack_text,
                     budget_left=f"{left:.0%}")
     try:
-        out, _ = await ctx.ask("judge", messages(inp, prompt), JudgeAssessment, max_tokens=160, temperature=0.0)
+        out, _ = await ctx.ask("judge", messages(inp, prompt), JudgeAssessment, max_tokens=JUDGE_MAX_TOKENS,
+                              temperature=0.0)
     except BackendError:
         return None
     return out
