@@ -11,8 +11,8 @@ ATTEMPT_MAX_TOKENS = 448     # fits Attempt at its bounds (strategies.base.token
 
 
 class Attempt(BaseModel):
-    reasoning: clipped(700) = Field(description="a few short steps that lead to the answer")
-    answer: clipped(200) = Field(description="the final answer only, in the format the problem asks for")
+    reasoning: clipped(500) = Field(description="a few short steps that lead to the answer")
+    answer: clipped(120) = Field(description="the final answer only, in the format the problem asks for")
 
 
 @move("attempt", "construct a candidate answer and submit it to the verifier")

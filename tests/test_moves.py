@@ -130,13 +130,15 @@ def test_every_bounded_reply_fits_in_the_tokens_it_is_given():
     from agent.baselines.tot import PROPOSE_MAX_TOKENS, VALUE_MAX_TOKENS, Proposals, StateValue
     from agent.loop.context import RunSettings
     from agent.loop.judge import JUDGE_MAX_TOKENS, JudgeAssessment
+    from agent.loop.policies import CONTROLLER_MAX_TOKENS, LLMPolicy
     from strategies.attempt import ATTEMPT_MAX_TOKENS, Attempt
     from strategies.base import Program, token_room
 
     pairs = {ReasonedAnswer: COT_MAX_TOKENS, DirectAnswer: 128, Proposals: PROPOSE_MAX_TOKENS,
              StateValue: VALUE_MAX_TOKENS, JudgeAssessment: JUDGE_MAX_TOKENS, Attempt: ATTEMPT_MAX_TOKENS,
-             Program: RunSettings().code_max_tokens}
+             Program: RunSettings().code_max_tokens, LLMPolicy().schema: CONTROLLER_MAX_TOKENS}
     too_small = {t.__name__: (token_room(t), m) for t, m in pairs.items() if token_room(t) > m}
     assert too_small == {}
-    # the check itself bites: the old cot bound (2800 characters in 512 tokens) would fail it
-    assert token_room(ReasonedAnswer) > 512
+    # the check itself bites: the cot bound that replies overran (1800 characters in 1024 tokens) fails it
+    assert token_room(ReasonedAnswer, chars_per_token=1.6) > 512
+    assert ReasonedAnswer.model_json_schema()["properties"]["reasoning"]["maxLength"] * 2 / 1.6 > COT_MAX_TOKENS

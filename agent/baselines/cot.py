@@ -8,13 +8,14 @@ from agent.baselines import baseline
 from agent.baselines._common import ask_or_none, begin_step, check, fail_status, finish, messages, render
 from strategies.base import clipped
 
-# Room for the bounded reasoning (see strategies.base.token_room); 512 cut replies mid-string.
+# Room for the bounded reasoning (see strategies.base.token_room); 512 cut replies mid-string, and a
+# greedy 1.5B sample can loop ("add 1 ... subtract 1 ...") until the string bound closes it.
 COT_MAX_TOKENS = 1024
 
 
 class ReasonedAnswer(BaseModel):
-    reasoning: clipped(1800) = Field(description="short numbered steps that lead to the answer")
-    answer: clipped(200) = Field(description="the final answer only, in the format the problem asks for")
+    reasoning: clipped(1300) = Field(description="short numbered steps that lead to the answer")
+    answer: clipped(120) = Field(description="the final answer only, in the format the problem asks for")
 
 
 async def reasoned_sample(ctx, problem, *, purpose: str, temperature: float, failures: list[str]):

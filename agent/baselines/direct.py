@@ -10,7 +10,7 @@ from strategies.base import clipped
 
 
 class DirectAnswer(BaseModel):
-    answer: clipped(200) = Field(description="the final answer only, in the format the problem asks for")
+    answer: clipped(120) = Field(description="the final answer only, in the format the problem asks for")
 
 
 @baseline("direct")

@@ -30,7 +30,7 @@ from agent.errors import BackendError, InputError
 from strategies.base import clipped, clipped_list
 
 SCORES = {"sure": 20.0, "likely": 1.0, "impossible": 0.001}
-PROPOSE_MAX_TOKENS, VALUE_MAX_TOKENS = 200, 128   # room for Proposals / StateValue at their bounds
+PROPOSE_MAX_TOKENS, VALUE_MAX_TOKENS = 240, 144   # room for Proposals / StateValue at their bounds
 DEFAULTS = {"b": 5, "proposals": 8, "values": 1}
 RULE_HINTS = {
     "digits": "You may leave numbers unused; every result must be a positive whole number.",
@@ -44,7 +44,7 @@ class Proposals(BaseModel):
 
 
 class StateValue(BaseModel):
-    reasoning: clipped(200) = Field(description="one or two quick tries")
+    reasoning: clipped(140) = Field(description="one or two quick tries")
     verdict: Literal["sure", "likely", "impossible"]
 
 

@@ -60,7 +60,7 @@ class ToolSource:
 @dataclass
 class RunSettings:
     max_tokens_per_call: int = 384
-    code_max_tokens: int = 768            # a program needs more room than a short JSON answer
+    code_max_tokens: int = 1024           # a program needs more room than a short JSON answer
     code_timeout_s: float = 10.0
     code_memory_mb: int = 768
     temperature: float = 0.7

@@ -21,11 +21,11 @@ STAGNANT_WINDOW = 3      # this many non-improving verdicts in one attack ...
 STAGNANT_CEILING = 0.5   # ... all below this progress -> abandon the attack
 GIVE_UP_FLOOR = 0.8      # refuse give_up before this fraction of the budget is spent
 MIN_MOVES_TO_ABANDON = 2 # a line of attack gets at least this many moves unless something refutes it
-JUDGE_MAX_TOKENS = 200   # fits JudgeAssessment at its bounds (strategies.base.token_room)
+JUDGE_MAX_TOKENS = 216   # fits JudgeAssessment at its bounds (strategies.base.token_room)
 
 
 class JudgeAssessment(BaseModel):
-    assessment: clipped(300) = Field(description="one or two sentences on what the move achieved")
+    assessment: clipped(240) = Field(description="one or two sentences on what the move achieved")
     progress: float = Field(ge=0.0, le=1.0, description="progress towards a verified answer, 0 to 1")
     decision: Literal["persist", "switch", "abandon", "give_up"]
 

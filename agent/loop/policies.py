@@ -24,6 +24,8 @@ class Choice:
     reason: str = ""
 
 
+CONTROLLER_MAX_TOKENS = 256    # fits ControllerChoice at its bounds (strategies.base.token_room)
+
 class Policy:
     name = "policy"
 
@@ -118,7 +120,8 @@ class LLMPolicy(Policy):
         if must_open:
             prompt += "\nThe current line of attack was abandoned: you must open a new one (new_attack true, with a goal)."
         try:
-            out, _ = await inp.ctx.ask("controller", messages(inp, prompt), self.schema, max_tokens=220)
+            out, _ = await inp.ctx.ask("controller", messages(inp, prompt), self.schema,
+                                           max_tokens=CONTROLLER_MAX_TOKENS)
         except BackendError:
             choice = await self.fallback.choose(inp, must_open=must_open, avoid=avoid)
             choice.reason = "controller call failed; bandit fallback: " + choice.reason
