@@ -33,19 +33,23 @@ test: install-test
 	$(BIN)/python -m pytest -q
 
 lint: install-test
-	$(BIN)/ruff check agent strategies tests
+	$(BIN)/ruff check agent strategies tests benchmarks
 
 # The comparison in docs/results/: every policy on 20 Digits + 20 Game-of-24 dev puzzles, same
 # backend and per-problem token budget. Resumable: run it again to continue a stopped bench.
 # Another model: make bench BENCH_BACKEND=openai:MODEL@URL BENCH_OUT=bench-results/mymodel
 BENCH_BACKEND ?= local
-BENCH_BUDGET  ?= tokens=3000
+BENCH_BUDGET  ?= tokens=4000
 BENCH_LIMIT   ?= 20
-BENCH_OUT     ?= bench-results/local-1.5b-3k
+BENCH_CONCURRENCY ?= 2
+BENCH_OUT     ?= bench-results/local-1.5b-4k
 BENCH_ARGS    ?= --policies direct,cot,self-consistency:5,tot,llm,bandit --calibration
+# Two llama.cpp slots of two threads each: two runs in flight keep both cores busy.
 bench: install-test install-run
+	POLYA_THREADS=$${POLYA_THREADS:-2} POLYA_PARALLEL=$${POLYA_PARALLEL:-2} \
 	$(BIN)/polya bench problems/digits/dev.yaml problems/game24/dev.yaml --limit $(BENCH_LIMIT) \
-	  --backend $(BENCH_BACKEND) --budget $(BENCH_BUDGET) --out $(BENCH_OUT) --resume $(BENCH_ARGS)
+	  --backend $(BENCH_BACKEND) --budget $(BENCH_BUDGET) --concurrency $(BENCH_CONCURRENCY) \
+	  --out $(BENCH_OUT) --resume $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

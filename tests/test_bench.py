@@ -169,5 +169,18 @@ def test_cli_bench_end_to_end_with_a_scripted_backend(tmp_path, capsys):
     assert "| all | direct | 1 | 1 |" in text and "| all | cot | 1 | 0 |" in text
     assert {p.name for p in out.iterdir()} >= {"results.jsonl", "summary.md", "summary.csv", "plot.png", "report.html"}
     assert main(["bench", "--out", str(out), "--report-only"]) == 0
+    assert main(["bench", "--out", str(out), "--report-only", "--complete-only"]) == 0
+    assert "1 of 1 problems have a finished run of every policy" in capsys.readouterr().err
     assert main(["bench", str(suite), "--policies", "nope"]) == 2
     assert main(["bench", "--out", str(tmp_path / "empty"), "--report-only"]) == 2
+
+
+def test_complete_only_keeps_the_problems_every_policy_finished():
+    from agent.bench.results import complete_problems
+
+    broken = row("cot", False, 10, pid="c")
+    broken.harness_error = "BackendTimeout: no reply"
+    rows = [row("cot", True, 100, pid="a"), row("direct", False, 50, pid="a"),
+            row("cot", False, 30, pid="b"), broken, row("direct", False, 20, pid="c")]
+    kept = complete_problems(rows)
+    assert {(r.problem_id, r.policy) for r in kept} == {("a", "cot"), ("a", "direct")}

@@ -9,7 +9,7 @@ from agent.errors import BackendTimeout
 from agent.loop.judge import JudgeAssessment, Signals, combine
 from agent.loop.run import asolve, parse_budget
 from agent.problems.models import Budget, ProofProblem
-from agent.trace.events import LLMCall, MoveEnd, RunEnd, RunStart, Verdict, Verification
+from agent.trace.events import ControllerChoice, LLMCall, MoveEnd, RunEnd, RunStart, Verdict, Verification
 from agent.trace.reader import read_events
 from tests.loop_helpers import P269, CannedTools, FunctionBackend, sequence
 
@@ -66,6 +66,30 @@ async def test_token_budget_never_exceeded_by_more_than_one_call(tmp_path):
     result, _ = await run(tmp_path, backend, budget=Budget(steps=100, tokens=1000))
     assert result.status == "budget"
     assert 1000 <= result.used.tokens <= 1000 + 120   # one call costs 120 tokens here
+
+
+async def test_token_budget_running_out_makes_the_loop_attempt_while_it_can_still_pay(tmp_path):
+    # Each step here costs 2-3 calls of 120 tokens. Without the last-affordable-step rule the
+    # fixed policy explores until a call is refused and never proposes an answer.
+    backend = FunctionBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
+    result, events = await run(tmp_path, backend, policy="fixed:examples,patterns", budget=Budget(tokens=1500))
+    moves = [e.move for e in of(events, MoveEnd)]
+    assert "attempt" in moves, moves
+    assert [c.candidate for c in of(events, Verification)] == ["2+3"]
+    assert result.used.tokens <= 1500 + 120
+
+
+async def test_last_affordable_step_skips_the_controller_call(tmp_path):
+    backend = FunctionBackend(overrides={
+        "controller": {"move": "examples", "new_attack": True, "goal": "try", "reason": "more"},
+        "judge": {"assessment": "ok", "progress": 0.3, "decision": "abandon"},
+        "move:attempt": {"reasoning": "", "answer": "2+3"}})
+    result, events = await run(tmp_path, backend, policy="llm", budget=Budget(tokens=1250))
+    purposes = [e.purpose for e in of(events, LLMCall)]
+    attempt_at = purposes.index("move:attempt")
+    assert purposes[attempt_at - 1] == "judge"            # no controller call before the forced attempt
+    forced = [e for e in of(events, ControllerChoice) if e.move == "attempt"]
+    assert forced and "tokens left" in forced[0].reason
 
 
 async def test_give_up_too_early_becomes_abandon_then_late_give_up_stops(tmp_path):

@@ -76,6 +76,18 @@ def latest_rows(rows: list[ResultRow]) -> list[ResultRow]:
     return list(by_key.values())
 
 
+def complete_problems(rows: list[ResultRow]) -> list[ResultRow]:
+    """Only the problems every policy has a finished run on: a stopped bench compared fairly, with
+    no policy's numbers resting on problems another policy never saw."""
+    policies = {r.policy for r in rows}
+    by_problem: dict[tuple[str, str, int], list[ResultRow]] = {}
+    for row in rows:
+        by_problem.setdefault((row.suite, row.problem_id, row.seed), []).append(row)
+    keep = {k for k, group in by_problem.items()
+            if {r.policy for r in group if r.harness_error is None} == policies}
+    return [r for r in rows if (r.suite, r.problem_id, r.seed) in keep]
+
+
 class RowWriter:
     def __init__(self, path: str | Path):
         self.path = Path(path)

@@ -32,6 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--calibration", action="store_true",
                    help="also report the judge's calibration (countdown problems, loop policies)")
     p.add_argument("--report-only", action="store_true", help="only rebuild the reports from OUT/results.jsonl")
+    p.add_argument("--complete-only", action="store_true",
+                   help="report only the problems every policy finished (a stopped bench, compared fairly)")
     p.add_argument("--title", default="polya bench")
     p.add_argument("--no-progress", action="store_true", help="one line per finished run instead of a bar")
     p.set_defaults(func=main)
@@ -79,6 +81,15 @@ def main(args: argparse.Namespace) -> int:
                              out=out, resume=args.resume)
         tasks = plan_tasks(load_suites(args.suites), config.policies, limit=args.limit, seed=args.seed)
         rows = _run(config, tasks, console, progress=not args.no_progress and console.is_terminal)
+    if args.complete_only:
+        from agent.bench.results import complete_problems
+
+        total = len({(r.suite, r.problem_id) for r in rows})
+        rows = complete_problems(rows)
+        if not rows:
+            raise InputError("no problem has a finished run of every policy yet")
+        print(f"{len({(r.suite, r.problem_id) for r in rows})} of {total} problems have a finished run "
+              "of every policy; reporting those", file=sys.stderr)
     calibration_md = None
     if args.calibration:
         from agent.bench.calibration import calibrate_traces, calibration_markdown

@@ -15,7 +15,7 @@ from langgraph.graph import END, START, StateGraph
 
 from agent.errors import BackendError, BudgetExceeded
 from agent.loop.judge import Signals, assess, budget_fraction, combine
-from agent.loop.policies import Policy
+from agent.loop.policies import Choice, Policy
 from agent.loop.state import LastVerdict, RunState
 from agent.trace.events import (
     AttackClose,
@@ -29,6 +29,9 @@ from agent.trace.events import (
 )
 from agent.verify import verify
 from strategies.base import MoveInput, MoveOutcome, get_move
+
+# A step is forced to `attempt` when fewer than this many mean steps' worth of budget are left.
+LAST_STEP_MARGIN = 1.5
 
 
 class GraphState(TypedDict):
@@ -54,11 +57,30 @@ class Solver:
             return True
         return False
 
-    def _final_step_move(self, move: str) -> tuple[str, str]:
-        """On the last step, a problem with an exact verifier gets an attempt, not more exploring."""
-        if self.ctx.steps_left() == 1 and self.problem.has_exact_verifier and move != "attempt":
-            return "attempt", "last step of the budget: attempt an answer"
-        return move, ""
+    def _last_step(self, st: RunState) -> str:
+        """Why this is the last step the budget can pay for, or "" when it is not. A step costs
+        the move, the judge and (for `llm`) the controller; the mean so far, with a margin, says
+        whether one more will fit, so the loop attempts while it can still pay for an answer."""
+        if self.ctx.steps_left() == 1:
+            return "last step of the budget: attempt an answer"
+        used, budget, steps = st.used, self.ctx.budget, max(st.used.steps, 1)
+        if budget.tokens is not None and used.steps:
+            left, per_step = budget.tokens - used.tokens, used.tokens / steps
+            if left < LAST_STEP_MARGIN * per_step:
+                return f"{left} tokens left, a step costs ~{per_step:.0f}: attempt an answer"
+        if budget.cost_usd is not None and used.steps and used.cost_usd:
+            left, per_step = budget.cost_usd - used.cost_usd, used.cost_usd / steps
+            if left < LAST_STEP_MARGIN * per_step:
+                return f"${left:.4f} left, a step costs ~${per_step:.4f}: attempt an answer"
+        return ""
+
+    def _final_step_move(self, st: RunState, move: str) -> tuple[str, str]:
+        """On the last affordable step, a problem with an exact verifier gets an attempt, not more
+        exploring: a run that ends on its budget with no answer proposed cannot be solved."""
+        if move == "attempt" or not self.problem.has_exact_verifier:
+            return move, ""
+        why = self._last_step(st)
+        return ("attempt", why) if why else (move, "")
 
     async def _run_move(self, st: RunState, name: str, attack_id: str):
         st.step += 1
@@ -88,9 +110,16 @@ class Solver:
             return
         attack = st.attack()
         must_open = attack is None or attack.status != "open"
-        avoid = st.last_move if st.last_verdict and st.last_verdict.decision == "switch" else None
-        choice = await self.policy.choose(self._input(st), must_open=must_open, avoid=avoid)
-        move, why = self._final_step_move(choice.move)
+        exhausted = self.ctx.budget_exhausted()
+        if exhausted:
+            raise BudgetExceeded(exhausted)
+        forced = self._last_step(st) if self.problem.has_exact_verifier else ""
+        if forced:   # the answer attempt is decided: no controller call the budget cannot spare
+            choice = Choice(move="attempt", goal="best answer before the budget runs out", reason=forced)
+        else:
+            avoid = st.last_move if st.last_verdict and st.last_verdict.decision == "switch" else None
+            choice = await self.policy.choose(self._input(st), must_open=must_open, avoid=avoid)
+        move, why = self._final_step_move(st, choice.move)
         if choice.new_attack or must_open:
             if attack is not None and attack.status == "open":
                 attack.status = "abandoned"
@@ -178,7 +207,7 @@ class Solver:
                                       reason=st.last_verdict.reason))
             return "controller"
         if decision == "persist":
-            move, why = self._final_step_move(st.next_move)
+            move, why = self._final_step_move(st, st.next_move)
             if why:
                 self.ctx.emit(ControllerChoice(run_id="", step=st.step, policy=self.policy.name, move=move,
                                                attack_id=st.current_attack, reason=why))
