@@ -168,6 +168,9 @@ def test_cli_bench_end_to_end_with_a_scripted_backend(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "| all | direct | 1 | 1 |" in text and "| all | cot | 1 | 0 |" in text
     assert {p.name for p in out.iterdir()} >= {"results.jsonl", "summary.md", "summary.csv", "plot.png", "report.html"}
+    summary = (out / "summary.md").read_text()
+    assert "| direct | 1 | 1 | 1 | 1 | - |" in summary                       # answered, accepted
+    assert "| cot | 1 | 1 | 1 | 0 | 4+3 — the expression equals 7" in summary   # answered, rejected
     assert main(["bench", "--out", str(out), "--report-only"]) == 0
     assert main(["bench", "--out", str(out), "--report-only", "--complete-only"]) == 0
     assert "1 of 1 problems have a finished run of every policy" in capsys.readouterr().err

@@ -11,6 +11,8 @@ from pathlib import Path
 from agent.bench.results import ResultRow
 from agent.bench.summary import (
     PolicySummary,
+    answers_by_policy,
+    answers_markdown,
     policy_order,
     purpose_markdown,
     summarize,
@@ -96,6 +98,7 @@ def write_reports(rows: list[ResultRow], out: Path, *, title: str = "polya bench
     overall = summarize(rows)
     full = summarize(rows, by_suite=True)
     breakdown = purpose_markdown(tokens_by_purpose(rows))
+    answers = answers_markdown(answers_by_policy(rows))
     backends = sorted({r.backend for r in rows})
     budgets = sorted({", ".join(f"{k}={v}" for k, v in r.budget.items() if v is not None) for r in rows})
     meta = (f"backend {', '.join(backends)}; budget per problem {', '.join(budgets)}; "
@@ -104,7 +107,8 @@ def write_reports(rows: list[ResultRow], out: Path, *, title: str = "polya bench
           "## Per suite and policy", "", to_markdown(full[len(overall):]),
           "## Solved problems", ""]
     md += [f"- **{s.policy}**: {', '.join(s.solved_ids) or 'none'}" for s in overall]
-    md += ["", "## Where the tokens went (from the traces)", "", breakdown]
+    md += ["", "## Answers put to the verifier (from the traces)", "", answers]
+    md += ["## Where the tokens went (from the traces)", "", breakdown]
     if calibration_md:
         md += ["## Judge calibration", "", calibration_md]
     paths = {"md": out / "summary.md", "csv": out / "summary.csv", "png": out / "plot.png",
@@ -127,7 +131,8 @@ def write_reports(rows: list[ResultRow], out: Path, *, title: str = "polya bench
             "<h2>Solved problems</h2><ul>"]
     page += [f"<li><b>{html.escape(s.policy)}</b>: {html.escape(', '.join(s.solved_ids) or 'none')}</li>"
              for s in overall]
-    page += ["</ul><h2>Where the tokens went</h2>", _md_to_html_table(breakdown)]
+    page += ["</ul><h2>Answers put to the verifier</h2>", _md_to_html_table(answers)]
+    page += ["<h2>Where the tokens went</h2>", _md_to_html_table(breakdown)]
     if calibration_md:
         page += ["<h2>Judge calibration</h2>"]
         page += [_md_to_html_table(block) if block.lstrip().startswith("|") else f"<p>{html.escape(block)}</p>"

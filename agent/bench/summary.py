@@ -153,3 +153,43 @@ def purpose_markdown(breakdown: dict[str, dict[str, list[int]]]) -> str:
         for name, (calls, p, c) in sorted(purposes.items(), key=lambda kv: -(kv[1][1] + kv[1][2])):
             lines.append(f"| {policy} | {name} | {calls} | {p} | {c} | {(p + c) / total:.0%} |")
     return "\n".join(lines) + "\n"
+
+
+class AnswerStats(BaseModel):
+    """What a policy put in front of the verifier, read from the traces' verification events."""
+
+    runs: int = 0
+    runs_with_answer: int = 0
+    checked: int = 0
+    accepted: int = 0
+    rejections: list[str] = Field(default_factory=list)   # a few reasons, as the verifier gave them
+
+
+def answers_by_policy(rows: list[ResultRow], *, examples: int = 3) -> dict[str, AnswerStats]:
+    """policy -> AnswerStats. A run that ends with no answer checked cannot be solved, however well
+    it explored: this separates "answered wrong" from "never answered"."""
+    from agent.trace.reader import iter_events
+
+    out: dict[str, AnswerStats] = {p: AnswerStats() for p in policy_order(rows)}
+    for row in rows:
+        if not row.trace_path or not Path(row.trace_path).exists():
+            continue
+        stats = out[row.policy]
+        stats.runs += 1
+        checks = [e for e in iter_events(row.trace_path) if getattr(e, "type", "") == "verification"]
+        stats.runs_with_answer += bool(checks)
+        stats.checked += len(checks)
+        stats.accepted += sum(c.ok for c in checks)
+        for c in checks:
+            if not c.ok and len(stats.rejections) < examples:
+                stats.rejections.append(f"{c.candidate[:60]} — {c.reason[:100]}")
+    return out
+
+
+def answers_markdown(stats: dict[str, AnswerStats]) -> str:
+    lines = ["| policy | runs | runs with an answer checked | answers checked | accepted | rejected, e.g. |",
+             "|---|---|---|---|---|---|"]
+    for policy, s in stats.items():
+        examples = "; ".join(r.replace("|", "/") for r in s.rejections) or "-"  # "|" would split the cell
+        lines.append(f"| {policy} | {s.runs} | {s.runs_with_answer} | {s.checked} | {s.accepted} | {examples} |")
+    return "\n".join(lines) + "\n"
