@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+import shutil
 
 import pytest
 
@@ -174,6 +175,11 @@ def test_cli_bench_end_to_end_with_a_scripted_backend(tmp_path, capsys):
     assert main(["bench", "--out", str(out), "--report-only"]) == 0
     assert main(["bench", "--out", str(out), "--report-only", "--complete-only"]) == 0
     assert "1 of 1 problems have a finished run of every policy" in capsys.readouterr().err
+    moved = tmp_path / "docs" / "copy"   # a bench directory copied elsewhere still reads its traces
+    shutil.copytree(out, moved)
+    shutil.rmtree(out)
+    assert main(["bench", "--out", str(moved), "--report-only"]) == 0
+    assert "| cot | 1 | 1 | 1 | 0 | 4+3" in (moved / "summary.md").read_text()
     assert main(["bench", str(suite), "--policies", "nope"]) == 2
     assert main(["bench", "--out", str(tmp_path / "empty"), "--report-only"]) == 2
 

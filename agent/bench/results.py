@@ -62,10 +62,20 @@ def read_rows(path: str | Path) -> list[ResultRow]:
         except json.JSONDecodeError:
             continue   # a line torn by a kill mid-write: that run is simply run again
         try:
-            rows.append(ResultRow.model_validate(data))
+            row = ResultRow.model_validate(data)
         except ValidationError as err:
             raise InputError(f"line {i} is not a result row: {str(err).splitlines()[0]}", where=str(path)) from None
+        rows.append(_moved_trace(row, path.parent / "traces"))
     return rows
+
+
+def _moved_trace(row: ResultRow, trace_dir: Path) -> ResultRow:
+    """A bench directory that was copied or moved (e.g. into docs/) still finds its traces."""
+    if row.trace_path and not Path(row.trace_path).exists():
+        beside = trace_dir / Path(row.trace_path).name
+        if beside.exists():
+            row.trace_path = str(beside)
+    return row
 
 
 def latest_rows(rows: list[ResultRow]) -> list[ResultRow]:
