@@ -63,6 +63,11 @@ class BudgetExceeded(PolyaError):
     """Raised inside the loop when a budget guard trips; the run ends with status `budget`."""
 
 
+class AnswerReserve(BudgetExceeded):
+    """A call other than an answer attempt would spend the tokens the loop keeps for its answer.
+    The loop catches it and attempts; anything else sees a BudgetExceeded."""
+
+
 class ReplayDivergence(PolyaError):
     """A rerun asked for something the recorded trace does not hold at this point."""
 

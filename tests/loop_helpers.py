@@ -32,9 +32,11 @@ DEFAULTS: dict[str, Any] = {
 class FunctionBackend:
     """Answers each request with `fn(request)` (a dict for structured calls); records requests."""
 
-    def __init__(self, fn: Callable[[LLMRequest], Any] | None = None, overrides: dict[str, Any] | None = None):
+    def __init__(self, fn: Callable[[LLMRequest], Any] | None = None, overrides: dict[str, Any] | None = None,
+                 prompt_tokens: dict[str, int] | None = None):
         self.fn = fn
         self.overrides = overrides or {}
+        self.prompt_tokens = prompt_tokens or {}   # purpose -> prompt tokens a call costs (default 100)
         self.requests: list[LLMRequest] = []
         self.spec = "function:test"
 
@@ -49,7 +51,8 @@ class FunctionBackend:
         if isinstance(out, Exception):
             raise out
         text = json.dumps(out)
-        return LLMResponse(text=text, parsed=out, usage=Usage(prompt_tokens=100, completion_tokens=20),
+        prompt = self.prompt_tokens.get(purpose, 100)
+        return LLMResponse(text=text, parsed=out, usage=Usage(prompt_tokens=prompt, completion_tokens=20),
                            model="function", dialect="json_schema")
 
     async def aclose(self) -> None:

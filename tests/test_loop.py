@@ -15,8 +15,9 @@ from tests.loop_helpers import P269, CannedTools, FunctionBackend, sequence
 
 
 async def run(tmp_path, backend, policy="fixed:examples,patterns,attempt", budget=None, problem=P269, **kw):
+    kw.setdefault("tools", CannedTools())
     result = await asolve(problem, backend=backend, policy=policy, budget=budget or Budget(steps=8),
-                          trace=tmp_path / "t.jsonl", tools=CannedTools(), **kw)
+                          trace=tmp_path / "t.jsonl", **kw)
     return result, read_events(result.trace_path)
 
 
@@ -90,6 +91,22 @@ async def test_last_affordable_step_skips_the_controller_call(tmp_path):
     assert purposes[attempt_at - 1] == "judge"            # no controller call before the forced attempt
     forced = [e for e in of(events, ControllerChoice) if e.move == "attempt"]
     assert forced and "tokens left" in forced[0].reason
+
+
+async def test_answer_reserve_keeps_tokens_for_an_attempt_after_an_expensive_move(tmp_path):
+    # Seen on the 1.5B model: a code move and its repair cost 3,000 of 4,000 tokens and the judge
+    # call after it spent the rest; the run ended with no answer proposed. The last quarter of a
+    # token budget (at most 2,000) is kept for attempts: the judge is skipped and the loop attempts.
+    backend = FunctionBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}},
+                              prompt_tokens={"move:examples": 1580, "judge": 680})
+    result, events = await run(tmp_path, backend, policy="fixed:examples", budget=Budget(tokens=4000),
+                               tools=CannedTools(stdout="", exit_code=1))
+    purposes = [e.purpose for e in of(events, LLMCall)]
+    assert purposes[:4] == ["move:understand", "move:examples", "move:examples:repair", "move:attempt"]
+    assert [c.candidate for c in of(events, Verification)] == ["2+3"]
+    verdict = of(events, Verdict)[0]
+    assert verdict.move == "examples" and verdict.model_decision is None     # no judge call in the reserve
+    assert all(p.startswith("move:attempt") for p in purposes[3:])
 
 
 async def test_give_up_too_early_becomes_abandon_then_late_give_up_stops(tmp_path):

@@ -13,12 +13,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from agent.backends.base import Backend, LLMRequest, LLMResponse, Message
-from agent.errors import BackendError, BudgetExceeded, InvalidOutput
+from agent.errors import AnswerReserve, BackendError, BudgetExceeded, InvalidOutput
 from agent.problems.models import Budget
 from agent.trace.events import EventBase, LLMCall, ToolRun
 from agent.trace.writer import TraceWriter
 
 T = TypeVar("T", bound=BaseModel)
+
+ANSWER_PURPOSE = "move:attempt"   # the calls that may spend the answer reserve (and its repairs)
 
 
 @dataclass
@@ -84,6 +86,7 @@ class RunContext:
     tool_runs: int = 0
     step: int = 0
     state: Any = None                     # the RunState, set by the runner (budget usage lives there)
+    answer_reserve: int = 0               # tokens only an answer attempt may spend (set by the loop)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -112,6 +115,13 @@ class RunContext:
             return f"wall-time budget {b.wall_s}s spent"
         return None
 
+    def tokens_left(self) -> int | None:
+        return None if self.budget.tokens is None else self.budget.tokens - self.state.used.tokens
+
+    def in_answer_reserve(self) -> bool:
+        left = self.tokens_left()
+        return bool(self.answer_reserve) and left is not None and left <= self.answer_reserve
+
     def steps_left(self) -> int | None:
         return None if self.budget.steps is None else self.budget.steps - self.state.used.steps
 
@@ -130,6 +140,8 @@ class RunContext:
         why = self.budget_exhausted()
         if why:
             raise BudgetExceeded(why)
+        if self.in_answer_reserve() and not purpose.startswith(ANSWER_PURPOSE):
+            raise AnswerReserve(f"{purpose}: the {self.tokens_left()} tokens left are kept for an answer attempt")
         request = LLMRequest(
             messages=messages,
             output_type=output_type,

@@ -13,7 +13,7 @@ from typing import TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
-from agent.errors import BackendError, BudgetExceeded
+from agent.errors import AnswerReserve, BackendError, BudgetExceeded
 from agent.loop.judge import Signals, assess, budget_fraction, combine
 from agent.loop.policies import Choice, Policy
 from agent.loop.state import LastVerdict, RunState
@@ -32,6 +32,15 @@ from strategies.base import MoveInput, MoveOutcome, get_move
 
 # A step is forced to `attempt` when fewer than this many mean steps' worth of budget are left.
 LAST_STEP_MARGIN = 1.5
+# Tokens of a token budget that only an answer attempt may spend: one attempt (prompt with the
+# notebook, plus the reply) measured ~1,000 tokens on the 1.5B model. A single move with a code
+# repair can cost 2,500, so a mean-based rule alone still ended runs with no answer proposed.
+ANSWER_RESERVE_FRACTION = 0.25
+ANSWER_RESERVE_MAX = 2000
+
+
+def answer_reserve(budget) -> int:
+    return 0 if budget.tokens is None else min(int(budget.tokens * ANSWER_RESERVE_FRACTION), ANSWER_RESERVE_MAX)
 
 
 class GraphState(TypedDict):
@@ -44,6 +53,8 @@ class Solver:
     def __init__(self, ctx, problem, policy: Policy):
         self.ctx, self.problem, self.policy = ctx, problem, policy
         self.last_signals: Signals | None = None
+        if problem.has_exact_verifier:
+            ctx.answer_reserve = answer_reserve(ctx.budget)
 
     # -- helpers ---------------------------------------------------------------------------
     def _input(self, st: RunState) -> MoveInput:
@@ -63,6 +74,8 @@ class Solver:
         whether one more will fit, so the loop attempts while it can still pay for an answer."""
         if self.ctx.steps_left() == 1:
             return "last step of the budget: attempt an answer"
+        if self.ctx.in_answer_reserve():
+            return f"the {self.ctx.tokens_left()} tokens left are kept for an answer: attempt"
         used, budget, steps = st.used, self.ctx.budget, max(st.used.steps, 1)
         if budget.tokens is not None and used.steps:
             left, per_step = budget.tokens - used.tokens, used.tokens / steps
@@ -92,6 +105,8 @@ class Solver:
             outcome = await get_move(name).fn(self._input(st))
         except BackendError as err:
             outcome, error = MoveOutcome(), f"{type(err).__name__}: {err}"
+        except AnswerReserve as err:   # the move reached the tokens kept for the answer: not a failure
+            outcome, error = MoveOutcome(summary=f"stopped: {err}"), None
         new = st.notebook.add(outcome.findings, step=st.step, move=name, attack_id=attack_id)
         st.last_move, st.last_new_findings = name, new
         st.consecutive_errors = st.consecutive_errors + 1 if error else 0
@@ -172,7 +187,7 @@ class Solver:
         signals.budget_used = budget_fraction(st.used, self.ctx.budget)
         inp = self._input(st)
         model = None
-        if signals.move_error is None:
+        if signals.move_error is None and not self.ctx.in_answer_reserve():   # the reserve is for the answer
             model = await assess(inp, signals.move, self._step_result_text(st))
         verdict = combine(model, signals)
         decision = verdict.decision
