@@ -106,6 +106,7 @@ async def test_answer_reserve_keeps_tokens_for_an_attempt_after_an_expensive_mov
     assert [c.candidate for c in of(events, Verification)] == ["2+3"]
     verdict = of(events, Verdict)[0]
     assert verdict.move == "examples" and verdict.model_decision is None     # no judge call in the reserve
+    assert "judge_skipped" in verdict.overrides and "kept for an answer" in verdict.reason
     assert all(p.startswith("move:attempt") for p in purposes[3:])
 
 

@@ -187,7 +187,9 @@ class Solver:
         signals.budget_used = budget_fraction(st.used, self.ctx.budget)
         inp = self._input(st)
         model = None
-        if signals.move_error is None and not self.ctx.in_answer_reserve():   # the reserve is for the answer
+        if self.ctx.in_answer_reserve():   # the tokens left are for answer attempts, not for judging
+            signals.judge_skipped = f"judge not asked: the {self.ctx.tokens_left()} tokens left are kept for an answer"
+        elif signals.move_error is None:
             model = await assess(inp, signals.move, self._step_result_text(st))
         verdict = combine(model, signals)
         decision = verdict.decision

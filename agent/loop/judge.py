@@ -43,6 +43,7 @@ class Signals:
     attack_moves: int = 1                                 # moves taken in this attack, this one included
     refuted: bool = False                                 # this step found a counterexample
     budget_used: float = 0.0                              # fraction of the tightest budget spent
+    judge_skipped: str = ""                               # why the model was not asked (answer reserve)
 
 
 @dataclass
@@ -61,8 +62,9 @@ def combine(model: JudgeAssessment | None, s: Signals) -> Combined:
     evidence = [f"{s.new_findings} new finding(s) from {s.move}"]
     evidence += [f"verifier rejected an answer: {r}" for r in s.rejections]
     if model is None:
-        decision, progress, reason = ("persist" if s.new_findings else "switch"), prev, "judge unavailable"
-        overrides.append("judge_unavailable")
+        decision, progress = ("persist" if s.new_findings else "switch"), prev
+        reason = s.judge_skipped or "judge unavailable"
+        overrides.append("judge_skipped" if s.judge_skipped else "judge_unavailable")
     else:
         decision, progress, reason = model.decision, model.progress, model.assessment
     if s.move_error:
