@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agent.backends.base import LLMRequest, LLMResponse, Usage
-from agent.loop.context import ToolResult, ToolSource
+from agent.loop.context import ToolResult, ToolSource, estimate_prompt_tokens
 from agent.problems.models import CountdownProblem
 
 P269 = CountdownProblem(id="nyt-269", rules="digits", numbers=[2, 3, 7, 20, 21, 25], target=269,
@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+COMPLETION_TOKENS = 20   # what every FunctionBackend reply costs, unless max_tokens is smaller
+
+
 class FunctionBackend:
     """Answers each request with `fn(request)` (a dict for structured calls); records requests."""
 
@@ -36,7 +39,9 @@ class FunctionBackend:
                  prompt_tokens: dict[str, int] | None = None):
         self.fn = fn
         self.overrides = overrides or {}
-        self.prompt_tokens = prompt_tokens or {}   # purpose -> prompt tokens a call costs (default 100)
+        # purpose -> prompt tokens a call costs; by default the context's own estimate of the prompt,
+        # so the budget's pre-call estimate and the usage charged after the call agree
+        self.prompt_tokens = prompt_tokens or {}
         self.requests: list[LLMRequest] = []
         self.spec = "function:test"
 
@@ -51,8 +56,9 @@ class FunctionBackend:
         if isinstance(out, Exception):
             raise out
         text = json.dumps(out)
-        prompt = self.prompt_tokens.get(purpose, 100)
-        return LLMResponse(text=text, parsed=out, usage=Usage(prompt_tokens=prompt, completion_tokens=20),
+        prompt = self.prompt_tokens.get(purpose) or estimate_prompt_tokens(request.messages)
+        completion = min(COMPLETION_TOKENS, request.max_tokens)
+        return LLMResponse(text=text, parsed=out, usage=Usage(prompt_tokens=prompt, completion_tokens=completion),
                            model="function", dialect="json_schema")
 
     async def aclose(self) -> None:

@@ -97,8 +97,13 @@ async def test_self_consistency_submits_the_majority_only(tmp_path):
 
 async def test_self_consistency_votes_over_what_the_budget_allowed(tmp_path):
     table = {"baseline:sc": {"reasoning": "r", "answer": "2*7*21-25"}}
-    result, backend, _ = await run(P269, "self-consistency:5", table, tmp_path, budget=Budget(tokens=250))
-    assert len(backend.requests) == 3      # 120 tokens per call: the 4th call is refused
+    (tmp_path / "probe").mkdir()
+    probe, _, _ = await run(P269, "self-consistency:1", table, tmp_path / "probe")
+    per_call = probe.used.tokens          # every sample sends the same prompt
+    result, backend, _ = await run(P269, "self-consistency:5", table, tmp_path,
+                                   budget=Budget(tokens=3 * per_call + per_call // 2))
+    assert len(backend.requests) == 3      # the 4th call's prompt alone would not fit: refused before it
+    assert result.used.tokens <= 3 * per_call + per_call // 2
     assert result.status == "solved" and "budget stopped sampling" in result.reason
 
 

@@ -22,6 +22,19 @@ T = TypeVar("T", bound=BaseModel)
 
 ANSWER_PURPOSE = "move:attempt"   # the calls that may spend the answer reserve (and its repairs)
 
+# A token budget is a ceiling, not a target: each call's max_tokens is clipped to what is left after
+# its prompt. The prompt is estimated before the call at 2.8 characters per token (the lowest ratio
+# seen for Qwen on our prompts; typical is 3.5) plus the chat template's tokens per message, so the
+# estimate errs high and a run ends at or just under its budget.
+PROMPT_CHARS_PER_TOKEN = 2.8
+PROMPT_TOKENS_PER_MESSAGE = 8
+MIN_COMPLETION_TOKENS = 16        # below this a reply cannot say anything: the budget is spent
+
+
+def estimate_prompt_tokens(messages: list[Message]) -> int:
+    chars = sum(len(m.content) for m in messages)
+    return int(chars / PROMPT_CHARS_PER_TOKEN) + PROMPT_TOKENS_PER_MESSAGE * len(messages)
+
 
 @dataclass
 class ToolResult:
@@ -145,7 +158,7 @@ class RunContext:
         request = LLMRequest(
             messages=messages,
             output_type=output_type,
-            max_tokens=max_tokens or self.settings.max_tokens_per_call,
+            max_tokens=self._affordable_max_tokens(messages, max_tokens or self.settings.max_tokens_per_call),
             temperature=self.settings.temperature if temperature is None else temperature,
             seed=self.seed + self.llm_calls,
             purpose=purpose,
@@ -172,6 +185,18 @@ class RunContext:
         if response.parsed is None:
             raise InvalidOutput(f"{purpose}: the backend returned no structured output")
         return output_type.model_validate(response.parsed), response
+
+    def _affordable_max_tokens(self, messages: list[Message], wanted: int) -> int:
+        """`wanted`, clipped so prompt + completion fit in the tokens left; BudgetExceeded if even a
+        short reply would not fit."""
+        left = self.tokens_left()
+        if left is None:
+            return wanted
+        room = left - estimate_prompt_tokens(messages)
+        if room < MIN_COMPLETION_TOKENS:
+            raise BudgetExceeded(f"token budget {self.budget.tokens}: {left} tokens left, "
+                                 f"the next prompt alone needs ~{estimate_prompt_tokens(messages)}")
+        return min(wanted, room)
 
     def _count(self, response: LLMResponse) -> None:
         self._count_usage(response.usage)
