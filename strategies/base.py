@@ -159,35 +159,47 @@ def messages(inp: MoveInput, instruction: str) -> list[Message]:
 
 # -- code-writing moves -------------------------------------------------------------------------
 class Program(BaseModel):
-    plan: clipped(160) = Field(description="one sentence: what the program computes and why")
-    code: clipped(1400) = Field(description="a complete Python program that prints its results")
+    """A program a move wrote: parsed from a free-text reply (one sentence, then a fenced block)."""
+
+    plan: str = ""
+    code: str = ""
 
 
-_FENCE = re.compile(r"^```(?:python)?\s*\n(.*?)\n?```\s*$", re.S)
+CODE_FORMAT = ("Reply with one sentence saying what the program computes, then the complete program "
+               "in a single ```python fenced block, and nothing after the block.")
+_FENCED = re.compile(r"```[ \t]*(?:python|py|Python)?[ \t]*\n(.*?)(?:\n[ \t]*```|\Z)", re.S)
+PLAN_CHARS = 160
 
 
-def clean_code(code: str) -> str:
-    m = _FENCE.match(code.strip())
-    return m.group(1) if m else code
+def parse_program(text: str) -> Program:
+    """The first fenced block is the code (a reply cut before its closing fence keeps what it has);
+    the prose before it is the plan. A reply with no fence is taken as bare code."""
+    m = _FENCED.search(text)
+    if m is None:
+        return Program(plan="", code=text.strip())
+    plan = " ".join(text[:m.start()].split())[:PLAN_CHARS]
+    return Program(plan=plan, code=m.group(1).rstrip())
 
 
 async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repairs: int = 1):
     """Ask for a program, run it in the sandbox; on an error or empty output show the model what
     happened and let it repair once. Returns (Program, ToolResult) of the last attempt."""
     ctx = inp.ctx
-    msgs = messages(inp, instruction)
-    program, _ = await ctx.ask(purpose, msgs, Program, max_tokens=ctx.settings.code_max_tokens)
-    result = await ctx.run_code(clean_code(program.code))
+    msgs = messages(inp, f"{instruction}\n{CODE_FORMAT}")
+    reply, _ = await ctx.ask_text(purpose, msgs, max_tokens=ctx.settings.code_max_tokens)
+    program = parse_program(reply)
+    result = await ctx.run_code(program.code)
     for _ in range(repairs):
         if result.ok and result.stdout.strip():
             break
         msgs = msgs + [
-            Message(role="assistant", content=program.model_dump_json()),
+            Message(role="assistant", content=reply),
             Message(role="user", content="You ran it. Output:\n" + result.for_prompt(800)
-                    + "\nFix the program so it runs and prints its results. Same JSON format."),
+                    + "\nFix the program so it runs and prints its results. " + CODE_FORMAT),
         ]
-        program, _ = await ctx.ask(purpose + ":repair", msgs, Program, max_tokens=ctx.settings.code_max_tokens)
-        result = await ctx.run_code(clean_code(program.code))
+        reply, _ = await ctx.ask_text(purpose + ":repair", msgs, max_tokens=ctx.settings.code_max_tokens)
+        program = parse_program(reply)
+        result = await ctx.run_code(program.code)
     return program, result
 
 

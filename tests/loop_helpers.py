@@ -18,8 +18,8 @@ P269 = CountdownProblem(id="nyt-269", rules="digits", numbers=[2, 3, 7, 20, 21, 
 DEFAULTS: dict[str, Any] = {
     "move:understand": {"restatement": "make 269", "givens": ["2 3 7 20 21 25"], "goal": "expression for 269",
                         "plans": ["use a product near 269", "work back from 269"]},
-    "move:examples": {"plan": "products of pairs", "code": "print('2*7=14')"},
-    "move:counterexamples": {"plan": "check", "code": "print('CHECKED 10 cases')"},
+    "move:examples": "Products of pairs.\n```python\nprint('2*7=14')\n```",
+    "move:counterexamples": "Check it.\n```python\nprint('CHECKED 10 cases')\n```",
     "move:patterns": {"conjectures": ["269 = 14*21 - 25"], "how_it_helps": "gives an expression"},
     "move:backwards": {"subgoals": ["294 = 269 + 25"], "facts": ["294 = 14 * 21"]},
     "move:reframe": {"new_view": "target plus 25", "simpler_version": "reach 294", "facts": []},
@@ -55,10 +55,10 @@ class FunctionBackend:
             out = out(request)
         if isinstance(out, Exception):
             raise out
-        text = json.dumps(out)
+        text, parsed = (out, None) if isinstance(out, str) else (json.dumps(out), out)   # str: a text reply
         prompt = self.prompt_tokens.get(purpose) or estimate_prompt_tokens(request.messages)
         completion = min(COMPLETION_TOKENS, request.max_tokens)
-        return LLMResponse(text=text, parsed=out, usage=Usage(prompt_tokens=prompt, completion_tokens=completion),
+        return LLMResponse(text=text, parsed=parsed, usage=Usage(prompt_tokens=prompt, completion_tokens=completion),
                            model="function", dialect="json_schema")
 
     async def aclose(self) -> None:

@@ -97,6 +97,15 @@ def canned_object(body: dict[str, Any], solve_p: float = 0.1) -> tuple[str, dict
     return name, canned_value("root", schema, schema, rng, solve_p)
 
 
+def canned_text(body: dict[str, Any]) -> str:
+    """A reply to an unstructured request: a fenced program when one is asked for."""
+    last = (body.get("messages") or [{}])[-1].get("content") or ""
+    if "```python" in last:
+        program = random.Random(f"{body.get('seed')}-code").choice(PROGRAMS)
+        return f"Prints a few products.\n```python\n{program}\n```"
+    return "2*7*21-25"
+
+
 def usage_for(body: dict[str, Any]) -> dict[str, int]:
     prompt = sum(len(m.get("content") or "") for m in body.get("messages", [])) // 4
     completion = 20 + (int(body.get("seed") or 0) * 7) % 60
@@ -114,7 +123,7 @@ class CannedResponder:
 
     def answer(self, body: dict[str, Any]) -> Fault:
         _, obj = canned_object(body, self.solve_p)
-        content = json.dumps(obj) if obj is not None else "2*7*21-25"
+        content = json.dumps(obj) if obj is not None else canned_text(body)
         return Fault.completion(content, model=MODEL, usage=usage_for(body), delay_s=self.delay_s)
 
     def __call__(self, request: RecordedRequest) -> Fault:
@@ -172,6 +181,8 @@ class FaultInjector:
         if kind == "not_completion":
             return Fault(body=self.rng.choice([{"hello": "world"}, [], {"choices": "no"}, {"choices": []}, 42]))
         usage = usage_for(body)
+        if kind in ("schema_invalid", "bad_content") and not body.get("response_format"):
+            return Fault.completion("", model=MODEL, usage=usage)   # a text request: unusable = empty
         if kind == "schema_invalid":   # parses as JSON but misses every required field
             return Fault.completion(json.dumps({"unexpected": True}), model=MODEL, usage=usage)
         return Fault.completion('{"answer": "2*7', model=MODEL, usage=usage)  # bad_content: cut-off JSON

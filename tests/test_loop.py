@@ -136,7 +136,7 @@ async def test_give_up_too_early_becomes_abandon_then_late_give_up_stops(tmp_pat
 
 async def test_persist_repeats_move_then_cap_forces_switch(tmp_path):
     backend = FunctionBackend(overrides={
-        "move:examples": lambda req: {"plan": "p", "code": f"print({len(req.messages)})"}})
+        "move:examples": lambda req: f"p\n```python\nprint({len(req.messages)})\n```"})
     tools = iter(range(100))
 
     class Fresh(CannedTools):

@@ -11,7 +11,7 @@ from agent.loop.context import RunContext, RunSettings
 from agent.loop.state import RunState
 from agent.problems.models import Budget
 from agent.trace.writer import TraceWriter
-from strategies.base import MoveInput, clean_code, get_move, registry, solving_moves
+from strategies.base import MoveInput, get_move, parse_program, registry, solving_moves
 from tests.loop_helpers import P269, CannedTools, FunctionBackend
 
 
@@ -97,9 +97,25 @@ def test_prompts_keep_a_stable_prefix(tmp_path):
     assert b[1].content.startswith(prefix) and "269" in prefix
 
 
-def test_clean_code_strips_fences():
-    assert clean_code("```python\nprint(1)\n```") == "print(1)"
-    assert clean_code("print(2)") == "print(2)"
+def test_program_is_read_from_a_fenced_block_not_a_json_string():
+    reply = 'It prints "a op b" lines.\n```python\nfor a in (2, 7):\n    print(f"{a}\\n")\n```\nDone.'
+    program = parse_program(reply)
+    assert program.plan == 'It prints "a op b" lines.'
+    assert program.code == 'for a in (2, 7):\n    print(f"{a}\\n")'     # quotes and \\n kept as written
+    cut = parse_program("Counts.\n```py\nprint(1)\nprint(2")              # max_tokens hit inside the block
+    assert cut.code == "print(1)\nprint(2" and cut.plan == "Counts."
+    assert parse_program("print(3)\n").code == "print(3)"                   # no fence: bare code
+    assert parse_program("```\nx = 1\n```").code == "x = 1"
+
+
+async def test_code_moves_ask_for_text_and_run_the_fenced_code(tmp_path):
+    tools = CannedTools("2*7=14")
+    backend = FunctionBackend()
+    await get_move("examples").fn(make_input(tmp_path, backend, tools))
+    request = backend.requests[0]
+    assert request.output_type is None and request.output_schema is None      # no JSON grammar
+    assert "```python" in request.messages[-1].content
+    assert tools.codes == ["print('2*7=14')"]
 
 
 @pytest.fixture
@@ -128,17 +144,27 @@ def test_every_bounded_reply_fits_in_the_tokens_it_is_given():
     from agent.baselines.cot import COT_MAX_TOKENS, ReasonedAnswer
     from agent.baselines.direct import DirectAnswer
     from agent.baselines.tot import PROPOSE_MAX_TOKENS, VALUE_MAX_TOKENS, Proposals, StateValue
-    from agent.loop.context import RunSettings
     from agent.loop.judge import JUDGE_MAX_TOKENS, JudgeAssessment
     from agent.loop.policies import CONTROLLER_MAX_TOKENS, LLMPolicy
     from strategies.attempt import ATTEMPT_MAX_TOKENS, Attempt
-    from strategies.base import Program, token_room
+    from strategies.base import token_room
 
     pairs = {ReasonedAnswer: COT_MAX_TOKENS, DirectAnswer: 128, Proposals: PROPOSE_MAX_TOKENS,
              StateValue: VALUE_MAX_TOKENS, JudgeAssessment: JUDGE_MAX_TOKENS, Attempt: ATTEMPT_MAX_TOKENS,
-             Program: RunSettings().code_max_tokens, LLMPolicy().schema: CONTROLLER_MAX_TOKENS}
+             LLMPolicy().schema: CONTROLLER_MAX_TOKENS}
     too_small = {t.__name__: (token_room(t), m) for t, m in pairs.items() if token_room(t) > m}
     assert too_small == {}
     # the check itself bites: the cot bound that replies overran (1800 characters in 1024 tokens) fails it
     assert token_room(ReasonedAnswer, chars_per_token=1.6) > 512
     assert ReasonedAnswer.model_json_schema()["properties"]["reasoning"]["maxLength"] * 2 / 1.6 > COT_MAX_TOKENS
+
+
+async def test_an_empty_text_reply_is_a_recorded_invalid_output(tmp_path):
+    from agent.errors import InvalidOutput
+    from agent.trace.reader import read_events
+
+    backend = FunctionBackend(overrides={"move:examples": "  \n"})
+    with pytest.raises(InvalidOutput, match="empty reply"):
+        await get_move("examples").fn(make_input(tmp_path, backend))
+    call = [e for e in read_events(tmp_path / "t.jsonl") if e.type == "llm_call"][0]
+    assert call.error["type"] == "InvalidOutput" and call.response["text"].strip() == ""

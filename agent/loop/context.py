@@ -150,6 +150,21 @@ class RunContext:
     ) -> tuple[T, LLMResponse]:
         """One structured LLM call, recorded whole. Raises BudgetExceeded before a call the
         budget cannot afford, BackendError (recorded) when the backend fails."""
+        response = await self._call(purpose, messages, output_type, max_tokens, temperature)
+        if response.parsed is None:
+            raise InvalidOutput(f"{purpose}: the backend returned no structured output")
+        return output_type.model_validate(response.parsed), response
+
+    async def ask_text(self, purpose: str, messages: list[Message], *, max_tokens: int | None = None,
+                       temperature: float | None = None) -> tuple[str, LLMResponse]:
+        """One free-text LLM call (a program in a fenced block, say), recorded and budgeted like
+        `ask`. Code is asked for as text: inside a JSON string a small model's quotes and newlines
+        break it (most of the syntax errors in the first 1.5B bench were JSON artefacts)."""
+        response = await self._call(purpose, messages, None, max_tokens, temperature)
+        return response.text, response
+
+    async def _call(self, purpose: str, messages: list[Message], output_type: type[BaseModel] | None,
+                    max_tokens: int | None, temperature: float | None) -> LLMResponse:
         why = self.budget_exhausted()
         if why:
             raise BudgetExceeded(why)
@@ -181,10 +196,12 @@ class RunContext:
         event.replayed = bool(getattr(self.backend, "last_was_replayed", False))
         self._count(response)
         event.response = response.model_dump(mode="json")
+        if output_type is None and not response.text.strip():   # nothing a text call can use
+            event.error = {"type": "InvalidOutput", "message": f"{purpose}: the backend returned an empty reply"}
+            self.emit(event)
+            raise InvalidOutput(event.error["message"])
         self.emit(event)
-        if response.parsed is None:
-            raise InvalidOutput(f"{purpose}: the backend returned no structured output")
-        return output_type.model_validate(response.parsed), response
+        return response
 
     def _affordable_max_tokens(self, messages: list[Message], wanted: int) -> int:
         """`wanted`, clipped so prompt + completion fit in the tokens left; BudgetExceeded if even a
