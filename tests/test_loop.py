@@ -123,6 +123,21 @@ async def test_answer_reserve_keeps_tokens_for_an_attempt_after_an_expensive_mov
     assert all(p.startswith("move:attempt") for p in purposes[3:])
 
 
+async def test_a_move_call_that_no_longer_fits_leaves_the_tokens_to_attempts(tmp_path):
+    # Seen on the 1.5B model with the token ceiling: a failed program's repair prompt (the long
+    # program plus its error) did not fit the 2,110 tokens left, and the run ended with no answer.
+    long_program = "Sets x.\n```python\n" + "x = 1\n" * 1000 + "```"
+    backend = FunctionBackend(overrides={"move:examples": long_program,
+                                         "move:attempt": {"reasoning": "", "answer": "2+3"}})
+    result, events = await run(tmp_path, backend, policy="fixed:examples", budget=Budget(tokens=3000),
+                               tools=CannedTools(stdout="", exit_code=1))
+    purposes = [e.purpose for e in of(events, LLMCall)]
+    assert purposes[:3] == ["move:understand", "move:examples", "move:attempt"]     # no repair, no judge
+    assert [c.candidate for c in of(events, Verification)][:1] == ["2+3"]
+    assert "does not fit" in of(events, MoveEnd)[1].summary
+    assert result.used.tokens <= 3000
+
+
 async def test_give_up_too_early_becomes_abandon_then_late_give_up_stops(tmp_path):
     backend = FunctionBackend(overrides={
         "judge": {"assessment": "hopeless", "progress": 0.1, "decision": "give_up"},

@@ -100,6 +100,7 @@ class RunContext:
     step: int = 0
     state: Any = None                     # the RunState, set by the runner (budget usage lives there)
     answer_reserve: int = 0               # tokens only an answer attempt may spend (set by the loop)
+    answer_only: bool = False             # set when a non-answer call no longer fits: attempts only
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -132,6 +133,8 @@ class RunContext:
         return None if self.budget.tokens is None else self.budget.tokens - self.state.used.tokens
 
     def in_answer_reserve(self) -> bool:
+        if self.answer_only:
+            return True
         left = self.tokens_left()
         return bool(self.answer_reserve) and left is not None and left <= self.answer_reserve
 
@@ -173,7 +176,7 @@ class RunContext:
         request = LLMRequest(
             messages=messages,
             output_type=output_type,
-            max_tokens=self._affordable_max_tokens(messages, max_tokens or self.settings.max_tokens_per_call),
+            max_tokens=self._affordable_max_tokens(purpose, messages, max_tokens or self.settings.max_tokens_per_call),
             temperature=self.settings.temperature if temperature is None else temperature,
             seed=self.seed + self.llm_calls,
             purpose=purpose,
@@ -203,17 +206,22 @@ class RunContext:
         self.emit(event)
         return response
 
-    def _affordable_max_tokens(self, messages: list[Message], wanted: int) -> int:
-        """`wanted`, clipped so prompt + completion fit in the tokens left; BudgetExceeded if even a
-        short reply would not fit."""
+    def _affordable_max_tokens(self, purpose: str, messages: list[Message], wanted: int) -> int:
+        """`wanted`, clipped so prompt + completion fit in the tokens left. When even a short reply
+        would not fit: a loop (which keeps an answer reserve) spends what is left on attempts only
+        (AnswerReserve, and every later non-answer call is refused too); otherwise BudgetExceeded."""
         left = self.tokens_left()
         if left is None:
             return wanted
-        room = left - estimate_prompt_tokens(messages)
-        if room < MIN_COMPLETION_TOKENS:
-            raise BudgetExceeded(f"token budget {self.budget.tokens}: {left} tokens left, "
-                                 f"the next prompt alone needs ~{estimate_prompt_tokens(messages)}")
-        return min(wanted, room)
+        needs = estimate_prompt_tokens(messages)
+        if left - needs >= MIN_COMPLETION_TOKENS:
+            return min(wanted, left - needs)
+        if self.answer_reserve and not purpose.startswith(ANSWER_PURPOSE):
+            self.answer_only = True
+            raise AnswerReserve(f"{purpose}: its prompt (~{needs} tokens) does not fit the {left} tokens left; "
+                                "they are kept for an answer")
+        raise BudgetExceeded(f"token budget {self.budget.tokens}: {left} tokens left, "
+                             f"the next prompt alone needs ~{needs}")
 
     def _count(self, response: LLMResponse) -> None:
         self._count_usage(response.usage)
