@@ -152,6 +152,16 @@ async def test_invalid_json_output_is_repaired_once(fault_server):
     await b.aclose()
 
 
+async def test_no_repair_round_when_the_request_forbids_it(fault_server):
+    fault_server.push(Fault.completion('{"decision": "persist", "progress": 0.4'),
+                      Fault.completion('{"decision": "persist", "progress": 0.4}'))
+    b = backend(fault_server)
+    with pytest.raises(InvalidOutput, match="no repair") as err:
+        await b.complete(structured().model_copy(update={"repair": False}))
+    assert len(fault_server.requests) == 1 and err.value.usage.prompt_tokens == 10   # its tokens still count
+    await b.aclose()
+
+
 async def test_schema_violation_repaired_or_typed_error(fault_server):
     fault_server.push(Fault.completion('{"decision": "persist", "progress": "far"}'),
                       Fault.completion('{"decision": "persist"}'))

@@ -138,6 +138,45 @@ async def test_a_move_call_that_no_longer_fits_leaves_the_tokens_to_attempts(tmp
     assert result.used.tokens <= 3000
 
 
+async def _budget_that_refuses(tmp_path, policy, purpose):
+    """A token budget at which the first `purpose` call's prompt no longer fits (the calls before it
+    cost 21 tokens each here, so neither the answer reserve nor the last-step rule fires first)."""
+    from agent.loop.context import estimate_prompt_tokens
+
+    cheap = {"move:understand": 1, "move:examples": 1}
+    probe = FunctionBackend(prompt_tokens=cheap)
+    (tmp_path / "probe").mkdir()
+    await run(tmp_path / "probe", probe, policy=policy, budget=Budget(steps=3))
+    at = next(i for i, r in enumerate(probe.requests) if r.purpose == purpose)
+    before = 21 * at
+    return Budget(tokens=before + estimate_prompt_tokens(probe.requests[at].messages)), cheap
+
+
+@pytest.mark.parametrize("policy,purpose", [("fixed:examples", "judge"), ("llm", "controller")])
+async def test_a_judge_or_controller_call_that_does_not_fit_leads_to_an_attempt(tmp_path, policy, purpose):
+    budget, cheap = await _budget_that_refuses(tmp_path, policy, purpose)
+    backend = FunctionBackend(prompt_tokens=cheap, overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
+    result, events = await run(tmp_path, backend, policy=policy, budget=budget)
+    assert purpose not in [r.purpose for r in backend.requests]        # refused before it was sent
+    assert [c.candidate for c in of(events, Verification)][:1] == ["2+3"]
+    assert "does not fit" in " ".join(e.reason for e in of(events, Verdict) + of(events, ControllerChoice))
+    assert result.used.tokens <= budget.tokens
+
+
+async def test_no_repair_round_when_the_budget_could_not_pay_for_it(tmp_path):
+    backend = FunctionBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
+    await run(tmp_path, backend, policy="fixed:attempt", budget=Budget(tokens=100_000))
+    assert backend.requests[0].repair                                   # plenty left: repair allowed
+    first = backend.requests[0]
+    from agent.loop.context import estimate_prompt_tokens
+
+    tight = estimate_prompt_tokens(first.messages) + 200
+    backend = FunctionBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
+    _, events = await run(tmp_path, backend, policy="fixed:attempt", budget=Budget(tokens=tight))
+    assert backend.requests[0].repair is False
+    assert of(events, LLMCall)[0].request["repair"] is False
+
+
 async def test_give_up_too_early_becomes_abandon_then_late_give_up_stops(tmp_path):
     backend = FunctionBackend(overrides={
         "judge": {"assessment": "hopeless", "progress": 0.1, "decision": "give_up"},

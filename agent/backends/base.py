@@ -42,6 +42,9 @@ class LLMRequest(BaseModel):
     stop: list[str] | None = None
     # What the call is for ("understand", "move:examples", "judge", ...): shown in traces, not sent.
     purpose: str = ""
+    # Whether an invalid structured reply gets one repair round (a second call). The run context
+    # turns it off when the token budget could not pay for that second call. Not sent.
+    repair: bool = True
 
     @model_validator(mode="after")
     def _schema_from_type(self) -> LLMRequest:
@@ -52,7 +55,7 @@ class LLMRequest(BaseModel):
 
     def fingerprint(self) -> str:
         """Stable hash of everything that is sent to the model (used by replay to detect divergence)."""
-        payload = self.model_dump(mode="json", exclude={"purpose"})
+        payload = self.model_dump(mode="json", exclude={"purpose", "repair"})
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 

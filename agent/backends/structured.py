@@ -196,6 +196,9 @@ async def complete_structured(request: LLMRequest, call: Call) -> LLMResponse:
         return first
     except ValueError as err:
         problem = str(err)
+    if not request.repair:
+        raise InvalidOutput(f"{request.schema_name or 'output'}: the reply is {problem} (no repair: the budget "
+                            f"could not pay for one); reply began {first.text[:120]!r}", usage=first.usage)
     second = await call(repair_messages(request, first.text, problem))
     second.usage = first.usage + second.usage
     second.latency_s = round(first.latency_s + second.latency_s, 6)

@@ -173,10 +173,12 @@ class RunContext:
             raise BudgetExceeded(why)
         if self.in_answer_reserve() and not purpose.startswith(ANSWER_PURPOSE):
             raise AnswerReserve(f"{purpose}: the {self.tokens_left()} tokens left are kept for an answer attempt")
+        capped = self._affordable_max_tokens(purpose, messages, max_tokens or self.settings.max_tokens_per_call)
         request = LLMRequest(
             messages=messages,
             output_type=output_type,
-            max_tokens=self._affordable_max_tokens(purpose, messages, max_tokens or self.settings.max_tokens_per_call),
+            max_tokens=capped,
+            repair=self._can_pay_a_repair(messages, capped),
             temperature=self.settings.temperature if temperature is None else temperature,
             seed=self.seed + self.llm_calls,
             purpose=purpose,
@@ -222,6 +224,12 @@ class RunContext:
                                 "they are kept for an answer")
         raise BudgetExceeded(f"token budget {self.budget.tokens}: {left} tokens left, "
                              f"the next prompt alone needs ~{needs}")
+
+    def _can_pay_a_repair(self, messages: list[Message], max_tokens: int) -> bool:
+        """A repair round resends the prompt with the bad reply and asks again: worst case the call
+        costs 2 prompts + 3 replies. Without the room for that, a bad reply is simply a failed call."""
+        left = self.tokens_left()
+        return left is None or left >= 2 * estimate_prompt_tokens(messages) + 3 * max_tokens
 
     def _count(self, response: LLMResponse) -> None:
         self._count_usage(response.usage)

@@ -133,7 +133,10 @@ class Solver:
             choice = Choice(move="attempt", goal="best answer before the budget runs out", reason=forced)
         else:
             avoid = st.last_move if st.last_verdict and st.last_verdict.decision == "switch" else None
-            choice = await self.policy.choose(self._input(st), must_open=must_open, avoid=avoid)
+            try:
+                choice = await self.policy.choose(self._input(st), must_open=must_open, avoid=avoid)
+            except AnswerReserve as err:   # the controller's own call no longer fits: attempt
+                choice = Choice(move="attempt", goal="best answer before the budget runs out", reason=str(err))
         move, why = self._final_step_move(st, choice.move)
         if choice.new_attack or must_open:
             if attack is not None and attack.status == "open":
@@ -190,7 +193,10 @@ class Solver:
         if self.ctx.in_answer_reserve():   # the tokens left are for answer attempts, not for judging
             signals.judge_skipped = f"judge not asked: the {self.ctx.tokens_left()} tokens left are kept for an answer"
         elif signals.move_error is None:
-            model = await assess(inp, signals.move, self._step_result_text(st))
+            try:
+                model = await assess(inp, signals.move, self._step_result_text(st))
+            except AnswerReserve as err:   # the judge's prompt no longer fits: the rest is for answers
+                signals.judge_skipped = f"judge not asked: {err}"
         verdict = combine(model, signals)
         decision = verdict.decision
         if (not self.problem.has_exact_verifier and st.notebook.candidates
