@@ -44,6 +44,13 @@ async def test_local_structured_output_is_validated(local_small):
     assert set(response.parsed) == {"idea", "numbers_used"}
 
 
+async def test_local_counts_a_prompt_exactly_before_sending_it(local_small):
+    request = ask("Name one operation, in one word.", max_tokens=4)   # text: no repair round to add a prompt
+    counted = await local_small.backend.count_prompt_tokens(request.messages)
+    response = await local_small.backend.complete(request)
+    assert counted == response.usage.prompt_tokens          # the token ceiling works with the true size
+
+
 async def test_local_prefix_cache_is_hit_across_calls(local_small):
     await local_small.backend.complete(ask("First question: name one operation.", max_tokens=4))
     second = await local_small.backend.complete(ask("Second question: name a number.", max_tokens=4))

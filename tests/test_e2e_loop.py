@@ -61,6 +61,10 @@ def test_every_llm_call_recorded_whole_with_usage(real_run):
     usages += [c.error["usage"] for c in calls if c.error and c.error.get("usage")]
     assert sum(u["prompt_tokens"] for u in usages) == result.used.prompt_tokens > 0
     assert sum(u["completion_tokens"] for u in usages) == result.used.completion_tokens > 0
+    # the token ceiling used the model's exact prompt count (a repair round adds a second prompt)
+    answered = [c for c in calls if c.response]
+    assert all(c.budget_prompt_tokens <= c.response["usage"]["prompt_tokens"] for c in answered)
+    assert sum(c.budget_prompt_tokens == c.response["usage"]["prompt_tokens"] for c in answered) >= len(answered) / 2
     # every examples move that got a program from the model ran it in the sandbox, recorded
     tool_steps = {e.step for e in events if isinstance(e, ToolRun)}
     for move in (e for e in events if isinstance(e, MoveEnd) and e.move == "examples"):

@@ -163,6 +163,27 @@ async def test_a_judge_or_controller_call_that_does_not_fit_leads_to_an_attempt(
     assert result.used.tokens <= budget.tokens
 
 
+async def test_an_exact_prompt_count_drives_the_ceiling_and_a_rerun_reproduces_its_refusals(tmp_path):
+    from agent.loop.context import estimate_prompt_tokens
+    from agent.loop.rerun import arerun
+    from tests.loop_helpers import CountingBackend
+
+    backend = CountingBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
+    result, events = await run(tmp_path, backend, policy="fixed:examples,patterns", budget=Budget(tokens=4000))
+    calls = of(events, LLMCall)
+    for call, request in zip(calls, backend.requests, strict=True):
+        counted = int(estimate_prompt_tokens(request.messages) * 0.7)
+        assert call.budget_prompt_tokens == counted == call.response["usage"]["prompt_tokens"]
+    assert result.used.tokens <= 4000
+    assert 4000 - result.used.tokens < 0.3 * calls[-1].budget_prompt_tokens   # ended close to the ceiling
+    assert calls[-1].request["max_tokens"] < backend.requests[-2].max_tokens    # the last attempt was clipped
+    assert "the next prompt alone needs" in result.reason                       # and the one after refused
+    rerun_result, _ = await arerun(result.trace_path, trace=tmp_path / "rerun.jsonl")
+    assert (rerun_result.status, rerun_result.used.tokens) == (result.status, result.used.tokens)
+    again = read_events(tmp_path / "rerun.jsonl")
+    assert [c.request["max_tokens"] for c in of(again, LLMCall)] == [c.request["max_tokens"] for c in calls]
+
+
 async def test_no_repair_round_when_the_budget_could_not_pay_for_it(tmp_path):
     backend = FunctionBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
     await run(tmp_path, backend, policy="fixed:attempt", budget=Budget(tokens=100_000))

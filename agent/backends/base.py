@@ -97,7 +97,9 @@ class LLMResponse(BaseModel):
 
 @runtime_checkable
 class Backend(Protocol):
-    """Anything with a `spec` and an async `complete` is a backend."""
+    """Anything with a `spec` and an async `complete` is a backend. A backend may also offer
+    `async count_prompt_tokens(messages, purpose) -> int | None`, the exact prompt size of a call
+    (the local model tokenizes with its own chat template); without it a token budget estimates."""
 
     spec: str
 

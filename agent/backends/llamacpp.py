@@ -12,11 +12,13 @@ split between the slots.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sys
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,11 +58,28 @@ class LoadedModel:
         """OpenAI-compatible base URL of the same model over HTTP (127.0.0.1)."""
         return self.server.listening_address.rstrip("/") + "/v1"
 
+    def count_tokens(self, messages: list[dict[str, Any]]) -> int:
+        """Prompt tokens of a chat request, as the server counts them: its chat template, then its
+        tokenizer (llama.cpp's /apply-template and /tokenize endpoints)."""
+        prompt = _post_json(self.server.listening_address, "/apply-template", {"messages": messages})["prompt"]
+        tokens = _post_json(self.server.listening_address, "/tokenize", {"content": prompt, "add_special": True})
+        return len(tokens["tokens"])
+
     def chat(self, body: dict[str, Any]) -> dict[str, Any]:
         """One blocking chat completion (run it in a worker thread)."""
         with self.slots:
             self.calls += 1
             return self.server.handle_chat_completions(body)
+
+
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _post_json(address: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(address.rstrip("/") + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with _NO_PROXY.open(request, timeout=30) as reply:   # 127.0.0.1: never through a proxy
+        return json.loads(reply.read())
 
 
 _MODELS: dict[str, LoadedModel] = {}

@@ -101,6 +101,16 @@ class LocalBackend:
         response.dialect = "json_schema" if request.output_schema is not None else None
         return response
 
+    async def count_prompt_tokens(self, messages: list[Message], purpose: str = "") -> int | None:
+        """The exact prompt size: llama.cpp's own chat template and tokenizer (two local HTTP calls,
+        ~10 ms). None if the server cannot say; the caller then estimates."""
+        if self._model is None:
+            await asyncio.to_thread(self.load)
+        try:
+            return await asyncio.to_thread(self._model.count_tokens, [m.model_dump() for m in messages])
+        except (OSError, ValueError, KeyError):
+            return None
+
     async def aclose(self) -> None:
         # The loaded model is shared by every backend naming the same file; it lives as long as the process.
         self._model = None

@@ -25,6 +25,8 @@ from agent.errors import (
 from agent.loop.context import ToolResult, ToolSource
 from agent.trace.events import LLMCall, ToolRun
 
+REFUSED_IN_RECORDING = 10**9   # a prompt size no budget affords: the call is refused, as it was
+
 _ERRORS = {cls.__name__: cls for cls in (BackendError, BackendTimeout, BackendUnavailable, InvalidOutput,
                                          RateLimited, ServerError)}
 
@@ -121,6 +123,21 @@ class ReplayBackend:
             raise _ERRORS.get(call.error["type"], BackendError)(
                 call.error["message"], usage=Usage.model_validate(usage) if usage else None)
         return LLMResponse.model_validate(call.response)
+
+    async def count_prompt_tokens(self, messages, purpose: str = "") -> int | None:
+        """The prompt size the recorded run's token ceiling used for this call, so a rerun clips
+        max_tokens as it did. A request the recording has no call for was refused by the ceiling
+        there (the next recorded call is for something else, or there is none): refuse it again.
+        After the recorded prefix a live backend counts; None means estimate."""
+        if self.exhausted:
+            if self.live is not None:
+                count = getattr(self.live, "count_prompt_tokens", None)
+                return await count(messages, purpose) if count is not None else None
+            if self.ended_by_budget:   # the recorded run ended here on a budget: end the same way
+                raise BudgetExceeded(self.ended_by_budget)
+            return REFUSED_IN_RECORDING
+        call = self.calls[self.cursor.index]
+        return call.budget_prompt_tokens if call.purpose == purpose else REFUSED_IN_RECORDING
 
     def _recorded(self, call: LLMCall) -> dict:
         """The recorded request. `load_run` drops requests to keep a long trace's rerun small;

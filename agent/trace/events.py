@@ -88,6 +88,9 @@ class LLMCall(EventBase):
     response: dict[str, Any] | None = None   # LLMResponse dumped
     error: dict[str, Any] | None = None      # {"type", "message", "usage"?} when the call failed
     replayed: bool = False                   # served from a parent trace (rerun, fork, resume): not paid for
+    # The prompt size the token ceiling used for this call (the backend's exact count, or the
+    # estimate when it cannot count); replay hands it back so a rerun clips max_tokens the same way.
+    budget_prompt_tokens: int | None = None
 
 
 class ToolRun(EventBase):
