@@ -8,6 +8,7 @@ Third-party moves register the same way from their own module, which Polya impor
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.metadata
 import re
@@ -21,6 +22,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, Field
 
 from agent.backends.base import Message
+from agent.loop.context import ToolResult
 from agent.trace.events import Findings
 
 BUILTIN_MODULES = ("understand", "examples", "patterns", "counterexamples", "backwards", "reframe", "attempt")
@@ -173,9 +175,15 @@ PLAN_CHARS = 160
 
 def parse_program(text: str) -> Program:
     """The first fenced block is the code (a reply cut before its closing fence keeps what it has);
-    the prose before it is the plan. A reply with no fence is taken as bare code."""
+    the prose before it is the plan. A reply with no fence is bare code if it parses as Python, and
+    no program at all otherwise (the 1.5B model sometimes answers with prose or with the output it
+    expects: running that only produces a SyntaxError)."""
     m = _FENCED.search(text)
     if m is None:
+        try:
+            ast.parse(text)
+        except (SyntaxError, ValueError):
+            return Program(plan=" ".join(text.split())[:PLAN_CHARS], code="")
         return Program(plan="", code=text.strip())
     plan = " ".join(text[:m.start()].split())[:PLAN_CHARS]
     return Program(plan=plan, code=m.group(1).rstrip())
@@ -188,7 +196,7 @@ async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repai
     msgs = messages(inp, f"{instruction}\n{CODE_FORMAT}")
     reply, _ = await ctx.ask_text(purpose, msgs, max_tokens=ctx.settings.code_max_tokens)
     program = parse_program(reply)
-    result = await ctx.run_code(program.code)
+    result = await _run(ctx, program)
     for _ in range(repairs):
         if result.ok and result.stdout.strip():
             break
@@ -199,8 +207,18 @@ async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repai
         ]
         reply, _ = await ctx.ask_text(purpose + ":repair", msgs, max_tokens=ctx.settings.code_max_tokens)
         program = parse_program(reply)
-        result = await ctx.run_code(program.code)
+        result = await _run(ctx, program)
     return program, result
+
+
+NO_PROGRAM = "no program in the reply"
+
+
+async def _run(ctx, program: Program) -> ToolResult:
+    """Run the program; a reply without one is not run (and not recorded as a run)."""
+    if not program.code.strip():
+        return ToolResult("", "The reply had no ```python block with a program.", None, False, NO_PROGRAM, 0.0)
+    return await ctx.run_code(program.code)
 
 
 def output_lines(text: str, limit: int = 12, width: int = 240) -> list[str]:

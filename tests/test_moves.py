@@ -105,6 +105,8 @@ def test_program_is_read_from_a_fenced_block_not_a_json_string():
     cut = parse_program("Counts.\n```py\nprint(1)\nprint(2")              # max_tokens hit inside the block
     assert cut.code == "print(1)\nprint(2" and cut.plan == "Counts."
     assert parse_program("print(3)\n").code == "print(3)"                   # no fence: bare code
+    prose = parse_program("Compute sums of pairs (1+1, 4+6). Print each on a new line.")
+    assert prose.code == "" and prose.plan.startswith("Compute sums")         # no fence, not Python: no program
     assert parse_program("```\nx = 1\n```").code == "x = 1"
 
 
@@ -168,3 +170,14 @@ async def test_an_empty_text_reply_is_a_recorded_invalid_output(tmp_path):
         await get_move("examples").fn(make_input(tmp_path, backend))
     call = [e for e in read_events(tmp_path / "t.jsonl") if e.type == "llm_call"][0]
     assert call.error["type"] == "InvalidOutput" and call.response["text"].strip() == ""
+
+
+async def test_a_reply_without_a_program_is_not_run_and_the_repair_says_so(tmp_path):
+    tools = CannedTools("2*7=14")
+    backend = FunctionBackend(overrides={"move:examples": "3 * 4 = 12\n12 + 5 = 17"})   # expected output, no code
+    out = await get_move("examples").fn(make_input(tmp_path, backend, tools))
+    assert tools.codes == []                                                   # nothing went to the sandbox
+    assert [r.purpose for r in backend.requests] == ["move:examples", "move:examples:repair"]
+    assert "no ```python block" in backend.requests[1].messages[-1].content
+    assert "no program in the reply" in out.findings.facts[0]
+
