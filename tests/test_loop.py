@@ -74,12 +74,24 @@ async def test_last_call_max_tokens_is_clipped_to_what_the_budget_has_left(tmp_p
 
     backend = FunctionBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
     result, _ = await run(tmp_path, backend, policy="fixed:attempt", budget=Budget(tokens=10_000))
-    first = backend.requests[0]
-    tight = estimate_prompt_tokens(first.messages) + 50        # room for a 50-token reply only
+    first = backend.requests[0]                                   # move:understand
+    tight = reserve_tight(estimate_prompt_tokens(first.messages) + 50)   # room above the reserve: 50
     backend = FunctionBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
     result, events = await run(tmp_path, backend, policy="fixed:attempt", budget=Budget(tokens=tight))
-    assert backend.requests[0].max_tokens == 50
+    assert backend.requests[0].max_tokens == 50                   # not allowed into the answer reserve
     assert of(events, LLMCall)[0].request["max_tokens"] == 50      # the trace records the clipped value
+
+
+def reserve_tight(needed: int) -> int:
+    """The token budget B whose room above its answer reserve is exactly `needed`."""
+    from agent.loop.graph import answer_reserve
+
+    budget = int(needed / 0.75)
+    while budget - answer_reserve(Budget(tokens=budget)) < needed:
+        budget += 1
+    while budget - answer_reserve(Budget(tokens=budget)) > needed:
+        budget -= 1
+    return budget
 
 
 async def test_token_budget_running_out_makes_the_loop_attempt_while_it_can_still_pay(tmp_path):
@@ -149,7 +161,7 @@ async def _budget_that_refuses(tmp_path, policy, purpose):
     await run(tmp_path / "probe", probe, policy=policy, budget=Budget(steps=3))
     at = next(i for i, r in enumerate(probe.requests) if r.purpose == purpose)
     before = 21 * at
-    return Budget(tokens=before + estimate_prompt_tokens(probe.requests[at].messages)), cheap
+    return Budget(tokens=reserve_tight(before + estimate_prompt_tokens(probe.requests[at].messages))), cheap
 
 
 @pytest.mark.parametrize("policy,purpose", [("fixed:examples", "judge"), ("llm", "controller")])

@@ -227,9 +227,12 @@ class RunContext:
         left = self.tokens_left()
         if left is None or needs is None:
             return wanted
-        if left - needs >= MIN_COMPLETION_TOKENS:
-            return min(wanted, left - needs)
-        if self.answer_reserve and not purpose.startswith(ANSWER_PURPOSE):
+        answering = purpose.startswith(ANSWER_PURPOSE)
+        # only an answer attempt may spend the reserve: anything else is clipped above it
+        room = left - needs - (0 if answering else self.answer_reserve)
+        if room >= MIN_COMPLETION_TOKENS:
+            return min(wanted, room)
+        if self.answer_reserve and not answering:
             self.answer_only = True
             raise AnswerReserve(f"{purpose}: its prompt ({needs} tokens) does not fit the {left} tokens left; "
                                 "they are kept for an answer")
