@@ -217,7 +217,8 @@ NO_PROGRAM = "no program in the reply"
 async def _run(ctx, program: Program) -> ToolResult:
     """Run the program; a reply without one is not run (and not recorded as a run)."""
     if not program.code.strip():
-        return ToolResult("", "The reply had no ```python block with a program.", None, False, NO_PROGRAM, 0.0)
+        return ToolResult(stdout="", stderr="The reply had no ```python block with a program.", exit_code=None,
+                          timed_out=False, killed_reason=NO_PROGRAM, duration_s=0.0)
     return await ctx.run_code(program.code)
 
 

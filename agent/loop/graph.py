@@ -43,6 +43,10 @@ def answer_reserve(budget) -> int:
     return 0 if budget.tokens is None else min(int(budget.tokens * ANSWER_RESERVE_FRACTION), ANSWER_RESERVE_MAX)
 
 
+def _attempt_now(reason: str) -> Choice:
+    return Choice(move="attempt", goal="best answer before the budget runs out", reason=reason)
+
+
 class GraphState(TypedDict):
     run: RunState
 
@@ -130,13 +134,13 @@ class Solver:
             raise BudgetExceeded(exhausted)
         forced = self._last_step(st) if self.problem.has_exact_verifier else ""
         if forced:   # the answer attempt is decided: no controller call the budget cannot spare
-            choice = Choice(move="attempt", goal="best answer before the budget runs out", reason=forced)
+            choice = _attempt_now(forced)
         else:
             avoid = st.last_move if st.last_verdict and st.last_verdict.decision == "switch" else None
             try:
                 choice = await self.policy.choose(self._input(st), must_open=must_open, avoid=avoid)
             except AnswerReserve as err:   # the controller's own call no longer fits: attempt
-                choice = Choice(move="attempt", goal="best answer before the budget runs out", reason=str(err))
+                choice = _attempt_now(str(err))
         move, why = self._final_step_move(st, choice.move)
         if choice.new_attack or must_open:
             if attack is not None and attack.status == "open":
