@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
+from strategies import countdown
 from strategies.base import MoveInput, MoveOutcome, clipped, messages, move, render
 
 ATTEMPT_MAX_TOKENS = 448     # fits Attempt at its bounds (strategies.base.token_room)
@@ -17,6 +18,10 @@ class Attempt(BaseModel):
 
 @move("attempt", "construct a candidate answer and submit it to the verifier")
 async def attempt(inp: MoveInput) -> MoveOutcome:
+    if inp.state.workspace is not None:
+        held = await countdown.attempt(inp)
+        if held is not None:      # an answer the workspace holds needs no model call to spell
+            return held
     out, _ = await inp.ctx.ask("move:attempt", messages(inp, render("attempt")), Attempt,
                                max_tokens=max(inp.ctx.settings.max_tokens_per_call, ATTEMPT_MAX_TOKENS))
     answer = out.answer.strip()

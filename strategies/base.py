@@ -34,6 +34,7 @@ class MoveInput:
     problem: Any             # a Problem
     state: Any               # agent.loop.state.RunState
     attack_goal: str = ""
+    choice: Any = None       # the listed option the controller picked (agent.workspace.boards.StepChoice)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agent.trace.events import Findings
+from strategies import countdown
 from strategies.base import MoveInput, MoveOutcome, move, output_lines, render, write_and_run
 
 
@@ -17,6 +18,8 @@ def _target(inp: MoveInput) -> str | None:
 
 @move("counterexamples", "search for a case that breaks the latest conjecture or candidate", uses_code=True)
 async def counterexamples(inp: MoveInput) -> MoveOutcome:
+    if inp.state.workspace is not None:
+        return await countdown.counterexamples(inp)
     target = _target(inp)
     if target is None:   # nothing to break yet: say so for free instead of paying for a program
         return MoveOutcome(summary="no conjecture or candidate to test yet")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
+from strategies import countdown
 from strategies.base import MoveInput, MoveOutcome, clipped, clipped_list, messages, move, render
 
 
@@ -16,6 +17,8 @@ class Reframing(BaseModel):
 
 @move("reframe", "restate the problem another way or solve a simpler version first")
 async def reframe(inp: MoveInput) -> MoveOutcome:
+    if inp.state.workspace is not None:
+        return await countdown.return_to(inp)
     out, _ = await inp.ctx.ask("move:reframe", messages(inp, render("reframe")), Reframing)
     facts = [f"Reframed: {out.new_view}", f"Simpler version: {out.simpler_version}"] + out.facts
     return MoveOutcome(Findings(facts=facts), summary=out.new_view)

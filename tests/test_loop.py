@@ -7,6 +7,7 @@ import pytest
 
 from agent.errors import BackendTimeout
 from agent.loop.judge import JudgeAssessment, Signals, combine
+from agent.loop.context import RunSettings
 from agent.loop.run import asolve, parse_budget
 from agent.problems.models import Budget, ProofProblem
 from agent.trace.events import ControllerChoice, LLMCall, MoveEnd, RunEnd, RunStart, Verdict, Verification
@@ -16,6 +17,7 @@ from tests.loop_helpers import P269, CannedTools, FunctionBackend, sequence
 
 async def run(tmp_path, backend, policy="fixed:examples,patterns,attempt", budget=None, problem=P269, **kw):
     kw.setdefault("tools", CannedTools())
+    kw.setdefault("settings", RunSettings(workspace=False))   # the notebook loop's own mechanics
     result = await asolve(problem, backend=backend, policy=policy, budget=budget or Budget(steps=8),
                           trace=tmp_path / "t.jsonl", **kw)
     return result, read_events(result.trace_path)

@@ -80,6 +80,9 @@ class RunSettings:
     code_memory_mb: int = 768
     temperature: float = 0.7
     max_consecutive_errors: int = 3
+    # Countdown problems work on the typed workspace (boards, subgoals, exact tools). False gives the
+    # notebook-only loop of earlier versions: traces recorded before the workspace rerun with it.
+    workspace: bool = True
 
 
 @dataclass

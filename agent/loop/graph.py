@@ -28,6 +28,8 @@ from agent.trace.events import (
     Verification,
 )
 from agent.verify import verify
+from agent.workspace.boards import CountdownWorkspace
+from agent.workspace.signals import workspace_verdict
 from strategies.base import MoveInput, MoveOutcome, get_move
 
 # A step is forced to `attempt` when fewer than this many mean steps' worth of budget are left.
@@ -41,6 +43,18 @@ ANSWER_RESERVE_MAX = 2000
 
 def answer_reserve(budget) -> int:
     return 0 if budget.tokens is None else min(int(budget.tokens * ANSWER_RESERVE_FRACTION), ANSWER_RESERVE_MAX)
+
+
+def closing_rule(choices, rng) -> tuple[int | None, str]:
+    """The hard signal every policy shares, `random` included: when a listed step reaches the goal
+    (or leaves a goal that is a product of free numbers), take it — no judgement is needed to see
+    that. None when no listed step does."""
+    for level in (1, 2):
+        hits = [i for i, c in enumerate(choices) if c.closes == level]
+        if hits:
+            what = "reaches the goal" if level == 1 else "leaves a goal that is a product of free numbers"
+            return rng.choice(hits), f"rule: this step {what}"
+    return None, ""
 
 
 def _attempt_now(reason: str) -> Choice:
@@ -63,7 +77,7 @@ class Solver:
     # -- helpers ---------------------------------------------------------------------------
     def _input(self, st: RunState) -> MoveInput:
         attack = st.attack()
-        return MoveInput(self.ctx, self.problem, st, attack.goal if attack else "")
+        return MoveInput(self.ctx, self.problem, st, attack.goal if attack else "", choice=st.next_choice)
 
     def _steps_spent(self, st: RunState) -> bool:
         left = self.ctx.steps_left()
@@ -115,11 +129,14 @@ class Solver:
         st.last_move, st.last_new_findings = name, new
         st.consecutive_errors = st.consecutive_errors + 1 if error else 0
         self.ctx.emit(MoveEnd(run_id="", step=st.step, move=name, attack_id=attack_id, summary=outcome.summary,
-                              findings=outcome.findings, new_findings=new, error=error))
+                              findings=outcome.findings, new_findings=new, error=error,
+                              workspace=st.workspace.summary() if st.workspace else None))
         return outcome, error
 
     # -- nodes -------------------------------------------------------------------------------
     async def understand(self, st: RunState) -> None:
+        if self.problem.kind == "countdown" and self.ctx.settings.workspace:   # the typed workspace: boards and subgoals, exact tools
+            st.workspace = CountdownWorkspace.start(self.problem.numbers, self.problem.target, self.problem.rules)
         outcome, _ = await self._run_move(st, "understand", "-")
         st.plans = outcome.plans
         st.route = "controller"
@@ -132,6 +149,9 @@ class Solver:
         exhausted = self.ctx.budget_exhausted()
         if exhausted:
             raise BudgetExceeded(exhausted)
+        if st.workspace is not None:
+            await self._choose_step(st, attack, must_open)
+            return
         forced = self._last_step(st) if self.problem.has_exact_verifier else ""
         if forced:   # the answer attempt is decided: no controller call the budget cannot spare
             choice = _attempt_now(forced)
@@ -154,6 +174,33 @@ class Solver:
                                        attack_id=attack.id, new_attack=choice.new_attack or must_open,
                                        reason=why or choice.reason))
         st.next_move, st.route = move, "move"
+
+    async def _choose_step(self, st: RunState, attack, must_open: bool) -> None:
+        """Workspace kinds: the tools list the one-step options from where the attack stands, the
+        policy picks one (the model, or the RNG for `random`), the move node takes it."""
+        if must_open:
+            if attack is not None and attack.status == "open":
+                attack.status = "abandoned"
+            reason = st.last_verdict.reason if st.last_verdict else "first line of attack"
+            attack = st.open_attack(f"from {st.workspace.root.render()}")
+            self.ctx.emit(AttackOpen(run_id="", step=st.step, attack_id=attack.id, goal=attack.goal, reason=reason))
+        choices = st.workspace.choices(attack.id)
+        if not choices:
+            st.status, st.route = "gave_up", "end"
+            st.end_reason = "no one-step option is left anywhere in the workspace"
+            return
+        try:
+            index, who = closing_rule(choices, self.ctx.rng) if self.policy.hard_rules else (None, "")
+            if index is None:   # no hard signal decides: the policy's judgement (or the RNG's)
+                index, who = await self.policy.choose_step(self._input(st), choices)
+        except AnswerReserve as err:
+            st.status, st.end_reason, st.route = "budget", str(err), "end"
+            return
+        chosen = choices[index]
+        st.next_move, st.next_choice, st.route = chosen.move, chosen, "move"
+        self.ctx.emit(ControllerChoice(run_id="", step=st.step, policy=self.policy.name, move=chosen.move,
+                                       attack_id=attack.id, new_attack=must_open,
+                                       reason=f"{who}: {chosen.text} ({len(choices)} options)"))
 
     async def move(self, st: RunState) -> None:
         attack = st.attack()
@@ -191,6 +238,10 @@ class Solver:
 
     async def judge(self, st: RunState) -> None:
         attack, signals = st.attack(), self.last_signals
+        if st.workspace is not None and st.status != "solved":
+            self._emit_verdict(st, attack, workspace_verdict(st.workspace, attack, signals))
+            st.route = self._route_after(st, st.last_verdict.decision)
+            return
         signals.budget_used = budget_fraction(st.used, self.ctx.budget)
         inp = self._input(st)
         model = None
@@ -202,6 +253,11 @@ class Solver:
             except AnswerReserve as err:   # the judge's prompt no longer fits: the rest is for answers
                 signals.judge_skipped = f"judge not asked: {err}"
         verdict = combine(model, signals)
+        self._emit_verdict(st, attack, verdict)
+        st.route = self._route_after(st, st.last_verdict.decision)
+
+    def _emit_verdict(self, st: RunState, attack, verdict) -> None:
+        signals = self.last_signals
         decision = verdict.decision
         if (not self.problem.has_exact_verifier and st.notebook.candidates
                 and st.notebook.candidates[-1].step == st.step and verdict.progress >= 0.9):
@@ -214,7 +270,6 @@ class Solver:
         self.ctx.emit(Verdict(run_id="", step=st.step, attack_id=attack.id, move=signals.move, decision=decision,
                               progress=verdict.progress, reason=verdict.reason, evidence=verdict.evidence,
                               model_decision=verdict.model_decision, overrides=verdict.overrides))
-        st.route = self._route_after(st, decision)
 
     def _route_after(self, st: RunState, decision: str) -> str:
         if decision == "solved":
@@ -233,6 +288,8 @@ class Solver:
             self.ctx.emit(AttackClose(run_id="", step=st.step, attack_id=attack.id, status="abandoned",
                                       reason=st.last_verdict.reason))
             return "controller"
+        if decision == "persist" and st.workspace is not None:
+            return "controller"     # the next listed option is the controller's choice again
         if decision == "persist":
             move, why = self._final_step_move(st, st.next_move)
             if why:

@@ -1,7 +1,12 @@
 """Controller policies: which move next, and whether to open a new line of attack.
 
-`llm` asks the model; `bandit` runs UCB1 over moves rewarded by judged progress; `fixed:a,b,c`
-cycles through a given sequence. All randomness comes from the run's seeded RNG.
+`llm` asks the model; `bandit` runs UCB1 over moves rewarded by progress; `fixed:a,b,c` cycles
+through a given sequence; `random` is the ablation: the same moves and tools, every choice uniform
+at random, no model call. All randomness comes from the run's seeded RNG.
+
+On a workspace kind (countdown family) the controller's choice is one of the listed one-step
+options (`choose_step`): `llm` lets the model pick among all of them, `bandit` and `fixed` pick the
+move and let the model pick among that move's options, `random` picks both uniformly.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, create_model
 
 from agent.errors import BackendError, InputError
+from agent.loop.choose import model_pick
 from strategies.base import MoveInput, clipped, messages, registry, render, solving_moves
 
 
@@ -28,12 +34,30 @@ CONTROLLER_MAX_TOKENS = 256    # fits ControllerChoice at its bounds (strategies
 
 class Policy:
     name = "policy"
+    hard_rules = True      # the controller's shared hard signals (graph.closing_rule) apply
 
     async def choose(self, inp: MoveInput, *, must_open: bool, avoid: str | None) -> Choice:
         raise NotImplementedError
 
     def observe(self, move: str, reward: float) -> None:
         """Feedback after the judge's verdict on `move` (reward = judged progress, 0..1)."""
+
+    async def choose_step(self, inp: MoveInput, choices: list) -> tuple[int, str]:
+        """Which listed one-step option to take (agent.workspace.boards.StepChoice); returns the
+        index and who chose ("model", "random: ...", "rule: ..."). Default: the policy picks the
+        move (`pick_move`), the model picks among that move's options."""
+        moves = sorted({c.move for c in choices})
+        move = await self.pick_move(inp, moves)
+        idx = [i for i, c in enumerate(choices) if c.move == move]
+        k, who = await model_pick(inp, f"choose:{move}", workspace_text(inp), [choices[i].text for i in idx])
+        return idx[k], f"{self.name} chose {move}; {who}"
+
+    async def pick_move(self, inp: MoveInput, moves: list[str]) -> str:
+        return inp.ctx.rng.choice(moves)
+
+
+def workspace_text(inp: MoveInput) -> str:
+    return inp.state.workspace.render(inp.state.current_attack or "-", facts=0)
 
 
 def next_goal(inp: MoveInput, move: str) -> str:
@@ -59,6 +83,14 @@ class FixedPolicy(Policy):
         move = self.sequence[self.position % len(self.sequence)]
         self.position += 1
         return Choice(move, must_open, next_goal(inp, move) if must_open else "", "next in the fixed sequence")
+
+    async def pick_move(self, inp, moves):
+        for _ in range(len(self.sequence)):
+            move = self.sequence[self.position % len(self.sequence)]
+            self.position += 1
+            if move in moves:
+                return move
+        return moves[0]
 
 
 class BanditPolicy(Policy):
@@ -90,6 +122,16 @@ class BanditPolicy(Policy):
     def observe(self, move, reward):
         self.pulls[move] = self.pulls.get(move, 0) + 1
         self.reward[move] = self.reward.get(move, 0.0) + reward
+
+    async def pick_move(self, inp, moves):
+        untried = [m for m in moves if not self.pulls.get(m)]
+        if untried:
+            return inp.ctx.rng.choice(untried)
+        total = sum(self.pulls[m] for m in moves)
+        scores = {m: self.reward[m] / self.pulls[m] + self.exploration * math.sqrt(2 * math.log(total) / self.pulls[m])
+                  for m in moves}
+        best = max(scores.values())
+        return inp.ctx.rng.choice([m for m in moves if scores[m] >= best - 1e-12])
 
 
 class LLMPolicy(Policy):
@@ -143,12 +185,39 @@ class LLMPolicy(Policy):
     def observe(self, move, reward):
         self.fallback.observe(move, reward)
 
+    async def choose_step(self, inp, choices):
+        k, who = await model_pick(inp, "controller", workspace_text(inp), [c.text for c in choices])
+        return k, who
+
+
+class RandomPolicy(Policy):
+    """The ablation: the same moves, tools and options, every choice uniform at random, no model
+    call of its own. What `llm` solves beyond this is what the model's judgement adds."""
+
+    name = "random"
+
+    def __init__(self, bare: bool = False):
+        self.hard_rules = not bare       # random:bare also drops the shared closing rule
+        self.name = "random:bare" if bare else "random"
+
+    async def choose(self, inp, *, must_open, avoid):
+        arms = [m for m in solving_moves() if m != avoid] or solving_moves()
+        move = inp.ctx.rng.choice(sorted(arms))
+        return Choice(move, must_open, next_goal(inp, move) if must_open else "", "uniform random move")
+
+    async def choose_step(self, inp, choices):
+        move = inp.ctx.rng.choice(sorted({c.move for c in choices}))
+        idx = [i for i, c in enumerate(choices) if c.move == move]
+        return inp.ctx.rng.choice(idx), f"random: {move}, then one of its {len(idx)} options"
+
 
 def make_policy(spec: str) -> Policy:
     if spec == "llm":
         return LLMPolicy()
     if spec == "bandit":
         return BanditPolicy()
+    if spec in ("random", "random:bare"):
+        return RandomPolicy(bare=spec == "random:bare")
     if spec.startswith("fixed:"):
         return FixedPolicy([m.strip() for m in spec[len("fixed:"):].split(",") if m.strip()])
-    raise InputError(f"unknown policy {spec!r}; use llm, bandit or fixed:move1,move2,...")
+    raise InputError(f"unknown policy {spec!r}; use llm, bandit, random, random:bare or fixed:move1,move2,...")

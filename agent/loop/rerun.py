@@ -131,7 +131,9 @@ def _fresh(trace: str | Path | None) -> None:
 
 
 def _settings(start: RunStart) -> RunSettings:
-    return RunSettings(**start.config.get("settings", {}))
+    recorded = dict(start.config.get("settings", {}))
+    recorded.setdefault("workspace", False)   # recorded before the workspace existed: notebook loop
+    return RunSettings(**recorded)
 
 
 async def arerun(path: str | Path, *, trace: str | Path | None = None, on_event: Any = None) -> tuple[RunResult, RecordedRun]:

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from agent.trace.events import BudgetState, Decision, Findings
+from agent.workspace.boards import CountdownWorkspace, StepChoice
 
 NOTEBOOK_SECTIONS = ("facts", "examples", "conjectures", "counterexamples")
 
@@ -25,6 +26,7 @@ class Entry(BaseModel):
     step: int
     move: str
     attack_id: str
+    source: str = "model"      # model (claimed) | tool:NAME | program | checked (see Findings.source)
 
 
 class Candidate(BaseModel):
@@ -53,7 +55,8 @@ class Notebook(BaseModel):
                 key = _norm(text)
                 if key and key not in seen:
                     seen.add(key)
-                    entries.append(Entry(text=text.strip(), step=step, move=move, attack_id=attack_id))
+                    entries.append(Entry(text=text.strip(), step=step, move=move, attack_id=attack_id,
+                                         source=findings.source))
                     new += 1
         tried = {_norm(c.answer) for c in self.candidates}
         for answer in findings.candidates:
@@ -102,6 +105,8 @@ class RunState(BaseModel):
     current_attack: str | None = None
     plans: list[str] = Field(default_factory=list)      # lines of attack proposed by `understand`
     next_move: str | None = None
+    next_choice: StepChoice | None = None   # the listed option the controller picked (workspace kinds)
+    workspace: CountdownWorkspace | None = None   # typed, exact working state (countdown family)
     last_move: str | None = None
     last_new_findings: int = 0
     last_verdict: LastVerdict | None = None

@@ -108,6 +108,10 @@ class ToolRun(EventBase):
 
 
 class Findings(BaseModel):
+    # Provenance of every entry: "model" (claimed by the model, unchecked), "tool:NAME" (computed by
+    # an exact tool), "program" (printed by a program run in the sandbox), "checked" (a model claim
+    # a tool confirmed). A model claim a tool refuted is recorded as a counterexample, never a fact.
+    source: str = "model"
     facts: list[str] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)
     conjectures: list[str] = Field(default_factory=list)
@@ -116,6 +120,18 @@ class Findings(BaseModel):
 
     def is_empty(self) -> bool:
         return not any((self.facts, self.examples, self.conjectures, self.counterexamples, self.candidates))
+
+
+class ToolCall(EventBase):
+    """One call of an exact tool (agent/workspace): what was asked and what it computed. Tools are
+    pure functions of the workspace, so a rerun recomputes them; the record is for reading."""
+
+    type: Literal["tool_call"] = "tool_call"
+    step: int
+    tool: str                          # "near_target", "backward_options", "take", ...
+    args: dict[str, Any] = Field(default_factory=dict)
+    result: str = ""                   # what the tool computed, as text
+    chosen_by: str = ""                # for a choice among listed options: "model", "random", "rule"
 
 
 class MoveEnd(EventBase):
@@ -127,6 +143,7 @@ class MoveEnd(EventBase):
     findings: Findings = Field(default_factory=Findings)
     new_findings: int = 0              # how many were not already in the notebook
     error: str | None = None
+    workspace: dict[str, Any] | None = None   # the typed workspace after the move (countdown: nodes)
 
 
 class Verification(EventBase):
@@ -179,11 +196,11 @@ class RunEnd(EventBase):
 
 
 Event = Annotated[
-    RunStart | AttackOpen | AttackClose | ControllerChoice | MoveStart | LLMCall | ToolRun | MoveEnd
-    | Verification | Verdict | RunEnd,
+    RunStart | AttackOpen | AttackClose | ControllerChoice | MoveStart | LLMCall | ToolRun | ToolCall
+    | MoveEnd | Verification | Verdict | RunEnd,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 EVENT_TYPES = [m.model_fields["type"].default for m in
                (RunStart, AttackOpen, AttackClose, ControllerChoice, MoveStart, LLMCall, ToolRun,
-                MoveEnd, Verification, Verdict, RunEnd)]
+                ToolCall, MoveEnd, Verification, Verdict, RunEnd)]
