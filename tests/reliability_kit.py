@@ -283,7 +283,7 @@ async def fault_run(seed: int, trace: Path, *, p: float | None = None, steps: in
     from agent.loop.run import asolve
     from agent.problems.models import Budget
     from tests.fault_server import FaultServer
-    from tests.loop_helpers import P269, CannedTools
+    from tests.loop_helpers import NOTEBOOK, P269, CannedTools
 
     register_price(MODEL, **PRICE)
     rng = random.Random(seed)
@@ -299,7 +299,7 @@ async def fault_run(seed: int, trace: Path, *, p: float | None = None, steps: in
                                max_retry_after=0.1)
         try:
             result = await asolve(P269, backend=backend, policy=policy, budget=budget, seed=seed * 1000,
-                                  trace=trace, tools=CannedTools())
+                                  trace=trace, tools=CannedTools(), settings=NOTEBOOK)
             status = result.status
         except Exception as err:  # noqa: BLE001 - an escape is what we measure
             escaped = f"{type(err).__name__}: {err}"
@@ -335,7 +335,7 @@ def cli_env(tmp: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-RUN_ARGS = ["--policy", "llm", "--seed", "11", "--budget", "steps=8,tokens=none"]
+RUN_ARGS = ["--policy", "llm", "--seed", "11", "--budget", "steps=8,tokens=none", "--loop", "notebook"]
 RUN_SEED = 11
 
 

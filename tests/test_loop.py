@@ -7,17 +7,16 @@ import pytest
 
 from agent.errors import BackendTimeout
 from agent.loop.judge import JudgeAssessment, Signals, combine
-from agent.loop.context import RunSettings
 from agent.loop.run import asolve, parse_budget
 from agent.problems.models import Budget, ProofProblem
 from agent.trace.events import ControllerChoice, LLMCall, MoveEnd, RunEnd, RunStart, Verdict, Verification
 from agent.trace.reader import read_events
-from tests.loop_helpers import P269, CannedTools, FunctionBackend, sequence
+from tests.loop_helpers import NOTEBOOK, P269, CannedTools, FunctionBackend, sequence
 
 
 async def run(tmp_path, backend, policy="fixed:examples,patterns,attempt", budget=None, problem=P269, **kw):
     kw.setdefault("tools", CannedTools())
-    kw.setdefault("settings", RunSettings(workspace=False))   # the notebook loop's own mechanics
+    kw.setdefault("settings", NOTEBOOK)   # the notebook loop's own mechanics
     result = await asolve(problem, backend=backend, policy=policy, budget=budget or Budget(steps=8),
                           trace=tmp_path / "t.jsonl", **kw)
     return result, read_events(result.trace_path)
@@ -233,7 +232,7 @@ async def test_persist_repeats_move_then_cap_forces_switch(tmp_path):
             self.stdout = f"fresh example {next(tools)}"
             return await super().run(code, timeout_s=timeout_s, memory_mb=memory_mb)
 
-    result = await asolve(P269, backend=backend, policy="fixed:examples,patterns", budget=Budget(steps=6),
+    result = await asolve(P269, backend=backend, policy="fixed:examples,patterns", budget=Budget(steps=6), settings=NOTEBOOK,
                           trace=tmp_path / "t.jsonl", tools=Fresh())
     verdicts = of(read_events(result.trace_path), Verdict)
     assert [v.decision for v in verdicts[:3]] == ["persist", "persist", "switch"]
@@ -252,7 +251,7 @@ async def test_stagnant_attack_is_abandoned_and_new_attack_opened(tmp_path):
     backend = FunctionBackend(overrides={
         "judge": {"assessment": "meh", "progress": 0.1, "decision": "switch"},
         "move:backwards": lambda req: {"subgoals": [f"goal {len(str(req.messages))}"], "facts": []}})
-    result = await asolve(P269, backend=backend, policy="fixed:backwards,reframe", budget=Budget(steps=7),
+    result = await asolve(P269, backend=backend, policy="fixed:backwards,reframe", budget=Budget(steps=7), settings=NOTEBOOK,
                           trace=tmp_path / "t.jsonl", tools=CannedTools())
     events = read_events(result.trace_path)
     verdicts = of(events, Verdict)
@@ -289,7 +288,7 @@ async def test_bandit_policy_is_deterministic_for_a_seed(tmp_path):
     backend = FunctionBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
     paths = []
     for i, seed in enumerate((7, 7, 8)):
-        result = await asolve(P269, backend=backend, policy="bandit", budget=Budget(steps=8), seed=seed,
+        result = await asolve(P269, backend=backend, policy="bandit", budget=Budget(steps=8), seed=seed, settings=NOTEBOOK,
                               trace=tmp_path / f"{i}.jsonl", tools=CannedTools())
         paths.append([e.move for e in of(read_events(result.trace_path), MoveEnd)])
     assert paths[0] == paths[1]

@@ -17,7 +17,7 @@ from agent.loop.run import asolve
 from agent.problems.models import Budget
 from agent.trace.events import LLMCall, RunStart, Verdict
 from agent.trace.reader import read_events
-from tests.loop_helpers import P269, CannedTools, FunctionBackend
+from tests.loop_helpers import NOTEBOOK, P269, CannedTools, FunctionBackend
 
 MOVES = ["examples", "patterns", "backwards", "reframe", "counterexamples", "attempt"]
 
@@ -47,7 +47,7 @@ def varied_backend() -> FunctionBackend:
 
 async def make_trace(path, *, backend=None, policy="llm", steps=10):
     return await asolve(P269, backend=backend or varied_backend(), policy=policy, budget=Budget(steps=steps),
-                        trace=path, tools=CannedTools())
+                        trace=path, tools=CannedTools(), settings=NOTEBOOK)
 
 
 def decisions(path):

@@ -28,6 +28,8 @@ EXAMPLES: list[ev.EventBase] = [
                error={"type": "BackendTimeout", "message": "slow"}),
     ev.ToolRun(run_id="r", step=2, tool_index=0, code="print(1)", stdout="1\n", stderr="", exit_code=0, duration_s=0.1),
     ev.ToolRun(run_id="r", step=2, tool_index=1, code="while 1: pass", timed_out=True, killed_reason="wall timeout"),
+    ev.ToolCall(run_id="r", step=3, tool="take", args={"from": "N1", "option": "X - 25 = 269 -> make 294"},
+                result="N2: make 294 from [2, 3, 7, 20, 21]", chosen_by="policy"),
     ev.MoveEnd(run_id="r", step=2, move="examples", attack_id="A1", summary="s",
                findings=ev.Findings(facts=["f"], examples=["e"], conjectures=["c"], counterexamples=["x"], candidates=["1+2"]),
                new_findings=5, error=None),

@@ -20,7 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("problem", help="problem file (YAML); a suite file needs --id")
     p.add_argument("--id", help="problem id within a suite file")
     p.add_argument("--backend", default="local", help="backend spec: local, local:small, openai:MODEL[@URL], ...")
-    p.add_argument("--policy", default="llm", help="controller policy: llm, bandit, fixed:m1,m2,...")
+    p.add_argument("--policy", default="llm", help="controller policy: llm, bandit, random, random:bare, fixed:m1,m2,...")
+    p.add_argument("--loop", choices=("workspace", "notebook"), default="workspace",
+                   help="countdown problems: the typed workspace with exact tools (default), or the notebook-only "
+                        "loop of earlier versions (for comparison)")
     p.add_argument("--budget", help="e.g. steps=12,tokens=20000,cost=0.5,wall=300 (on top of the problem's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--trace", help="trace file to write (default traces/runs/<time>-<problem>-<run>.jsonl)")
@@ -44,6 +47,7 @@ def print_summary(console: Console, result: RunResult) -> None:
 def main(args: argparse.Namespace) -> int:
     # imported here: langgraph takes seconds to import and other commands should not pay for it
     from agent.cli.live import LiveView
+    from agent.loop.context import RunSettings
     from agent.loop.run import asolve, parse_budget
     from agent.problems import load_problem
 
@@ -54,7 +58,8 @@ def main(args: argparse.Namespace) -> int:
 
     async def go() -> RunResult:
         return await asolve(problem, backend=args.backend, policy=args.policy, budget=budget, seed=args.seed,
-                            trace=args.trace, on_event=view, problem_file=args.problem)
+                            trace=args.trace, on_event=view, problem_file=args.problem,
+                            settings=RunSettings(workspace=args.loop == "workspace"))
 
     if view:
         with view:
