@@ -22,7 +22,8 @@ def real_run(local_small, tmp_path_factory):
 
     trace = tmp_path_factory.mktemp("e2e") / "run.jsonl"
     problem = load_problem("problems/digits/nyt-269.yaml")
-    settings = RunSettings(max_tokens_per_call=200, code_timeout_s=5)
+    # the notebook loop: every step asks the model (the workspace loop is tested below)
+    settings = RunSettings(max_tokens_per_call=200, code_timeout_s=5, workspace=False)
     result = asyncio.run(asolve(problem, backend=local_small.backend, policy="fixed:examples,patterns,attempt",
                                 budget=Budget(steps=4, tokens=12_000), seed=3, trace=trace, settings=settings))
     return result, read_events(trace)
@@ -78,3 +79,27 @@ async def test_rerun_of_real_trace_is_identical_with_zero_model_calls(real_run, 
     assert (rerun_result.status, rerun_result.answer) == (result.status, result.answer)
     new_calls = [e for e in read_events(tmp_path / "rerun.jsonl") if isinstance(e, LLMCall)]
     assert len(new_calls) == len(recorded.calls) and all(c.replayed for c in new_calls)
+
+
+async def test_workspace_loop_on_the_real_model_picks_listed_options_and_reruns_exactly(local_small, tmp_path):
+    """Game of 24 from 1 5 9 11 (rank 801): no listed step closes at the start, so the model picks."""
+    from agent.problems.models import CountdownProblem
+    from agent.trace.events import ControllerChoice, ToolCall
+
+    problem = CountdownProblem(id="g24-r0801", rules="game24", numbers=[1, 5, 9, 11], target=24)
+    trace = tmp_path / "ws.jsonl"
+    result = await asolve(problem, backend=local_small.backend, policy="llm", budget=Budget(steps=3), seed=2,
+                          trace=trace)
+    events = read_events(trace)
+    calls = [e for e in events if isinstance(e, LLMCall)]
+    choices = [e for e in events if isinstance(e, ControllerChoice)]
+    assert len(choices) == 3 and result.used.steps == 3
+    # every pick the model made is one structured call, answered with a number on the list (or the
+    # fallback says why), and the step it picked was taken with the tools
+    model_picks = [c for c in choices if c.reason.startswith(("model", "random: the model"))]
+    assert len(calls) == len(model_picks) >= 1
+    assert all(c.purpose == "controller" and c.request["output_schema"] for c in calls)
+    assert sum(isinstance(e, ToolCall) and e.tool == "take" for e in events) >= 2
+    rerun_result, recorded = await arerun(trace, trace=tmp_path / "rerun.jsonl")
+    assert (rerun_result.status, rerun_result.steps) == (result.status, result.steps)
+    assert all(c.replayed for c in read_events(tmp_path / "rerun.jsonl") if isinstance(c, LLMCall))
