@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 PROBLEM ?= problems/digits/nyt-269.yaml
-RUN_ARGS ?= --backend local --budget steps=12
+RUN_ARGS ?= --backend local --budget steps=30
 
 .PHONY: run test install-run install-test lint bench clean
 

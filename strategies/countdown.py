@@ -39,19 +39,19 @@ def _record(inp: MoveInput, tool: str, args: dict, result: str) -> None:
     inp.ctx.emit(ToolCall(run_id="", step=inp.ctx.step, tool=tool, args=args, result=result, chosen_by=chosen))
 
 
-def _node_facts(inp: MoveInput, node: Node) -> list[str]:
+def _node_facts(inp: MoveInput, node: Node, limit: int = 4) -> list[str]:
     facts = [node.render()]
     if node.status == "open":
         nt = near_target(node, _ws(inp).rules)
         _record(inp, "near_target", {"node": node.id}, "\n".join(nt.lines()))
-        facts += nt.lines(limit=4)
+        facts += nt.lines(limit=limit)
     elif node.status == "dead":
         facts.append(f"{node.id} is a dead end: {node.dead_reason}")
     return facts
 
 
-def _outcome(inp: MoveInput, node: Node, summary: str) -> MoveOutcome:
-    findings = Findings(source="tool:countdown", facts=_node_facts(inp, node),
+def _outcome(inp: MoveInput, node: Node, summary: str, limit: int = 4) -> MoveOutcome:
+    findings = Findings(source="tool:countdown", facts=_node_facts(inp, node, limit),
                         candidates=[node.answer] if node.status == "closed" and node.answer else [])
     return MoveOutcome(findings, summary=summary)
 
@@ -72,7 +72,7 @@ async def understand(inp: MoveInput) -> MoveOutcome:
         facts.append("Unusual numbers: " + "; ".join(unusual))
     if ws.root.status == "dead":
         facts.append(f"The target cannot be made: {ws.root.dead_reason}")
-    out = _outcome(inp, ws.root, "board read; near-target facts of the target computed")
+    out = _outcome(inp, ws.root, "board read; near-target facts of the target computed", limit=24)
     out.findings.facts = facts + out.findings.facts[1:]
     return out
 

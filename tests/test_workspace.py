@@ -174,3 +174,137 @@ def test_choices_say_what_each_step_gives_and_mark_closing_steps():
     # a backward step into a dead end is not listed (294 * 25 is beyond what [2, 3] can make)
     ws3 = CountdownWorkspace.start([2, 3, 25], 294, "digits")
     assert not any("make 7350" in c.text for c in ws3.choices("A1"))
+
+
+# -- each move's effect on the workspace ------------------------------------------------------------
+def ws_input(tmp_path, numbers=BOARD, target=TARGET, rules="digits"):
+    from agent.loop.context import RunContext, RunSettings
+    from agent.loop.state import RunState
+    from agent.problems.models import Budget, CountdownProblem
+    from agent.trace.writer import TraceWriter
+    from strategies.base import MoveInput
+    from tests.loop_helpers import FunctionBackend
+
+    backend = FunctionBackend()
+    ctx = RunContext(backend=backend, trace=TraceWriter(tmp_path / "t.jsonl", "r"), budget=Budget(steps=10),
+                     seed=1, settings=RunSettings())
+    ctx.state = RunState(current_attack="A1")
+    ctx.state.workspace = CountdownWorkspace.start(numbers, target, rules)
+    problem = CountdownProblem(id="p", rules=rules, numbers=numbers, target=target)
+    return MoveInput(ctx, problem, ctx.state, ""), backend
+
+
+def pick(inp, text_start):
+    return next(c for c in inp.state.workspace.choices("A1") if text_start in c.text)
+
+
+async def run_move(name, inp):
+    from strategies.base import get_move
+
+    return await get_move(name).fn(inp)
+
+
+async def test_understand_reads_the_board_with_tools_and_no_model_call(tmp_path):
+    inp, backend = ws_input(tmp_path)
+    out = await run_move("understand", inp)
+    assert backend.requests == [] and out.findings.source == "tool:countdown"
+    assert out.findings.facts[0] == "Target 269 from 2, 3, 7, 20, 21, 25 under digits rules"
+    assert "269 = 269" in out.findings.facts
+    assert "X - 25 = 269 -> make 294 = 2·3·7^2" in out.findings.facts
+
+
+async def test_backwards_and_examples_take_the_picked_step(tmp_path):
+    inp, backend = ws_input(tmp_path)
+    inp.choice = pick(inp, "X - 25 = 269")
+    out = await run_move("backwards", inp)
+    ws = inp.state.workspace
+    assert ws.at("A1").goal == "294" and out.findings.facts[0].startswith("N2: make 294 from [2, 3, 7, 20, 21]")
+    inp.choice = pick(inp, "PRODUCT OF FREE NUMBERS: 2 * 7 = 14")
+    out = await run_move("examples", inp)
+    assert [i.value for i in ws.at("A1").items] == ["3", "20", "21", "14"] and ws.at("A1").goal == "294"
+    inp.choice = pick(inp, "CLOSES: X * 21 = 294")
+    out = await run_move("backwards", inp)
+    assert out.findings.candidates == ["((2 * 7) * 21) - 25"] and ws.at("A1").status == "closed"
+    assert backend.requests == []
+
+
+async def test_reframe_returns_to_the_node_picked(tmp_path):
+    inp, _ = ws_input(tmp_path)
+    inp.choice = pick(inp, "X - 25 = 269")
+    await run_move("backwards", inp)
+    inp.choice = pick(inp, "step back")
+    out = await run_move("reframe", inp)
+    assert inp.state.workspace.at("A1").id == "N1" and "N1" in out.summary
+
+
+async def test_patterns_and_counterexamples_compute_facts_of_the_current_node(tmp_path):
+    inp, _ = ws_input(tmp_path, numbers=[2, 3, 7, 20, 21], target=294)
+    out = await run_move("patterns", inp)
+    assert "free numbers dividing 294: 2, 3, 7, 21" in out.findings.facts
+    out = await run_move("counterexamples", inp)
+    assert out.findings.facts[0] == "N1: the free numbers make at most 17640; the goal 294 is within it"
+    dead, _ = ws_input(tmp_path, numbers=[2, 3], target=100)
+    out = await run_move("counterexamples", dead)
+    assert "beyond that (dead end)" in out.findings.facts[0]
+
+
+async def test_attempt_writes_out_what_the_workspace_holds_without_a_model_call(tmp_path):
+    inp, backend = ws_input(tmp_path, numbers=[2, 7, 20], target=14)
+    out = await run_move("attempt", inp)     # the node has a closing step: attempt takes it
+    assert out.findings.candidates == ["2 * 7"] and backend.requests == []
+    out = await run_move("attempt", inp)     # a closed node is written out again, no model call
+    assert out.findings.candidates == ["2 * 7"] and backend.requests == []
+
+
+async def test_random_policy_solves_269_with_zero_model_calls_and_the_closing_rule_decides(tmp_path):
+    from agent.loop.run import asolve
+    from agent.problems.models import Budget
+    from agent.trace.events import ControllerChoice, Verdict
+    from agent.trace.reader import read_events
+    from tests.loop_helpers import P269, FunctionBackend
+
+    backend = FunctionBackend()
+    result = await asolve(P269, backend=backend, policy="random", budget=Budget(steps=12), seed=0,
+                          trace=tmp_path / "r.jsonl")
+    events = read_events(result.trace_path)
+    assert result.solved and result.verified and eval(result.answer) == 269 and backend.requests == []
+    assert all(c.reason.startswith("rule:") for c in events if isinstance(c, ControllerChoice))
+    verdicts = [v for v in events if isinstance(v, Verdict)]
+    assert verdicts and all(v.model_decision is None and v.overrides == ["node_open"] for v in verdicts)
+
+
+async def test_llm_policy_asks_the_model_only_when_no_rule_decides(tmp_path):
+    """1 5 9 11 -> 24: nothing closes at the start, so the model picks; its pick is mapped back
+    through the shuffle to the option it saw."""
+    from agent.loop.run import asolve
+    from agent.problems.models import Budget, CountdownProblem
+    from agent.trace.events import ControllerChoice, LLMCall
+    from agent.trace.reader import read_events
+    from tests.loop_helpers import FunctionBackend
+
+    def first(request):
+        return {"choice": 1}
+
+    problem = CountdownProblem(id="g", rules="game24", numbers=[1, 5, 9, 11], target=24)
+    backend = FunctionBackend(first)
+    result = await asolve(problem, backend=backend, policy="llm", budget=Budget(steps=2), seed=4,
+                          trace=tmp_path / "l.jsonl")
+    events = read_events(result.trace_path)
+    first_choice = next(e for e in events if isinstance(e, ControllerChoice))
+    shown = backend.requests[0].messages[-1].content.split("\n1) ", 1)[1].split("\n", 1)[0]
+    assert first_choice.reason.startswith("model: " + shown)
+    assert [e.purpose for e in events if isinstance(e, LLMCall)] == ["controller"] * len(backend.requests)
+
+
+async def test_a_pick_off_the_list_falls_back_to_the_rng_and_says_so(tmp_path):
+    from agent.loop.run import asolve
+    from agent.problems.models import Budget, CountdownProblem
+    from agent.trace.events import ControllerChoice
+    from agent.trace.reader import read_events
+    from tests.loop_helpers import FunctionBackend
+
+    problem = CountdownProblem(id="g", rules="game24", numbers=[1, 5, 9, 11], target=24)
+    result = await asolve(problem, backend=FunctionBackend(lambda r: {"choice": 999}), policy="llm",
+                          budget=Budget(steps=1), seed=4, trace=tmp_path / "f.jsonl")
+    choice = next(e for e in read_events(result.trace_path) if isinstance(e, ControllerChoice))
+    assert choice.reason.startswith("random: the model picked 999, not on the list")
