@@ -305,6 +305,6 @@ async def test_a_pick_off_the_list_falls_back_to_the_rng_and_says_so(tmp_path):
 
     problem = CountdownProblem(id="g", rules="game24", numbers=[1, 5, 9, 11], target=24)
     result = await asolve(problem, backend=FunctionBackend(lambda r: {"choice": 999}), policy="llm",
-                          budget=Budget(steps=1), seed=4, trace=tmp_path / "f.jsonl")
+                          budget=Budget(steps=2), seed=4, trace=tmp_path / "f.jsonl")
     choice = next(e for e in read_events(result.trace_path) if isinstance(e, ControllerChoice))
     assert choice.reason.startswith("random: the model picked 999, not on the list")
