@@ -308,3 +308,10 @@ async def test_a_pick_off_the_list_falls_back_to_the_rng_and_says_so(tmp_path):
                           budget=Budget(steps=2), seed=4, trace=tmp_path / "f.jsonl")
     choice = next(e for e in read_events(result.trace_path) if isinstance(e, ControllerChoice))
     assert choice.reason.startswith("random: the model picked 999, not on the list")
+
+
+def test_a_node_with_two_numbers_that_cannot_make_its_goal_in_one_step_is_dead():
+    assert settle(root_node([3, 5], 7), "digits").dead_reason == "no one step of 3 and 5 makes 7"
+    assert settle(root_node([3, 5], 15), "digits").status == "open"
+    assert settle(root_node([3, 5], -2), "game24").status == "open"        # 3 - 5 under rational rules
+    assert settle(root_node([3, 5], 8), "game24").status == "open"

@@ -16,6 +16,10 @@ makes no board. The attack's state is the set of boards it reached other than th
 - A committed attack is *viable* if at least one of its boards can still reach the target
   (`agent.verify.countdown.reachable`, exhaustive), else *dead*. "At least one" is generous to the
   attack: combining two disjoint sub-results never reaches more than keeping either alone.
+
+Runs on the countdown workspace need no reading of prose: every verdict names the node the attack
+stands on ("N3: make 14 from [2, 3, 7, 20], then ..."), and the node is viable if its goal can be
+made from its free numbers (exhaustive, after the run). The board as given is uncommitted.
 """
 
 from __future__ import annotations
@@ -44,6 +48,28 @@ class VerdictCheck(BaseModel):
     committed: bool
     viable: bool | None = None           # None when uncommitted
     boards: int = 0
+    progress: float | None = None        # the judge's progress at this verdict
+
+
+_NODE = re.compile(r"^N(\d+): make (\S+) from \[([^\]]*)\]")
+
+
+def node_viability(evidence: list[str], rules: Any) -> tuple[bool, bool | None] | None:
+    """(committed, viable) from a workspace verdict's evidence, or None for a notebook verdict."""
+    from fractions import Fraction
+
+    from agent.verify.countdown import reachable
+
+    m = _NODE.match(evidence[0]) if evidence else None
+    if m is None:
+        return None
+    if m.group(1) == "1":
+        return False, None
+    goal = Fraction(m.group(2))
+    items = [Fraction(x) for x in m.group(3).split(",") if x.strip()]
+    if not items:
+        return True, False
+    return True, reachable(items, goal, rules)
 
 
 def expressions(text: str) -> list[Any]:
@@ -120,12 +146,18 @@ def check_trace(path: str | Path) -> list[VerdictCheck]:
             for text in [*f.facts, *f.examples, *f.conjectures, *f.counterexamples, *f.candidates]:
                 state.add_text(text)
         elif kind == "verdict" and rules is not None:
-            state = attacks.setdefault(e.attack_id, AttackState(problem["numbers"], rules))
-            viable = state.viable(problem["target"])
+            node = node_viability(e.evidence, rules)
+            if node is not None:
+                committed, viable = node
+                boards = 1
+            else:
+                state = attacks.setdefault(e.attack_id, AttackState(problem["numbers"], rules))
+                viable = state.viable(problem["target"])
+                committed, boards = viable is not None, len(state.boards)
             checks.append(VerdictCheck(trace=str(path), policy=policy, problem_id=problem.get("id", ""),
                                        attack_id=e.attack_id, step=e.step, decision=e.decision,
                                        model_decision=e.model_decision, overrides=e.overrides,
-                                       committed=viable is not None, viable=viable, boards=len(state.boards)))
+                                       committed=committed, viable=viable, boards=boards, progress=e.progress))
     return checks
 
 
@@ -157,6 +189,17 @@ class Calibration(BaseModel):
     verdicts_on_dead_mean: float | None   # verdicts given on a dead attack (how long it stayed)
     verdicts_on_dead_max: int
     persists_on_dead_mean: float | None
+    progress_auc: float | None = None     # P(progress on a viable verdict > on a dead one), committed only
+
+
+def auc(checks: list[VerdictCheck]) -> float | None:
+    """ROC AUC of the judge's progress as a score for viability (ties count half): 0.5 is chance."""
+    pos = [c.progress for c in checks if c.viable is True and c.progress is not None]
+    neg = [c.progress for c in checks if c.viable is False and c.progress is not None]
+    if not pos or not neg:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return round(wins / (len(pos) * len(neg)), 3)
 
 
 def summarize_calibration(checks: list[VerdictCheck]) -> list[Calibration]:
@@ -181,7 +224,7 @@ def summarize_calibration(checks: list[VerdictCheck]) -> list[Calibration]:
             dead_attacks=len(dead), dead_attacks_abandoned=sum(any(c.decision == "abandon" for c in v)
                                                                for v in dead.values()),
             verdicts_on_dead_mean=sum(stays) / len(stays) if stays else None, verdicts_on_dead_max=max(stays, default=0),
-            persists_on_dead_mean=sum(persists) / len(persists) if persists else None))
+            persists_on_dead_mean=sum(persists) / len(persists) if persists else None, progress_auc=auc(mine)))
     return out
 
 
@@ -191,8 +234,8 @@ def calibration_markdown(checks: list[VerdictCheck]) -> str:
     rows = summarize_calibration(checks)
     head = ("| policy | verdicts | abandons (uncommitted) | abandoned viable / committed | persists (uncommitted) "
             "| persisted on dead / committed | dead attacks (abandoned) | verdicts on a dead attack: mean, max "
-            "| persists on a dead attack: mean |")
-    lines = [head, "|" + "---|" * 9]
+            "| persists on a dead attack: mean | AUC of progress vs viable |")
+    lines = [head, "|" + "---|" * 10]
 
     def frac(a: int, b: int) -> str:
         return f"{a}/{b}" + (f" ({a / b:.0%})" if b else "")
@@ -204,8 +247,11 @@ def calibration_markdown(checks: list[VerdictCheck]) -> str:
         lines.append(f"| {c.policy} | {c.verdicts} | {c.abandons} ({c.abandons_uncommitted}) | "
                      f"{frac(c.abandoned_viable, c.abandons_committed)} | {c.persists} ({c.persists_uncommitted}) | "
                      f"{frac(c.persisted_dead, c.persists_committed)} | {c.dead_attacks} ({c.dead_attacks_abandoned}) | "
-                     f"{num(c.verdicts_on_dead_mean)}, {c.verdicts_on_dead_max} | {num(c.persists_on_dead_mean)} |")
+                     f"{num(c.verdicts_on_dead_mean)}, {c.verdicts_on_dead_max} | {num(c.persists_on_dead_mean)} | "
+                     f"{'-' if c.progress_auc is None else f'{c.progress_auc:.2f}'} |")
     note = ("A committed attack's state is the boards its own findings reached by exact arithmetic from the given "
             "numbers; it is viable if one of them can still reach the target (exhaustive search). Uncommitted "
-            "attacks (no sub-result yet) are counted apart. Definition: docs/bench.md.")
+            "attacks (no sub-result yet) are counted apart. On the countdown workspace the state is the node the "
+            "verdict names. AUC: how well the judge's progress separates viable from dead verdicts (0.5 = chance). "
+            "Definition: docs/bench.md.")
     return "\n".join(lines) + "\n\n" + note + "\n"

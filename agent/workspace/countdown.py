@@ -221,11 +221,25 @@ def settle(node: Node, rules: str | RuleSet) -> Node:
         node.status = "dead"
         node.dead_reason = f"{node.goal} is more than the free numbers can make (at most {upper_bound(node)})"
         return node
+    if len(node.items) == 2 and not _one_step_makes(node.items[0].v, node.items[1].v, g, rs):
+        a, b = (it.value for it in node.items)
+        node.status = "dead"
+        node.dead_reason = f"no one step of {a} and {b} makes {node.goal}"
+        return node
     if len(node.items) <= 1:
         node.status = "dead"
         node.dead_reason = (f"no numbers left to make {node.goal}" if not node.items else
                             f"the last number {node.items[0].value} is not {node.goal}")
     return node
+
+
+def _one_step_makes(x: Value, y: Value, goal: Value, rs: RuleSet) -> bool:
+    for a, b in ((x, y), (y, x)):
+        for op in ("+", "-", "*", "/"):
+            c, why = apply_op(a, op, b, rs)
+            if why is None and c == goal:
+                return True
+    return False
 
 
 def upper_bound(node: Node) -> int:
