@@ -17,20 +17,40 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, BeforeValidator, Field
 
 from agent.backends.base import Message
-from agent.loop.context import ToolResult
+from agent.tools import ToolResult
 from agent.trace.events import Findings
 
 BUILTIN_MODULES = ("understand", "examples", "patterns", "counterexamples", "backwards", "reframe", "attempt")
 
 
+class MoveContext(Protocol):
+    """What a move may use of the run (agent.loop.context.RunContext implements it): one recorded,
+    budgeted model call (structured or free text), one sandboxed program run, the trace, the
+    run's seeded RNG and settings. Moves depend on this, not on the loop."""
+
+    rng: Any
+    settings: Any
+    step: int
+
+    async def ask(self, purpose: str, messages: list[Message], output_type: type[BaseModel], *,
+                  max_tokens: int | None = None, temperature: float | None = None) -> tuple[Any, Any]: ...
+
+    async def ask_text(self, purpose: str, messages: list[Message], *, max_tokens: int | None = None,
+                       temperature: float | None = None) -> tuple[str, Any]: ...
+
+    async def run_code(self, code: str) -> ToolResult: ...
+
+    def emit(self, event: Any) -> Any: ...
+
+
 @dataclass
 class MoveInput:
-    ctx: Any                 # agent.loop.context.RunContext
+    ctx: MoveContext         # agent.loop.context.RunContext
     problem: Any             # a Problem
     state: Any               # agent.loop.state.RunState
     attack_goal: str = ""

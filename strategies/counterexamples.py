@@ -29,7 +29,8 @@ async def counterexamples(inp: MoveInput) -> MoveOutcome:
     lines = output_lines(result.stdout, limit=20)
     found = [ln.split(":", 1)[1].strip() for ln in lines if ln.upper().startswith("COUNTEREXAMPLE:")]
     if found:
-        return MoveOutcome(Findings(counterexamples=[f"{target} fails for {c}" for c in found[:5]]), program.plan)
+        return MoveOutcome(Findings(source="program", counterexamples=[f"{target} fails for {c}" for c in found[:5]]),
+                           program.plan)
     checked = next((ln for ln in lines if ln.upper().startswith("CHECKED")), "")
     fact = f"{target[0].upper() + target[1:]} survived a counterexample search. {checked}".strip()
-    return MoveOutcome(Findings(facts=[fact]), summary=program.plan)
+    return MoveOutcome(Findings(source="program", facts=[fact]), summary=program.plan)

@@ -15,4 +15,4 @@ async def examples(inp: MoveInput) -> MoveOutcome:
     if not result.ok:
         fact = f"An examples program failed ({result.killed_reason or 'exit ' + str(result.exit_code)})."
         return MoveOutcome(Findings(facts=[fact]), summary=program.plan)
-    return MoveOutcome(Findings(examples=output_lines(result.stdout)), summary=program.plan)
+    return MoveOutcome(Findings(source="program", examples=output_lines(result.stdout)), summary=program.plan)

@@ -92,16 +92,16 @@ async def test_rerun_names_the_step_where_a_recorded_verdict_no_longer_follows(r
 
 
 async def test_rerun_names_the_first_changed_prompt(recorded, tmp_path, monkeypatch):
-    import strategies.base as base
+    import agent.loop.choose as choose
 
     path, _ = recorded
-    real = base.render
+    real = choose.render_loop_prompt
 
     def changed(name, **kw):          # a prompt edited since the run was recorded
         text = real(name, **kw)
         return text + "\nBe brief." if name == "judge" else text
 
-    monkeypatch.setattr("agent.loop.judge.render", changed)
+    monkeypatch.setattr("agent.loop.judge.render_loop_prompt", changed)
     first_judge = next(e for e in read_events(path) if isinstance(e, LLMCall) and e.purpose == "judge")
     with pytest.raises(ReplayDivergence) as err:
         await arerun(path, trace=tmp_path / "r.jsonl")

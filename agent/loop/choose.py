@@ -28,6 +28,11 @@ def loop_prompt(name: str) -> str:
     return resources.files("agent.loop").joinpath("prompts", f"{name}.md").read_text(encoding="utf-8").strip()
 
 
+def render_loop_prompt(name: str, **values) -> str:
+    """A loop prompt (judge, controller, choose_step) with its $placeholders filled."""
+    return Template(loop_prompt(name)).safe_substitute(**values).strip()
+
+
 def numbered(texts: list[str]) -> str:
     return "\n".join(f"{i}) {t}" for i, t in enumerate(texts, 1))
 
@@ -48,8 +53,7 @@ async def model_pick(inp, purpose: str, workspace_text: str, texts: list[str]) -
     # would credit that bias (or the tool's order) to the model's judgement.
     order = list(range(len(texts)))
     inp.ctx.rng.shuffle(order)
-    prompt = Template(loop_prompt("choose_step")).safe_substitute(
-        workspace=workspace_text, options=numbered([texts[i] for i in order]))
+    prompt = render_loop_prompt("choose_step", workspace=workspace_text, options=numbered([texts[i] for i in order]))
     try:
         out, _ = await inp.ctx.ask(purpose, compact_messages(inp.problem, prompt), OptionPick,
                                    max_tokens=CHOICE_MAX_TOKENS, temperature=0.0)

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from agent.backends.base import Backend, LLMRequest, LLMResponse, Message
 from agent.errors import AnswerReserve, BackendError, BudgetExceeded, InvalidOutput
 from agent.problems.models import Budget
+from agent.tools import ToolResult
 from agent.trace.events import EventBase, LLMCall, ToolRun
 from agent.trace.writer import TraceWriter
 
@@ -34,32 +35,6 @@ MIN_COMPLETION_TOKENS = 16        # below this a reply cannot say anything: the 
 def estimate_prompt_tokens(messages: list[Message]) -> int:
     chars = sum(len(m.content) for m in messages)
     return int(chars / PROMPT_CHARS_PER_TOKEN) + PROMPT_TOKENS_PER_MESSAGE * len(messages)
-
-
-@dataclass
-class ToolResult:
-    """What a move sees of a sandbox run (a subset of the sandbox's result, as recorded)."""
-
-    stdout: str
-    stderr: str
-    exit_code: int | None
-    timed_out: bool
-    killed_reason: str | None
-    duration_s: float
-
-    @property
-    def ok(self) -> bool:
-        return self.exit_code == 0 and not self.timed_out
-
-    def for_prompt(self, limit: int = 1500) -> str:
-        out = self.stdout.strip()
-        if len(out) > limit:
-            out = out[:limit] + f"\n... ({len(self.stdout) - limit} more characters cut)"
-        if self.ok:
-            return out or "(the program printed nothing)"
-        err = self.stderr.strip().splitlines()[-6:]
-        why = self.killed_reason or f"exit code {self.exit_code}"
-        return f"(the program failed: {why})\n{out}\n" + "\n".join(err)
 
 
 class ToolSource:

@@ -14,7 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from agent.errors import BackendError
-from strategies.base import MoveInput, clipped, messages, render
+from agent.loop.choose import render_loop_prompt
+from strategies.base import MoveInput, clipped, messages
 
 PERSIST_CAP = 3          # the same move runs at most this many times in a row
 STAGNANT_WINDOW = 3      # this many non-improving verdicts in one attack ...
@@ -118,7 +119,7 @@ async def assess(inp: MoveInput, move: str, result_text: str) -> JudgeAssessment
     attack = state.attack()
     attack_text = f"moves {attack.moves}, progress {attack.progress}" if attack else "-"
     left = max(0.0, 1.0 - budget_fraction(state.used, ctx.budget))
-    prompt = render("judge", move=move, goal=inp.attack_goal, result=result_text, attack=attack_text,
+    prompt = render_loop_prompt("judge", move=move, goal=inp.attack_goal, result=result_text, attack=attack_text,
                     budget_left=f"{left:.0%}")
     try:
         out, _ = await ctx.ask("judge", messages(inp, prompt), JudgeAssessment, max_tokens=JUDGE_MAX_TOKENS,

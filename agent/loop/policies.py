@@ -18,8 +18,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, create_model
 
 from agent.errors import BackendError, InputError
-from agent.loop.choose import model_pick
-from strategies.base import MoveInput, clipped, messages, registry, render, solving_moves
+from agent.loop.choose import model_pick, render_loop_prompt
+from strategies.base import MoveInput, clipped, messages, registry, solving_moves
 
 
 @dataclass
@@ -157,7 +157,7 @@ class LLMPolicy(Policy):
         last = state.last_verdict
         plans_hint = ("; unused plans: " + " | ".join(p for p in state.plans if p not in {a.goal for a in state.attacks})
                       if state.plans else "")
-        prompt = render("controller", attacks=state.render_attacks(), moves=moves_text, plans_hint=plans_hint,
+        prompt = render_loop_prompt("controller", attacks=state.render_attacks(), moves=moves_text, plans_hint=plans_hint,
                         last_verdict=f"{last.decision} (progress {last.progress:.2f}): {last.reason}" if last else "none yet")
         if must_open:
             prompt += "\nThe current line of attack was abandoned: you must open a new one (new_attack true, with a goal)."
