@@ -48,7 +48,7 @@ def test_registry_has_the_four_baselines():
 
 
 async def test_direct_solves_with_one_greedy_call_and_records_the_verification(tmp_path):
-    result, backend, events = await run(P269, "direct", {"baseline:direct": {"answer": "2*7*21-25"}}, tmp_path)
+    result, backend, events = await run(P269, "direct", {"baseline:direct": "Answer: 2*7*21-25"}, tmp_path)
     assert result.status == "solved" and result.verified and result.answer == "2*7*21-25"
     assert result.used.llm_calls == 1 and result.steps == 1
     assert backend.requests[0].temperature == 0.0
@@ -58,17 +58,38 @@ async def test_direct_solves_with_one_greedy_call_and_records_the_verification(t
 
 
 async def test_direct_wrong_answer_is_unsolved_with_the_verifiers_reason(tmp_path):
-    result, _, _ = await run(P269, "direct", {"baseline:direct": {"answer": "25*21"}}, tmp_path)
+    result, _, _ = await run(P269, "direct", {"baseline:direct": "25*21"}, tmp_path)
     assert result.status == "unsolved" and not result.verified
     assert "525" in result.reason   # the verifier says what it equals instead
 
 
-async def test_cot_asks_for_reasoning_then_answer(tmp_path):
-    out = {"reasoning": "1. 2*7=14 2. 14*21=294 3. 294-25=269", "answer": "2*7*21-25"}
+async def test_cot_reasons_in_free_text_and_the_answer_line_is_parsed(tmp_path):
+    out = "1. 2*7 = 14\n2. 14*21 = 294\n3. 294 - 25 = 269\nAnswer: 2*7*21-25"
     result, backend, _ = await run(P269, "cot", {"baseline:cot": out}, tmp_path)
-    assert result.status == "solved"
-    assert "reasoning" in backend.requests[0].output_schema["properties"]
+    assert result.status == "solved" and result.answer == "2*7*21-25"
+    assert backend.requests[0].output_schema is None and len(backend.requests) == 1   # plain text, one call
     assert "step by step" in backend.requests[0].messages[-1].content
+
+
+async def test_cot_without_an_answer_line_makes_one_small_extraction_call(tmp_path):
+    table = {"baseline:cot:extract": {"answer": "2*7*21-25"},     # prefixes: the longer first
+             "baseline:cot": "2*7 is 14, times 21 is 294, minus 25 is 269."}
+    result, backend, _ = await run(P269, "cot", table, tmp_path)
+    assert [r.purpose for r in backend.requests] == ["baseline:cot", "baseline:cot:extract"]
+    assert backend.requests[1].output_schema is not None and result.status == "solved"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("so x = 3.\nAnswer: 18", ("18", "answer line")),
+    ("Final answer: $\\frac{1}{2}$", ("$\\frac{1}{2}$", "answer line")),
+    ("thus \\boxed{\\frac{3}{4}} is it\nAnswer: 7", ("\\frac{3}{4}", "boxed")),
+    ("<think>Answer: 1</think> no answer here", (None, "none")),
+    ("", (None, "none")),
+])
+def test_answer_parser(text, expected):
+    from agent.baselines.cot import parse_answer
+
+    assert parse_answer(text) == expected
 
 
 async def test_invalid_output_is_unsolved_not_a_crash(tmp_path):
@@ -85,7 +106,7 @@ def test_majority_ignores_spacing_prefix_and_trailing_target():
 
 
 async def test_self_consistency_submits_the_majority_only(tmp_path):
-    cot = lambda a: {"reasoning": "r", "answer": a}  # noqa: E731
+    cot = lambda a: f"r\nAnswer: {a}"  # noqa: E731
     table = {"baseline:sc": [cot("25*21"), cot("2*7*21-25"), cot("25 * 21")]}
     result, backend, events = await run(P269, "self-consistency:3", table, tmp_path)
     assert len(backend.requests) == 3 and result.steps == 3
@@ -96,7 +117,7 @@ async def test_self_consistency_submits_the_majority_only(tmp_path):
 
 
 async def test_self_consistency_votes_over_what_the_budget_allowed(tmp_path):
-    table = {"baseline:sc": {"reasoning": "r", "answer": "2*7*21-25"}}
+    table = {"baseline:sc": "r\nAnswer: 2*7*21-25"}
     (tmp_path / "probe").mkdir()
     probe, _, _ = await run(P269, "self-consistency:1", table, tmp_path / "probe")
     per_call = probe.used.tokens          # every sample sends the same prompt

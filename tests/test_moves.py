@@ -143,22 +143,23 @@ async def test_example_plugin_move_registers_and_runs(tmp_path, restore_registry
 def test_every_bounded_reply_fits_in_the_tokens_it_is_given():
     # A grammar-constrained reply that runs out of max_tokens is cut mid-string and the call fails;
     # the bounds on each schema and the max_tokens each call asks for must agree.
-    from agent.baselines.cot import COT_MAX_TOKENS, ReasonedAnswer
-    from agent.baselines.direct import DirectAnswer
+    from agent.baselines.cot import EXTRACT_MAX_TOKENS, FinalAnswer
     from agent.baselines.tot import PROPOSE_MAX_TOKENS, VALUE_MAX_TOKENS, Proposals, StateValue
     from agent.loop.judge import JUDGE_MAX_TOKENS, JudgeAssessment
     from agent.loop.policies import CONTROLLER_MAX_TOKENS, LLMPolicy
     from strategies.attempt import ATTEMPT_MAX_TOKENS, Attempt
     from strategies.base import token_room
 
-    pairs = {ReasonedAnswer: COT_MAX_TOKENS, DirectAnswer: 128, Proposals: PROPOSE_MAX_TOKENS,
+    pairs = {FinalAnswer: EXTRACT_MAX_TOKENS, Proposals: PROPOSE_MAX_TOKENS,
              StateValue: VALUE_MAX_TOKENS, JudgeAssessment: JUDGE_MAX_TOKENS, Attempt: ATTEMPT_MAX_TOKENS,
              LLMPolicy().schema: CONTROLLER_MAX_TOKENS}
     too_small = {t.__name__: (token_room(t), m) for t, m in pairs.items() if token_room(t) > m}
     assert too_small == {}
-    # the check itself bites: the cot bound that replies overran (1800 characters in 1024 tokens) fails it
-    assert token_room(ReasonedAnswer, chars_per_token=1.6) > 512
-    assert ReasonedAnswer.model_json_schema()["properties"]["reasoning"]["maxLength"] * 2 / 1.6 > COT_MAX_TOKENS
+    # the check itself bites: a 1300-character bound does not fit in 512 tokens
+    from pydantic import create_model
+
+    from strategies.base import clipped
+    assert token_room(create_model("Long", reasoning=(clipped(1300), ...)), chars_per_token=1.6) > 512
 
 
 async def test_an_empty_text_reply_is_a_recorded_invalid_output(tmp_path):

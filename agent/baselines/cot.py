@@ -1,27 +1,81 @@
-"""`cot`: chain-of-thought — reason step by step, then answer; one call, greedy decoding."""
+"""`cot`: chain-of-thought as the literature runs it — the model reasons in plain text and ends with
+"Answer: ..." (Wei et al. 2022; Kojima et al. 2022); one call, greedy decoding.
+
+The answer is taken from the text by a parser (`agent.verify.extract`: the last \\boxed{}, else the
+last "Answer:" line). Only when neither is there does one small structured call ask for the final
+answer alone, with the reasoning shown. Reasoning written inside a JSON string made the 1.5B model
+weaker: on GSM8K it wrote one step and answered (1 of 8 solved, against 4 of 8 in plain text).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, Field
 
+from agent.backends.base import Message
 from agent.baselines import baseline
-from agent.baselines._common import ask_or_none, begin_step, check, fail_status, finish, messages, render
+from agent.baselines._common import (
+    ask_or_none,
+    begin_step,
+    check,
+    fail_status,
+    finish,
+    load_prompt,
+    problem_text,
+    render,
+)
+from agent.errors import BackendError
+from agent.verify.extract import answer_line, last_boxed, strip_reasoning
 from strategies.base import clipped
 
-# Room for the bounded reasoning (see strategies.base.token_room); 512 cut replies mid-string, and a
-# greedy 1.5B sample can loop ("add 1 ... subtract 1 ...") until the string bound closes it.
 COT_MAX_TOKENS = 1024
+EXTRACT_MAX_TOKENS = 128
 
 
-class ReasonedAnswer(BaseModel):
-    reasoning: clipped(1300) = Field(description="short numbered steps that lead to the answer")
+class FinalAnswer(BaseModel):
     answer: clipped(120) = Field(description="the final answer only, in the format the problem asks for")
 
 
-async def reasoned_sample(ctx, problem, *, purpose: str, temperature: float, failures: list[str]):
-    """One chain-of-thought sample (shared with self-consistency)."""
-    return await ask_or_none(ctx, purpose, messages(problem, render("cot")), ReasonedAnswer,
-                             max_tokens=COT_MAX_TOKENS, temperature=temperature, failures=failures)
+@dataclass
+class Sample:
+    reasoning: str
+    answer: str
+    parsed_by: str          # "answer line", "boxed", "extraction call", or "none"
+
+
+def parse_answer(text: str) -> tuple[str | None, str]:
+    """The answer a free-text reply gives, and how it was found: the last \\boxed{}, else the last
+    "Answer:" line; (None, "none") when the reply has neither."""
+    text = strip_reasoning(text)
+    boxed = last_boxed(text)
+    if boxed:
+        return boxed, "boxed"
+    line = answer_line(text)
+    return (line, "answer line") if line else (None, "none")
+
+
+def text_messages(problem, task: str) -> list[Message]:
+    return [Message(role="system", content=load_prompt("system_text").strip()),
+            Message(role="user", content=f"{problem_text(problem)}\n\n{task}")]
+
+
+async def reasoned_sample(ctx, problem, *, purpose: str, temperature: float, failures: list[str]) -> Sample | None:
+    """One chain-of-thought sample in free text (shared with self-consistency)."""
+    msgs = text_messages(problem, render("cot"))
+    try:
+        text, _ = await ctx.ask_text(purpose, msgs, max_tokens=COT_MAX_TOKENS, temperature=temperature)
+    except BackendError as err:
+        failures.append(f"{type(err).__name__}: {err}")
+        return None
+    answer, how = parse_answer(text)
+    if answer is None:   # no answer line: one short structured call for the answer alone
+        follow = msgs + [Message(role="assistant", content=text),
+                         Message(role="user", content="Give the final answer only.")]
+        out = await ask_or_none(ctx, purpose + ":extract", follow, FinalAnswer, max_tokens=EXTRACT_MAX_TOKENS,
+                                temperature=0.0, failures=failures)
+        answer, how = (out.answer.strip(), "extraction call") if out is not None else ("", "none")
+    return Sample(reasoning=text, answer=answer.strip(), parsed_by=how)
 
 
 @baseline("cot")
@@ -29,8 +83,7 @@ async def cot(ctx, problem, state) -> None:
     begin_step(ctx, state)
     failures: list[str] = []
     out = await reasoned_sample(ctx, problem, purpose="baseline:cot", temperature=0.0, failures=failures)
-    if out is None:
-        fail_status(state, failures)
+    if out is None or not out.answer:
+        fail_status(state, failures or ["InvalidOutput: the reply gave no answer"])
         return
-    answer = out.answer.strip()
-    finish(state, answer, check(ctx, state, problem, answer) if answer else None)
+    finish(state, out.answer, check(ctx, state, problem, out.answer))
