@@ -24,9 +24,10 @@ SUITES = [("digits/dev", "problems/digits/dev.yaml", D), ("game24/dev", "problem
 
 
 def answers(req):
+    problem = req.messages[1].content
     if req.purpose == "baseline:direct":
-        return {"answer": "2*7*21-25" if "269" in req.messages[-1].content else "1+2"}
-    return {"reasoning": "r", "answer": "(1+2+3)*4" if "24." in req.messages[-1].content else "1"}
+        return "Answer: " + ("2*7*21-25" if "269" in problem else "1+2")
+    return "r\nAnswer: " + ("(1+2+3)*4" if "24." in problem else "1")
 
 
 def config(tmp_path, **kw):
@@ -161,7 +162,7 @@ def test_cli_bench_end_to_end_with_a_scripted_backend(tmp_path, capsys):
     suite = tmp_path / "mini.yaml"
     suite.write_text("suite: mini\nproblems:\n  - {id: m1, kind: countdown, rules: game24, numbers: [1, 2, 3, 4], target: 24}\n")
     script = tmp_path / "answers.json"
-    script.write_text(json.dumps([{"answer": "1*2*3*4"}, {"reasoning": "r", "answer": "4+3"}]))
+    script.write_text(json.dumps(["Answer: 1*2*3*4", "r\\nAnswer: 4+3"]))
     out = tmp_path / "out"
     code = main(["bench", str(suite), "--policies", "direct,cot", "--backend", f"scripted:{script}",
                  "--budget", "tokens=500", "--out", str(out), "--no-progress", "--calibration"])

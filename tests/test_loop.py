@@ -357,3 +357,25 @@ async def test_tokens_of_failed_calls_count_against_the_budget_and_replay(tmp_pa
     assert result.used.completion_tokens == answered + 200
     rerun_result, _ = await arerun(result.trace_path, trace=tmp_path / "rerun.jsonl")
     assert rerun_result.used.completion_tokens == result.used.completion_tokens
+
+
+async def test_a_reference_answer_never_reaches_a_run_and_grades_the_final_answer_once(tmp_path):
+    """An `answer` problem has no solve-time check: candidates are not graded during the run (no
+    verification event, nothing in any prompt), and the final answer is graded once, at the end."""
+    from agent.problems.models import AnswerProblem
+
+    problem = AnswerProblem(id="ref", statement="What is 6 times 7?", answer="42")
+    guesses = sequence({"reasoning": "r", "answer": "41"}, {"reasoning": "r", "answer": "42"})
+    backend = FunctionBackend(overrides={"move:attempt": guesses})
+    result, events = await run(tmp_path, backend, policy="fixed:attempt", problem=problem, budget=Budget(steps=4))
+    checks = of(events, Verification)
+    assert len(checks) == 1 and checks[0].graded_after_run and checks[0].attack_id == "final"
+    assert events.index(checks[0]) == len(events) - 2          # after every step, just before run_end
+    assert result.status == "solved" and result.answer == "42" and result.verified
+    for request in backend.requests:                            # no prompt ever saw a grading
+        text = "\n".join(m.content for m in request.messages)
+        assert "reference" not in text.lower() and "Rejected answer" not in text
+    wrong = FunctionBackend(overrides={"move:attempt": {"reasoning": "r", "answer": "41"}})
+    result, events = await run(tmp_path / "w", wrong, policy="fixed:attempt", problem=problem, budget=Budget(steps=3))
+    assert result.status == "budget" and not result.verified and "graded after the run" in result.reason
+    assert [v.candidate for v in of(events, Verification)] == ["41"]

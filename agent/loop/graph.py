@@ -219,6 +219,12 @@ class Solver:
     async def verify(self, st: RunState) -> None:
         attack = st.attack()
         st.route = "judge"
+        if not self.problem.checkable_at_solve_time:
+            # Checking would need the hidden reference: the candidate is graded once, after the run
+            # (agent.loop.run.grade_final), and nothing about it comes back into the run.
+            for cand in st.notebook.unverified():
+                cand.graded_later, cand.reason = True, "proposed; graded after the run"
+            return
         for cand in st.notebook.unverified():
             result = verify(self.problem, cand.answer)
             cand.ok, cand.verified, cand.reason = result.ok, result.verified, result.reason
@@ -259,11 +265,11 @@ class Solver:
     def _emit_verdict(self, st: RunState, attack, verdict) -> None:
         signals = self.last_signals
         decision = verdict.decision
-        if (not self.problem.has_exact_verifier and st.notebook.candidates
+        if (not self.problem.checkable_at_solve_time and st.notebook.candidates
                 and st.notebook.candidates[-1].step == st.step and verdict.progress >= 0.9):
-            decision = "solved"   # no exact verifier: the judge grades, and the result stays unverified
-            st.status, st.answer, st.verified = "solved", st.notebook.candidates[-1].answer, False
-            st.end_reason = "the judge accepted the answer (no exact verifier: unverified)"
+            decision = "solved"   # no solve-time check: the judge accepts; a reference grades it after the run
+            st.status, st.answer, st.verified = "answered", st.notebook.candidates[-1].answer, False
+            st.end_reason = "the judge accepted the answer"
         attack.progress.append(verdict.progress)
         self.policy.observe(signals.move, verdict.progress)
         st.last_verdict = LastVerdict(decision=decision, progress=verdict.progress, reason=verdict.reason)

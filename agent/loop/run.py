@@ -21,7 +21,7 @@ from agent.loop.graph import Solver, build_graph
 from agent.loop.policies import Policy, make_policy
 from agent.loop.state import RunState
 from agent.problems.models import Budget, Problem
-from agent.trace.events import BudgetState, ForkInfo, RunEnd, RunStart
+from agent.trace.events import BudgetState, ForkInfo, RunEnd, RunStart, Verification
 from agent.trace.writer import TraceWriter
 
 DEFAULT_BUDGET = Budget(steps=12, tokens=30_000)
@@ -145,6 +145,7 @@ async def asolve(
             graph = build_graph(Solver(ctx, problem, policy_obj))
             limit = 10 * (budget.steps or 200) + 50
             state = (await graph.ainvoke({"run": state}, config={"recursion_limit": limit}))["run"]
+            grade_final(ctx, problem, state)
     except (asyncio.CancelledError, KeyboardInterrupt):
         state.status, state.end_reason = "interrupted", "interrupted by the user"
         raise
@@ -164,6 +165,35 @@ async def asolve(
     return RunResult(run_id=run_id, problem_id=problem.id, status=state.status, answer=state.answer,
                      verified=state.verified, reason=state.end_reason, steps=state.used.steps,
                      attacks=len(state.attacks), used=state.used, trace_path=str(path))
+
+
+def grade_final(ctx: RunContext, problem: Any, state: RunState) -> None:
+    """Grade the loop's final answer once, after the run, for kinds whose check needs the hidden
+    reference (answers, held-back terms). The final answer is the one the judge accepted, else the
+    last one proposed. Nothing of this reaches the run: it has ended."""
+    if problem.checkable_at_solve_time:
+        return   # checked during the run, with the rules alone
+    from agent.verify import verify
+
+    proposed = state.notebook.candidates
+    answer = state.answer or (proposed[-1].answer if proposed else None)
+    if state.status == "answered" and answer is None:
+        state.status = "unsolved"
+    if answer is None:
+        return
+    result = verify(problem, answer)
+    ctx.emit(Verification(run_id="", step=state.step, attack_id="final", candidate=answer, ok=result.ok,
+                          verified=result.verified, reason=result.reason, graded_after_run=True))
+    state.answer, state.verified = answer, bool(result.ok and result.verified)
+    if result.ok:
+        state.status = "solved"
+        state.end_reason = (state.end_reason + "; " if state.end_reason else "") + "graded after the run: correct"
+    elif not result.verified and state.status == "answered":
+        state.status = "solved"     # no exact verifier (proof): accepted by the judge, unverified
+    else:
+        if state.status in ("answered", "running"):
+            state.status = "unsolved"
+        state.end_reason = (state.end_reason + "; " if state.end_reason else "") + f"graded after the run: {result.reason}"
 
 
 class _Named:

@@ -36,6 +36,7 @@ class Candidate(BaseModel):
     ok: bool | None = None          # None until verified
     verified: bool = False
     reason: str = ""
+    graded_later: bool = False      # no solve-time check: graded once, after the run
 
 
 class Notebook(BaseModel):
@@ -68,7 +69,7 @@ class Notebook(BaseModel):
         return new
 
     def unverified(self) -> list[Candidate]:
-        return [c for c in self.candidates if c.ok is None]
+        return [c for c in self.candidates if c.ok is None and not c.graded_later]
 
     def render(self, *, limit_per_section: int = 12) -> str:
         """Plain-text notebook for prompts. Oldest first so the prompt prefix stays stable."""

@@ -57,6 +57,14 @@ class ProblemBase(BaseModel):
     def has_exact_verifier(self) -> bool:
         return True
 
+    @property
+    def checkable_at_solve_time(self) -> bool:
+        """Whether a candidate can be checked during a run with only what a user has: the rules and
+        the problem's own definitions (countdown rules, a conjecture's check). Otherwise checking
+        needs the hidden reference (an answer, held-back terms): that grades the final answer once,
+        after the run, and never reaches a prompt, a fact or a verdict."""
+        return False
+
     def describe(self) -> str:  # pragma: no cover - every kind overrides it
         return self.statement
 
@@ -68,6 +76,10 @@ class CountdownProblem(ProblemBase):
     rules: RuleSetName
     numbers: list[int] = Field(min_length=1, max_length=12)
     target: int
+
+    @property
+    def checkable_at_solve_time(self) -> bool:
+        return True     # the rules are the check: no reference answer involved
 
     @model_validator(mode="after")
     def _check_rules(self) -> CountdownProblem:
@@ -152,6 +164,10 @@ class ConjectureProblem(ProblemBase):
     check: str = Field(min_length=1)
     answer_format: str = "Give the final answer only."
     timeout_s: float = Field(default=10.0, gt=0, le=600)
+
+    @property
+    def checkable_at_solve_time(self) -> bool:
+        return True     # the statement's own predicate checks a claimed counterexample
 
     def describe(self) -> str:
         task = self.statement.strip() or self.title

@@ -154,6 +154,7 @@ class Verification(EventBase):
     ok: bool
     verified: bool                     # False for kinds with no exact verifier
     reason: str = ""
+    graded_after_run: bool = False     # graded against the hidden reference once the run had ended
 
 
 class Verdict(EventBase):
