@@ -88,12 +88,12 @@ async def test_workspace_loop_on_the_real_model_picks_listed_options_and_reruns_
 
     problem = CountdownProblem(id="g24-r0801", rules="game24", numbers=[1, 5, 9, 11], target=24)
     trace = tmp_path / "ws.jsonl"
-    result = await asolve(problem, backend=local_small.backend, policy="llm", budget=Budget(steps=3), seed=2,
+    result = await asolve(problem, backend=local_small.backend, policy="llm", budget=Budget(steps=4), seed=2,
                           trace=trace)
     events = read_events(trace)
     calls = [e for e in events if isinstance(e, LLMCall)]
     choices = [e for e in events if isinstance(e, ControllerChoice)]
-    assert len(choices) == 3 and result.used.steps == 3
+    assert len(choices) == 3 and result.used.steps == 4      # understand + three picked steps
     # every pick the model made is one structured call, answered with a number on the list (or the
     # fallback says why), and the step it picked was taken with the tools
     model_picks = [c for c in choices if c.reason.startswith(("model", "random: the model"))]
