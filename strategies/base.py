@@ -25,7 +25,8 @@ from agent.backends.base import Message
 from agent.tools import ToolResult
 from agent.trace.events import Findings
 
-BUILTIN_MODULES = ("understand", "examples", "patterns", "counterexamples", "backwards", "reframe", "attempt")
+BUILTIN_MODULES = ("understand", "obvious", "examples", "patterns", "counterexamples", "backwards", "reframe",
+                   "attempt")
 
 
 class MoveContext(Protocol):
@@ -62,6 +63,7 @@ class MoveOutcome:
     findings: Findings = field(default_factory=Findings)
     summary: str = ""
     plans: list[str] = field(default_factory=list)   # only `understand` proposes lines of attack
+    check: str = ""          # only `obvious`: how its answer was checked (agrees, disagrees, verifier, ...)
 
 
 MoveFn = Callable[[MoveInput], Awaitable[MoveOutcome]]
@@ -111,9 +113,12 @@ def get_move(name: str) -> MoveSpec:
     return moves[name]
 
 
+OPENING_MOVES = ("understand", "obvious")
+
+
 def solving_moves() -> list[str]:
-    """Moves a controller may choose (everything but the opening `understand`)."""
-    return [n for n in registry() if n != "understand"]
+    """Moves a controller may choose (everything but the opening moves)."""
+    return [n for n in registry() if n not in OPENING_MOVES]
 
 
 # -- output types -------------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from agent.problems.models import CountdownProblem
 P269 = CountdownProblem(id="nyt-269", rules="digits", numbers=[2, 3, 7, 20, 21, 25], target=269,
                         statement="Reach 269 from 2 3 7 20 21 25 (NYT Digits rules).")
 
-# The notebook-only loop (no countdown workspace): tests of the loop's own mechanics (judge rules,
-# budgets, replay, faults) need a run that calls the model at every step.
-NOTEBOOK = RunSettings(workspace=False)
+# The notebook-only loop (no countdown workspace, no obvious first attempt): tests of the loop's own
+# mechanics (judge rules, budgets, replay, faults) need a run that calls the model at every step.
+NOTEBOOK = RunSettings(workspace=False, first_attempt=False)
 
 DEFAULTS: dict[str, Any] = {
     "move:understand": {"restatement": "make 269", "givens": ["2 3 7 20 21 25"], "goal": "expression for 269",

@@ -87,7 +87,7 @@ async def test_cot_without_an_answer_line_makes_one_small_extraction_call(tmp_pa
     ("", (None, "none")),
 ])
 def test_answer_parser(text, expected):
-    from agent.baselines.cot import parse_answer
+    from agent.verify.extract import parse_answer
 
     assert parse_answer(text) == expected
 

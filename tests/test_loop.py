@@ -379,3 +379,52 @@ async def test_a_reference_answer_never_reaches_a_run_and_grades_the_final_answe
     result, events = await run(tmp_path / "w", wrong, policy="fixed:attempt", problem=problem, budget=Budget(steps=3))
     assert result.status == "budget" and not result.verified and "graded after the run" in result.reason
     assert [v.candidate for v in of(events, Verification)] == ["41"]
+
+
+# -- the obvious attempt first (strategies/obvious.py) ------------------------------------------------
+def obvious_backend(answer_text: str, **more):
+    return FunctionBackend(overrides={"move:attempt:obvious": answer_text,
+                                      "move:attempt:check": "It recomputes.\n```python\nprint(6 * 7)\n```", **more})
+
+
+async def test_an_obvious_attempt_that_its_self_check_confirms_ends_the_run(tmp_path):
+    from agent.loop.context import RunSettings
+    from agent.problems.models import AnswerProblem
+
+    problem = AnswerProblem(id="easy", statement="What is 6 times 7?", answer="42")
+    backend = obvious_backend("6 * 7 = 42.\nAnswer: 42")
+    result, events = await run(tmp_path, backend, policy="llm", problem=problem, settings=RunSettings(),
+                               tools=CannedTools("42\n"))
+    assert [r.purpose for r in backend.requests] == ["move:attempt:obvious", "move:attempt:check"]
+    verdict = of(events, Verdict)[0]
+    assert verdict.move == "obvious" and verdict.decision == "solved" and verdict.overrides == ["self_check_agrees"]
+    assert verdict.model_decision is None
+    assert result.status == "solved" and result.verified and result.steps == 1
+    assert [v.graded_after_run for v in of(events, Verification)] == [True]
+
+
+async def test_a_self_check_that_disagrees_escalates_to_the_moves(tmp_path):
+    from agent.loop.context import RunSettings
+    from agent.problems.models import AnswerProblem
+
+    problem = AnswerProblem(id="easy", statement="What is 6 times 7?", answer="42")
+    backend = obvious_backend("6 * 7 = 48.\nAnswer: 48")
+    result, events = await run(tmp_path, backend, policy="fixed:attempt", problem=problem, budget=Budget(steps=3),
+                               settings=RunSettings(), tools=CannedTools("42\n"))
+    first = of(events, Verdict)[0]
+    assert first.decision == "abandon" and first.overrides == ["escalate"] and "disagrees" in first.reason
+    purposes = [r.purpose for r in backend.requests]
+    assert purposes[:3] == ["move:attempt:obvious", "move:attempt:check", "move:understand"]
+    assert len({e.attack_id for e in of(events, MoveEnd)} - {"-"}) == 2    # the escalation opened a new attack
+
+
+async def test_an_obvious_attempt_with_a_solve_time_check_is_verified_not_self_checked(tmp_path):
+    from agent.loop.context import RunSettings
+    from agent.problems.models import ConjectureProblem
+
+    problem = ConjectureProblem(id="c", statement="Name the smallest odd prime.", check="def check(c):\n    return int(c) == 3\n")
+    backend = obvious_backend("2 is even, so 3.\nAnswer: 3")
+    result, events = await run(tmp_path, backend, policy="llm", problem=problem, settings=RunSettings())
+    assert [r.purpose for r in backend.requests] == ["move:attempt:obvious"]
+    assert result.status == "solved" and result.verified and not of(events, Verdict)
+    assert [v.graded_after_run for v in of(events, Verification)] == [False]

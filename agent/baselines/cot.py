@@ -26,7 +26,7 @@ from agent.baselines._common import (
     render,
 )
 from agent.errors import BackendError
-from agent.verify.extract import answer_line, last_boxed, strip_reasoning
+from agent.verify.extract import parse_answer
 from strategies.base import clipped
 
 COT_MAX_TOKENS = 1024
@@ -42,17 +42,6 @@ class Sample:
     reasoning: str
     answer: str
     parsed_by: str          # "answer line", "boxed", "extraction call", or "none"
-
-
-def parse_answer(text: str) -> tuple[str | None, str]:
-    """The answer a free-text reply gives, and how it was found: the last \\boxed{}, else the last
-    "Answer:" line; (None, "none") when the reply has neither."""
-    text = strip_reasoning(text)
-    boxed = last_boxed(text)
-    if boxed:
-        return boxed, "boxed"
-    line = answer_line(text)
-    return (line, "answer line") if line else (None, "none")
 
 
 def text_messages(problem, task: str) -> list[Message]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from agent.baselines import baseline
 from agent.baselines._common import begin_step, check, fail_status, finish, render
-from agent.baselines.cot import parse_answer, text_messages
+from agent.baselines.cot import text_messages
 from agent.errors import BackendError
-from agent.verify.extract import strip_reasoning
+from agent.verify.extract import parse_answer, strip_reasoning
 
 DIRECT_MAX_TOKENS = 128
 

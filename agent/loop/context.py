@@ -58,6 +58,9 @@ class RunSettings:
     # Countdown problems work on the typed workspace (boards, subgoals, exact tools). False gives the
     # notebook-only loop of earlier versions: traces recorded before the workspace rerun with it.
     workspace: bool = True
+    # The first step on an answer, sequence or conjecture problem is one plain chain of thought,
+    # checked by another method (strategies/obvious.py); the moves start only if it fails.
+    first_attempt: bool = True
 
 
 @dataclass

@@ -45,6 +45,10 @@ def answer_reserve(budget) -> int:
     return 0 if budget.tokens is None else min(int(budget.tokens * ANSWER_RESERVE_FRACTION), ANSWER_RESERVE_MAX)
 
 
+# Kinds whose first step is the obvious attempt (countdown has its workspace; a proof has no check).
+FIRST_ATTEMPT_KINDS = ("answer", "sequence", "conjecture")
+
+
 def closing_rule(choices, rng) -> tuple[int | None, str]:
     """The hard signal every policy shares, `random` included: when a listed step reaches the goal
     (or leaves a goal that is a product of free numbers), take it — no judgement is needed to see
@@ -135,11 +139,46 @@ class Solver:
 
     # -- nodes -------------------------------------------------------------------------------
     async def understand(self, st: RunState) -> None:
-        if self.problem.kind == "countdown" and self.ctx.settings.workspace:   # the typed workspace: boards and subgoals, exact tools
+        if self.problem.kind == "countdown" and self.ctx.settings.workspace:   # boards, subgoals, exact tools
             st.workspace = CountdownWorkspace.start(self.problem.numbers, self.problem.target, self.problem.rules)
+        elif self.ctx.settings.first_attempt and self.problem.kind in FIRST_ATTEMPT_KINDS:
+            if await self._obvious_first(st):
+                return
         outcome, _ = await self._run_move(st, "understand", "-")
         st.plans = outcome.plans
         st.route = "controller"
+
+    async def _obvious_first(self, st: RunState) -> bool:
+        """One plain attempt, checked by another method, before any campaign. Its verdict is
+        recorded like any other: accept (the run ends) or escalate to the moves. True if it ended."""
+        attack = st.open_attack("the obvious attempt: one plain pass, checked by another method")
+        self.ctx.emit(AttackOpen(run_id="", step=st.step, attack_id=attack.id, goal=attack.goal,
+                                 reason="a person tries the obvious first"))
+        outcome, error = await self._run_move(st, "obvious", attack.id)
+        attack.moves.append("obvious")
+        self.last_signals = Signals(move="obvious", new_findings=st.last_new_findings, move_error=error)
+        if st.notebook.unverified():
+            await self.verify(st)      # a solve-time check (conjecture): may end the run here
+        if st.status == "solved":
+            return True
+        accept = error is None and outcome.check == "agrees"
+        candidate = st.notebook.candidates[-1].answer if st.notebook.candidates else None
+        if accept:
+            decision, override, progress = "solved", "self_check_agrees", 0.9
+            reason = f"the first attempt {candidate} agrees with an independent program: accepted"
+            st.status, st.answer, st.end_reason = "answered", candidate, reason
+        else:
+            decision, override, progress = "abandon", "escalate", 0.0
+            reason = f"escalate to the moves: {error or outcome.check or 'no answer'}"
+        st.last_verdict = LastVerdict(decision=decision, progress=progress, reason=reason)
+        self.ctx.emit(Verdict(run_id="", step=st.step, attack_id=attack.id, move="obvious", decision=decision,
+                              progress=progress, reason=reason, evidence=[outcome.summary or "-"],
+                              model_decision=None, overrides=[override]))
+        attack.status = "succeeded" if accept else "abandoned"
+        self.ctx.emit(AttackClose(run_id="", step=st.step, attack_id=attack.id, status=attack.status, reason=reason))
+        if accept:
+            st.route = "end"
+        return accept
 
     async def controller(self, st: RunState) -> None:
         if self._steps_spent(st):

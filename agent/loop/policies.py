@@ -153,7 +153,8 @@ class LLMPolicy(Policy):
 
     async def choose(self, inp, *, must_open, avoid):
         state = inp.state
-        moves_text = "\n".join(f"- {s.name}: {s.description}" for s in registry().values() if s.name != "understand")
+        moves_text = "\n".join(f"- {s.name}: {s.description}" for s in registry().values()
+                               if s.name in solving_moves())
         last = state.last_verdict
         plans_hint = ("; unused plans: " + " | ".join(p for p in state.plans if p not in {a.goal for a in state.attacks})
                       if state.plans else "")

@@ -132,7 +132,8 @@ def _fresh(trace: str | Path | None) -> None:
 
 def _settings(start: RunStart) -> RunSettings:
     recorded = dict(start.config.get("settings", {}))
-    recorded.setdefault("workspace", False)   # recorded before the workspace existed: notebook loop
+    recorded.setdefault("workspace", False)       # recorded before the workspace existed: notebook loop
+    recorded.setdefault("first_attempt", False)   # ... and before the obvious first attempt
     return RunSettings(**recorded)
 
 

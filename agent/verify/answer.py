@@ -177,3 +177,18 @@ def verify_answer(problem: AnswerProblem, candidate: str) -> VerifyResult:
     if shown is None:
         return VerifyResult.unreadable(f"could not read a mathematical answer in {readings[0][:80]!r}")
     return VerifyResult.reject(f"the answer {shown} is not equivalent to the reference answer", normalized=shown)
+
+
+def answers_agree(first: str, second: str) -> bool:
+    """Whether two answers the run produced itself are mathematically the same (math-verify, as for
+    grading). Used for a self-check by another method: no reference answer is involved."""
+    a, b = focus(first).strip(), focus(second).strip()
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    try:
+        gold = _gold(a)
+        return bool(gold) and _equivalent(gold, b, whole_output=False)[0]
+    except Exception:  # noqa: BLE001 - an unreadable answer simply does not agree
+        return False

@@ -47,3 +47,14 @@ def focus(text: str) -> str:
         return boxed
     line = answer_line(text)
     return line if line is not None else text.strip()
+
+
+def parse_answer(text: str) -> tuple[str | None, str]:
+    """The answer a free-text reply gives, and how it was found: the last \\boxed{}, else the last
+    "Answer:" line; (None, "none") when the reply has neither."""
+    text = strip_reasoning(text)
+    boxed = last_boxed(text)
+    if boxed:
+        return boxed, "boxed"
+    line = answer_line(text)
+    return (line, "answer line") if line else (None, "none")
