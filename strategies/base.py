@@ -185,6 +185,14 @@ def messages(inp: MoveInput, instruction: str) -> list[Message]:
     return [Message(role="system", content=load_prompt("system").strip()), Message(role="user", content=user)]
 
 
+def text_messages(inp: MoveInput, instruction: str) -> list[Message]:
+    """For a reply in plain text (reasoning, then an answer line): a system prompt that does not ask
+    for JSON, the problem, and the task. The 1.5B model answers `{"Answer": 16}` to the JSON-minded
+    system prompt even when the task asks for steps."""
+    return [Message(role="system", content=load_prompt("system_text").strip()),
+            Message(role="user", content=f"PROBLEM\n{describe_problem(inp.problem)}\n\nYOUR TASK\n{instruction}")]
+
+
 # -- code-writing moves -------------------------------------------------------------------------
 class Program(BaseModel):
     """A program a move wrote: parsed from a free-text reply (one sentence, then a fenced block)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from agent.trace.events import Findings
 from agent.verify.extract import parse_answer
-from strategies.base import CODE_FORMAT, MoveInput, MoveOutcome, messages, move, parse_program, render
+from strategies.base import CODE_FORMAT, MoveInput, MoveOutcome, move, parse_program, render, text_messages
 
 OBVIOUS_MAX_TOKENS = 1024
 
@@ -21,7 +21,7 @@ OBVIOUS_MAX_TOKENS = 1024
 @move("obvious", "one strong, cheap attempt first: a plain chain of thought, checked by another method")
 async def obvious(inp: MoveInput) -> MoveOutcome:
     ctx = inp.ctx
-    text, _ = await ctx.ask_text("move:attempt:obvious", messages(inp, render("obvious")),
+    text, _ = await ctx.ask_text("move:attempt:obvious", text_messages(inp, render("obvious")),
                                  max_tokens=OBVIOUS_MAX_TOKENS, temperature=0.0)
     answer, how = parse_answer(text)
     if not answer:
@@ -30,7 +30,7 @@ async def obvious(inp: MoveInput) -> MoveOutcome:
     findings = Findings(candidates=[answer])
     if inp.problem.checkable_at_solve_time:      # the verifier checks it: no self-check needed
         return MoveOutcome(findings, summary=f"first attempt: {answer} ({how})", check="verifier")
-    reply, _ = await ctx.ask_text("move:attempt:check", messages(inp, f"{render('obvious_check')}\n{CODE_FORMAT}"),
+    reply, _ = await ctx.ask_text("move:attempt:check", text_messages(inp, f"{render('obvious_check')}\n{CODE_FORMAT}"),
                                   max_tokens=ctx.settings.code_max_tokens, temperature=0.0)
     program = parse_program(reply)
     if not program.code.strip():

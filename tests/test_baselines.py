@@ -84,6 +84,7 @@ async def test_cot_without_an_answer_line_makes_one_small_extraction_call(tmp_pa
     ("Final answer: $\\frac{1}{2}$", ("$\\frac{1}{2}$", "answer line")),
     ("thus \\boxed{\\frac{3}{4}} is it\nAnswer: 7", ("\\frac{3}{4}", "boxed")),
     ("<think>Answer: 1</think> no answer here", (None, "none")),
+    ('{"Answer": 16}', ("16", "answer line")),          # JSON where text was asked: still read
     ("", (None, "none")),
 ])
 def test_answer_parser(text, expected):

@@ -6,7 +6,7 @@ import re
 
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.S | re.I)
 _ANSWER_LINE = re.compile(
-    r"(?:final\s+answer|answer)\s*(?:is)?\s*\**\s*[:：]\s*\**\s*(.+)", re.I)
+    r"(?:final\s+answer|answer)[\"']?\s*(?:is)?\s*\**\s*[:：]\s*\**\s*(.+)", re.I)
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
 
 
@@ -35,6 +35,8 @@ def answer_line(text: str) -> str | None:
         m = _ANSWER_LINE.search(line)
         if m:
             found = m.group(1).strip().strip("*").strip()
+            while found.endswith("}") and found.count("}") > found.count("{"):   # {"Answer": 16}
+                found = found[:-1].rstrip().rstrip(",").strip().strip('"')
     return found or None
 
 
