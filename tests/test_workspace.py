@@ -315,3 +315,23 @@ def test_a_node_with_two_numbers_that_cannot_make_its_goal_in_one_step_is_dead()
     assert settle(root_node([3, 5], 15), "digits").status == "open"
     assert settle(root_node([3, 5], -2), "game24").status == "open"        # 3 - 5 under rational rules
     assert settle(root_node([3, 5], 8), "game24").status == "open"
+
+
+async def test_committed_workspace_example_from_the_1_5b_model_reruns_exactly(tmp_path):
+    """A real bench run (Game of 24 rank 801, `llm`, 13 model picks): the rerun serves every pick
+    from the trace, recomputes every tool result, and reaches the same verdicts and answer."""
+    from pathlib import Path
+
+    from agent.loop.rerun import arerun
+    from agent.trace.events import LLMCall, ToolCall
+    from agent.trace.reader import read_events
+
+    example = Path(__file__).resolve().parents[1] / "traces" / "examples" / "g24-r0801-workspace-local.jsonl"
+    recorded = read_events(example)
+    assert recorded[0].backend == "local" and recorded[0].policy == "llm"
+    result, _ = await arerun(example, trace=tmp_path / "rerun.jsonl")
+    again = read_events(tmp_path / "rerun.jsonl")
+    assert result.status == recorded[-1].status == "solved" and result.answer == recorded[-1].answer
+    assert all(e.replayed for e in again if isinstance(e, LLMCall))
+    assert [(e.tool, e.result) for e in again if isinstance(e, ToolCall)] == \
+        [(e.tool, e.result) for e in recorded if isinstance(e, ToolCall)]
