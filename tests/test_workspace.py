@@ -335,3 +335,24 @@ async def test_committed_workspace_example_from_the_1_5b_model_reruns_exactly(tm
     assert all(e.replayed for e in again if isinstance(e, LLMCall))
     assert [(e.tool, e.result) for e in again if isinstance(e, ToolCall)] == \
         [(e.tool, e.result) for e in recorded if isinstance(e, ToolCall)]
+
+
+def test_behaviour_stats_say_who_decided_each_step(tmp_path, capsys):
+    import asyncio
+
+    from agent.cli import main as cli
+    from agent.loop.run import asolve
+    from agent.problems.models import Budget
+    from agent.report.behaviour import run_behaviour, who
+    from tests.loop_helpers import P269, FunctionBackend
+
+    result = asyncio.run(asolve(P269, backend=FunctionBackend(), policy="random", budget=Budget(steps=12), seed=0,
+                                trace=tmp_path / "runs" / "r.jsonl"))
+    b = run_behaviour(result.trace_path)
+    assert b.decided_by == {"rule": result.steps - 1} and b.status == "solved" and b.answer_from
+    assert sum(b.moves.values()) == result.steps - 1 and b.attacks_opened == 1
+    assert [who(r) for r in ("rule: x", "model: y", "random: the model picked 9, not on the list", "random: m")] == \
+        ["rule", "model", "fallback", "random"]
+    assert cli(["traces", str(tmp_path / "runs"), "--stats"]) == 0
+    out = capsys.readouterr().out
+    assert "| random | 1 |" in out and "choices by model / rule / random / fallback" in out

@@ -109,6 +109,10 @@ def write_reports(rows: list[ResultRow], out: Path, *, title: str = "polya bench
     md += [f"- **{s.policy}**: {', '.join(s.solved_ids) or 'none'}" for s in overall]
     md += ["", "## Answers put to the verifier (from the traces)", "", answers]
     md += ["## Where the tokens went (from the traces)", "", breakdown]
+    from agent.report.behaviour import behaviour_markdown
+
+    behaviour = behaviour_markdown([r.trace_path for r in rows if r.trace_path and Path(r.trace_path).exists()])
+    md += ["## What the loop did (from the traces)", "", behaviour]
     if calibration_md:
         md += ["## Judge calibration", "", calibration_md]
     paths = {"md": out / "summary.md", "csv": out / "summary.csv", "png": out / "plot.png",
@@ -133,6 +137,8 @@ def write_reports(rows: list[ResultRow], out: Path, *, title: str = "polya bench
              for s in overall]
     page += ["</ul><h2>Answers put to the verifier</h2>", _md_to_html_table(answers)]
     page += ["<h2>Where the tokens went</h2>", _md_to_html_table(breakdown)]
+    page += ["<h2>What the loop did</h2>", _md_to_html_table(behaviour) if behaviour.startswith("|")
+             else f"<p>{html.escape(behaviour)}</p>"]
     if calibration_md:
         page += ["<h2>Judge calibration</h2>"]
         page += [_md_to_html_table(block) if block.lstrip().startswith("|") else f"<p>{html.escape(block)}</p>"

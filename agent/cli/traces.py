@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("dir", nargs="?", default=str(DEFAULT_DIR), help="a directory of traces (searched recursively)")
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="two trace files to compare")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--stats", action="store_true",
+                   help="behaviour analytics per policy: moves, who decided each choice, attacks, verdicts, signals")
     p.set_defaults(func=main)
 
 
@@ -33,6 +35,11 @@ def main(args: argparse.Namespace) -> int:
     root = Path(args.dir)
     if not root.is_dir():
         raise InputError("not a directory", where=str(root))
+    if args.stats:
+        from agent.report.behaviour import behaviour_markdown
+
+        print(behaviour_markdown([root]), end="")
+        return 0
     rows = list_runs(root)
     if args.json:
         print(json.dumps([r.model_dump() for r in rows], indent=2))
