@@ -78,6 +78,10 @@ def run_behaviour(path: str | Path) -> RunBehaviour | None:
     return b
 
 
+def top(counts: Counter, k: int = 4) -> str:
+    return ", ".join(f"{n} {v}" for n, v in counts.most_common(k)) or "-"
+
+
 def behaviour_markdown(paths: list[str | Path]) -> str:
     files: list[Path] = []
     for p in map(Path, paths):
@@ -97,11 +101,12 @@ def behaviour_markdown(paths: list[str | Path]) -> str:
              "|" + "---|" * 10]
     for policy in dict.fromkeys(r.policy for r in runs):
         mine = [r for r in runs if r.policy == policy]
-        total = lambda attr: sum((getattr(r, attr) for r in mine), Counter())  # noqa: E731
+        def total(attr: str, runs_of_policy=mine) -> Counter:
+            return sum((getattr(r, attr) for r in runs_of_policy), Counter())
+
         by = total("decided_by")
         steps = sum(r.steps for r in mine)
         opened = sum(r.attacks_opened for r in mine)
-        top = lambda c, k=4: ", ".join(f"{n} {v}" for n, v in c.most_common(k)) or "-"  # noqa: E731
         solved_by = Counter(m for r in mine for m in r.answer_from)
         lines.append(f"| {policy} | {len(mine)} | {steps} | {by['model']} / {by['rule']} / {by['random']} / "
                      f"{by['fallback']} | {top(total('moves'))} | {opened} ({sum(r.attacks_abandoned for r in mine)}) | "
