@@ -121,6 +121,11 @@ def solving_moves() -> list[str]:
     return [n for n in registry() if n not in OPENING_MOVES]
 
 
+def sequence_workspace(inp: MoveInput) -> bool:
+    """Whether the moves compute on a sequence problem's tables and ledger (strategies/sequence.py)."""
+    return getattr(inp.problem, "kind", "") == "sequence" and bool(getattr(inp.ctx.settings, "workspace", False))
+
+
 # -- output types -------------------------------------------------------------------------------
 def clipped(limit: int) -> Any:
     """A string the JSON schema bounds (so a grammar-constrained reply closes within max_tokens)

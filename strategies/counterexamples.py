@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from agent.trace.events import Findings
-from strategies import countdown
-from strategies.base import MoveInput, MoveOutcome, move, output_lines, render, write_and_run
+from strategies import countdown, sequence
+from strategies.base import (
+    MoveInput,
+    MoveOutcome,
+    move,
+    output_lines,
+    render,
+    sequence_workspace,
+    write_and_run,
+)
 
 
 def _target(inp: MoveInput) -> str | None:
@@ -20,6 +28,8 @@ def _target(inp: MoveInput) -> str | None:
 async def counterexamples(inp: MoveInput) -> MoveOutcome:
     if inp.state.workspace is not None:
         return await countdown.counterexamples(inp)
+    if sequence_workspace(inp):
+        return await sequence.counterexamples(inp)
     target = _target(inp)
     if target is None:   # nothing to break yet: say so for free instead of paying for a program
         return MoveOutcome(summary="no conjecture or candidate to test yet")

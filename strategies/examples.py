@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from agent.trace.events import Findings
-from strategies import countdown
-from strategies.base import MoveInput, MoveOutcome, move, output_lines, render, write_and_run
+from strategies import countdown, sequence
+from strategies.base import (
+    MoveInput,
+    MoveOutcome,
+    move,
+    output_lines,
+    render,
+    sequence_workspace,
+    write_and_run,
+)
 
 
 @move("examples", "compute small or special cases with a short program and look at the data", uses_code=True)
 async def examples(inp: MoveInput) -> MoveOutcome:
     if inp.state.workspace is not None:
         return await countdown.take_step(inp)
+    if sequence_workspace(inp):
+        return await sequence.examples(inp)
     program, result = await write_and_run(inp, "move:examples", render("examples"))
     if not result.ok:
         fact = f"An examples program failed ({result.killed_reason or 'exit ' + str(result.exit_code)})."

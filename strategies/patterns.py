@@ -5,8 +5,17 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
-from strategies import countdown
-from strategies.base import MoveInput, MoveOutcome, clipped, clipped_list, messages, move, render
+from strategies import countdown, sequence
+from strategies.base import (
+    MoveInput,
+    MoveOutcome,
+    clipped,
+    clipped_list,
+    messages,
+    move,
+    render,
+    sequence_workspace,
+)
 
 
 class Patterns(BaseModel):
@@ -19,6 +28,8 @@ class Patterns(BaseModel):
 async def patterns(inp: MoveInput) -> MoveOutcome:
     if inp.state.workspace is not None:
         return await countdown.patterns(inp)
+    if sequence_workspace(inp):
+        return await sequence.patterns(inp)
     out, _ = await inp.ctx.ask("move:patterns", messages(inp, render("patterns")), Patterns)
     facts = [f"Why it matters: {out.how_it_helps}"] if out.conjectures and out.how_it_helps.strip() else []
     return MoveOutcome(Findings(conjectures=out.conjectures, facts=facts), summary=out.how_it_helps)

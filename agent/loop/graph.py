@@ -290,7 +290,9 @@ class Solver:
         signals.budget_used = budget_fraction(st.used, self.ctx.budget)
         inp = self._input(st)
         model = None
-        if self.ctx.in_answer_reserve():   # the tokens left are for answer attempts, not for judging
+        if not self.policy.judge_model:    # the random ablation: verdicts from hard signals alone
+            signals.judge_skipped = "judge not asked: the random ablation has no model judgement"
+        elif self.ctx.in_answer_reserve():   # the tokens left are for answer attempts, not for judging
             signals.judge_skipped = f"judge not asked: the {self.ctx.tokens_left()} tokens left are kept for an answer"
         elif signals.move_error is None:
             try:

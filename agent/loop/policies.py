@@ -35,6 +35,7 @@ CONTROLLER_MAX_TOKENS = 256    # fits ControllerChoice at its bounds (strategies
 class Policy:
     name = "policy"
     hard_rules = True      # the controller's shared hard signals (graph.closing_rule) apply
+    judge_model = True     # the judge may ask the model (the random ablation never does)
 
     async def choose(self, inp: MoveInput, *, must_open: bool, avoid: str | None) -> Choice:
         raise NotImplementedError
@@ -196,6 +197,8 @@ class RandomPolicy(Policy):
     call of its own. What `llm` solves beyond this is what the model's judgement adds."""
 
     name = "random"
+
+    judge_model = False
 
     def __init__(self, bare: bool = False):
         self.hard_rules = not bare       # random:bare also drops the shared closing rule

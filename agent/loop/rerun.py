@@ -115,9 +115,22 @@ class _ForkPolicy(Policy):
         self.before, self.after, self.fork_step = before, after, fork_step
         self.name = after.name
 
+    def _now(self, inp) -> Policy:
+        return self.before if inp.state.step + 1 < self.fork_step else self.after
+
     async def choose(self, inp, *, must_open, avoid):
-        policy = self.before if inp.state.step + 1 < self.fork_step else self.after
-        return await policy.choose(inp, must_open=must_open, avoid=avoid)
+        return await self._now(inp).choose(inp, must_open=must_open, avoid=avoid)
+
+    async def choose_step(self, inp, choices):
+        return await self._now(inp).choose_step(inp, choices)
+
+    @property
+    def hard_rules(self) -> bool:
+        return self.after.hard_rules
+
+    @property
+    def judge_model(self) -> bool:
+        return self.after.judge_model
 
     def observe(self, move, reward):
         self.before.observe(move, reward)

@@ -1,0 +1,95 @@
+"""The moves on an integer-sequence problem: what each computes (dispatched from the built-in moves
+when the run works on a workspace, `RunSettings.workspace`).
+
+| move            | computes                                                                     |
+|-----------------|------------------------------------------------------------------------------|
+| examples        | the term table with differences and exact ratios (tool)                      |
+| patterns        | sympy fits — lowest-degree polynomial, lowest-order linear recurrence — as ledger entries; if none survives, the model proposes one closed form, which is checked against every term |
+| counterexamples | every conjecture in the notebook of the form "a(n) = ..." checked against every given term |
+| attempt         | the next terms from the surviving ledger entry (no model call); the model only when none survives |
+
+The ledger (`RunState.ledger`) keeps every entry with its status; a refuted model formula is a
+counterexample in the notebook, never a fact.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field
+
+from agent.trace.events import Findings, ToolCall
+from agent.workspace.sequences import Fit, check_formula, fit_polynomial, fit_recurrence, tables
+from strategies.base import MoveInput, MoveOutcome, clipped, text_messages
+
+FORMULA_MAX_TOKENS = 96
+_RULE = re.compile(r"a\(n\)\s*=\s*(.+)$")
+
+
+class Formula(BaseModel):
+    formula: clipped(120) = Field(description="a closed form for a(n) in n, n = 1, 2, ..., in Python/sympy syntax")
+
+
+def _record(inp: MoveInput, tool: str, args: dict, result: str) -> None:
+    inp.ctx.emit(ToolCall(run_id="", step=inp.ctx.step, tool=tool, args=args, result=result))
+
+
+def _add(inp: MoveInput, fit: Fit) -> Fit:
+    inp.state.ledger.append(fit)
+    return fit
+
+
+def _findings(fits: list[Fit], source: str) -> Findings:
+    return Findings(source=source, conjectures=[f.line() for f in fits if f.status == "survived"],
+                    counterexamples=[f.line() for f in fits if f.status == "refuted"])
+
+
+async def examples(inp: MoveInput) -> MoveOutcome:
+    lines = tables(inp.problem.terms)
+    _record(inp, "tables", {"terms": len(inp.problem.terms)}, "\n".join(lines))
+    return MoveOutcome(Findings(source="tool:sequence", examples=lines), summary="difference and ratio tables")
+
+
+async def patterns(inp: MoveInput) -> MoveOutcome:
+    p = inp.problem
+    fits = []
+    for name, tool in (("fit_polynomial", fit_polynomial), ("fit_recurrence", fit_recurrence)):
+        fit = tool(p.terms, p.n_predict)
+        _record(inp, name, {"terms": len(p.terms)}, fit.line() if fit else "no fit explains every term")
+        if fit:
+            fits.append(_add(inp, fit))
+    if fits:
+        return MoveOutcome(_findings(fits, "tool:fit"), summary=fits[0].line())
+    task = ("No polynomial of degree <= 4 and no linear recurrence of order <= 4 explains every term. "
+            "Propose one closed form for a(n), n = 1, 2, ..., in Python/sympy syntax.")
+    out, _ = await inp.ctx.ask("move:patterns", text_messages(inp, task), Formula, max_tokens=FORMULA_MAX_TOKENS)
+    fit = _add(inp, check_formula(out.formula, p.terms, p.n_predict))
+    _record(inp, "check_formula", {"formula": out.formula}, fit.line())
+    return MoveOutcome(_findings([fit], "checked"), summary=fit.line())
+
+
+async def counterexamples(inp: MoveInput) -> MoveOutcome:
+    p = inp.problem
+    checked = []
+    for entry in inp.state.notebook.conjectures:
+        m = _RULE.search(entry.text.split(" (", 1)[0])
+        if m and entry.source == "model":
+            fit = _add(inp, check_formula(m.group(1), p.terms, p.n_predict))
+            _record(inp, "check_formula", {"formula": m.group(1)}, fit.line())
+            checked.append(fit)
+    if not checked:
+        return MoveOutcome(summary="no unchecked conjecture of the form a(n) = ... to test")
+    return MoveOutcome(_findings(checked, "checked"), summary=f"{len(checked)} conjecture(s) checked")
+
+
+def best_fit(inp: MoveInput) -> Fit | None:
+    survived = [f for f in inp.state.ledger if f.status == "survived" and f.next_terms]
+    return survived[0] if survived else None     # tools first, in the order tried: the simplest form
+
+
+async def attempt(inp: MoveInput) -> MoveOutcome | None:
+    fit = best_fit(inp)
+    if fit is None:
+        return None
+    answer = ", ".join(map(str, fit.next_terms))
+    return MoveOutcome(Findings(source="tool:fit", candidates=[answer]), summary=f"next terms from {fit.rule}")

@@ -1,0 +1,100 @@
+"""Sequence tools (exact fits, tables, formula checks) and what each move computes on a sequence."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.workspace.sequences import (
+    check_formula,
+    difference_rows,
+    fit_polynomial,
+    fit_recurrence,
+    ratio_row,
+    safe_formula,
+)
+
+
+def test_tables_are_exact():
+    assert difference_rows([1, 4, 9, 16, 25]) == [[3, 5, 7, 9], [2, 2, 2], [0, 0]]
+    assert ratio_row([0, 2, 3, 6]) == ["-", "3/2", "2"]
+
+
+def test_fits_find_the_simplest_rule_and_predict():
+    poly = fit_polynomial([2, 5, 10, 17, 26, 37], 3)
+    assert poly.rule == "a(n) = n**2 + 1" and poly.next_terms == [50, 65, 82] and poly.form.endswith("degree 2")
+    fib = fit_recurrence([1, 1, 2, 3, 5, 8, 13, 21, 34], 2)
+    assert fib.form.endswith("order 2") and fib.next_terms == [55, 89]
+    affine = fit_recurrence([1, 3, 7, 15, 31, 63, 127], 2)
+    assert affine.rule == "a(n) = 2*a(n-1) + 1" and affine.next_terms == [255, 511]
+    assert fit_polynomial([1, 1, 2, 3, 5, 8, 13, 21, 34], 3) is None      # not a polynomial of degree <= 4
+    assert fit_recurrence([2, 3, 5, 7, 11, 13, 17, 19, 23], 2) is None     # the primes fit no short recurrence
+
+
+def test_a_formula_is_checked_against_every_term_and_never_evaluated_as_code():
+    ok = check_formula("n^2 + 1", [2, 5, 10], 2)
+    assert ok.status == "survived" and ok.next_terms == [17, 26]
+    wrong = check_formula("n**2", [1, 4, 10], 1)
+    assert wrong.status == "refuted" and wrong.refuted_at == "n=3: gives 9, the term is 10" and wrong.explains == 2
+    evil = check_formula("__import__('os').system('touch /tmp/polya-pwned')", [1, 2], 1)
+    assert evil.status == "refuted" and "not a closed form" in evil.refuted_at
+    assert not safe_formula("n.__class__") and safe_formula("binomial(2*n, n)/(n+1)")
+    assert check_formula("n/2", [1, 1], 1).status == "refuted"      # n/2 at n=1 is not the term 1
+
+
+@pytest.fixture
+def seq_input(tmp_path):
+    from agent.loop.context import RunContext, RunSettings
+    from agent.loop.state import RunState
+    from agent.problems.models import Budget, SequenceProblem
+    from agent.trace.writer import TraceWriter
+    from strategies.base import MoveInput
+    from tests.loop_helpers import FunctionBackend
+
+    def make(terms, backend=None):
+        backend = backend or FunctionBackend()
+        ctx = RunContext(backend=backend, trace=TraceWriter(tmp_path / "t.jsonl", "r"), budget=Budget(steps=10),
+                         seed=1, settings=RunSettings())
+        ctx.state = RunState()
+        problem = SequenceProblem(id="s", terms=terms, hidden=[0, 0], predict=2)
+        return MoveInput(ctx, problem, ctx.state, ""), backend
+    return make
+
+
+async def test_sequence_moves_compute_without_the_model_when_a_fit_exists(seq_input):
+    from strategies.base import get_move
+
+    inp, backend = seq_input([1, 1, 2, 3, 5, 8, 13, 21, 34])
+    out = await get_move("examples").fn(inp)
+    assert out.findings.examples[1] == "differences 1: 0, 1, 1, 2, 3, 5, 8, 13" and out.findings.source == "tool:sequence"
+    out = await get_move("patterns").fn(inp)
+    assert out.findings.conjectures[0].startswith("a(n) = 1*a(n-1) + 1*a(n-2) (linear recurrence, order 2")
+    out = await get_move("attempt").fn(inp)
+    assert out.findings.candidates == ["55, 89"] and backend.requests == []
+
+
+async def test_without_a_fit_the_model_proposes_a_formula_that_is_checked(seq_input):
+    from strategies.base import get_move
+    from tests.loop_helpers import FunctionBackend
+
+    backend = FunctionBackend(overrides={"move:patterns": {"formula": "n**3"}})
+    inp, _ = seq_input([1, 2, 6, 24, 120, 720, 5040], backend)          # n!, which the tools do not fit
+    out = await get_move("patterns").fn(inp)
+    assert out.findings.counterexamples == ["a(n) = n**3 (formula, model) is refuted at n=2: gives 8, the term is 2"]
+    assert out.findings.conjectures == [] and inp.state.ledger[-1].status == "refuted"
+    backend.overrides["move:patterns"] = {"formula": "factorial(n)"}
+    out = await get_move("patterns").fn(inp)
+    assert out.findings.source == "checked" and "explains all 7 given terms" in out.findings.conjectures[0]
+    out = await get_move("attempt").fn(inp)
+    assert out.findings.candidates == ["40320, 362880"]
+
+
+async def test_counterexamples_checks_a_models_claim_in_the_notebook(seq_input):
+    from agent.trace.events import Findings
+    from strategies.base import get_move
+
+    inp, _ = seq_input([1, 3, 6, 10, 15])
+    inp.state.notebook.add(Findings(conjectures=["a(n) = n*(n+1)/2", "a(n) = 2*n - 1"]), step=1, move="patterns",
+                           attack_id="A1")
+    out = await get_move("counterexamples").fn(inp)
+    assert out.findings.conjectures[0].startswith("a(n) = n*(n+1)/2 (formula, model) explains all 5")
+    assert out.findings.counterexamples == ["a(n) = 2*n - 1 (formula, model) is refuted at n=3: gives 5, the term is 6"]
