@@ -1,18 +1,27 @@
-"""Attempt: construct a candidate answer and hand it to the verifier."""
+"""Attempt: construct a candidate answer and hand it to the checks.
+
+On a workspace (countdown boards, a sequence's ledger) an answer the workspace already holds is
+written out with no model call. Otherwise the model reasons in plain text and ends with an answer
+line, which a parser takes (one short structured call only when there is none). A proof attempt is
+kept whole, never clipped, and stays unverified.
+"""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
+from agent.verify.extract import parse_answer, strip_reasoning
 from strategies import countdown, sequence
 from strategies.base import MoveInput, MoveOutcome, clipped, messages, move, render, sequence_workspace
 
-ATTEMPT_MAX_TOKENS = 448     # fits Attempt at its bounds (strategies.base.token_room)
+ATTEMPT_MAX_TOKENS = 768
+EXTRACT_MAX_TOKENS = 128
+ANSWER_LINE = "End with the final answer, in the format the problem asks for, on the last line as: Answer: <answer>"
+PROOF_KINDS = ("proof", "open")
 
 
-class Attempt(BaseModel):
-    reasoning: clipped(500) = Field(description="a few short steps that lead to the answer")
+class FinalAnswer(BaseModel):
     answer: clipped(120) = Field(description="the final answer only, in the format the problem asks for")
 
 
@@ -26,9 +35,21 @@ async def attempt(inp: MoveInput) -> MoveOutcome:
         held = await sequence.attempt(inp)
         if held is not None:      # the next terms from a rule that explains every given term
             return held
-    out, _ = await inp.ctx.ask("move:attempt", messages(inp, render("attempt")), Attempt,
-                               max_tokens=max(inp.ctx.settings.max_tokens_per_call, ATTEMPT_MAX_TOKENS))
-    answer = out.answer.strip()
+    proof = getattr(inp.problem, "kind", "") in PROOF_KINDS
+    task = render("attempt") + ("" if proof else "\n" + ANSWER_LINE)
+    msgs = messages(inp, task, text=True)
+    text, _ = await inp.ctx.ask_text("move:attempt", msgs,
+                                     max_tokens=max(inp.ctx.settings.max_tokens_per_call, ATTEMPT_MAX_TOKENS))
+    if proof:
+        answer = strip_reasoning(text).strip()           # the whole argument, unclipped
+    else:
+        answer, _ = parse_answer(text)
+        if answer is None:                               # no answer line: ask for the answer alone
+            follow = msgs + [type(msgs[0])(role="assistant", content=text),
+                             type(msgs[0])(role="user", content="Give the final answer only.")]
+            out, _ = await inp.ctx.ask("move:attempt:extract", follow, FinalAnswer, max_tokens=EXTRACT_MAX_TOKENS)
+            answer = out.answer
+        answer = answer.strip()
     findings = Findings(candidates=[answer] if answer else [],
                         facts=[] if answer else ["An attempt produced no answer."])
-    return MoveOutcome(findings, summary=out.reasoning[:300])
+    return MoveOutcome(findings, summary=" ".join(strip_reasoning(text).split())[:300])

@@ -176,9 +176,10 @@ def kind_hint(problem: Any) -> str:
         return ""
 
 
-def messages(inp: MoveInput, instruction: str) -> list[Message]:
+def messages(inp: MoveInput, instruction: str, *, text: bool = False) -> list[Message]:
     """System prompt, then problem, notebook and attack, then the move's instruction last, so the
-    prefix (system + problem) is identical across calls and llama.cpp's prefix cache is hit."""
+    prefix (system + problem) is identical across calls and llama.cpp's prefix cache is hit.
+    `text=True`: the system prompt for a plain-text reply (reasoning, then an answer line)."""
     hint = kind_hint(inp.problem)
     user = (
         f"PROBLEM\n{describe_problem(inp.problem)}\n"
@@ -187,7 +188,8 @@ def messages(inp: MoveInput, instruction: str) -> list[Message]:
         + f"\nCURRENT LINE OF ATTACK\n{inp.attack_goal or '(none yet)'}\n"
         + f"\nYOUR TASK NOW\n{instruction}"
     )
-    return [Message(role="system", content=load_prompt("system").strip()), Message(role="user", content=user)]
+    system = load_prompt("system_text" if text else "system").strip()
+    return [Message(role="system", content=system), Message(role="user", content=user)]
 
 
 def text_messages(inp: MoveInput, instruction: str) -> list[Message]:

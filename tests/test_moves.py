@@ -147,11 +147,12 @@ def test_every_bounded_reply_fits_in_the_tokens_it_is_given():
     from agent.baselines.tot import PROPOSE_MAX_TOKENS, VALUE_MAX_TOKENS, Proposals, StateValue
     from agent.loop.judge import JUDGE_MAX_TOKENS, JudgeAssessment
     from agent.loop.policies import CONTROLLER_MAX_TOKENS, LLMPolicy
-    from strategies.attempt import ATTEMPT_MAX_TOKENS, Attempt
+    from strategies.attempt import EXTRACT_MAX_TOKENS as ATTEMPT_EXTRACT_MAX_TOKENS
+    from strategies.attempt import FinalAnswer as AttemptAnswer
     from strategies.base import token_room
 
     pairs = {FinalAnswer: EXTRACT_MAX_TOKENS, Proposals: PROPOSE_MAX_TOKENS,
-             StateValue: VALUE_MAX_TOKENS, JudgeAssessment: JUDGE_MAX_TOKENS, Attempt: ATTEMPT_MAX_TOKENS,
+             StateValue: VALUE_MAX_TOKENS, JudgeAssessment: JUDGE_MAX_TOKENS, AttemptAnswer: ATTEMPT_EXTRACT_MAX_TOKENS,
              LLMPolicy().schema: CONTROLLER_MAX_TOKENS}
     too_small = {t.__name__: (token_room(t), m) for t, m in pairs.items() if token_room(t) > m}
     assert too_small == {}
@@ -182,3 +183,19 @@ async def test_a_reply_without_a_program_is_not_run_and_the_repair_says_so(tmp_p
     assert "no ```python block" in backend.requests[1].messages[-1].content
     assert "no program in the reply" in out.findings.facts[0]
 
+
+
+async def test_attempt_reasons_in_text_and_keeps_a_proof_whole(tmp_path):
+    from agent.problems.models import ProofProblem
+
+    backend = FunctionBackend(overrides={"move:attempt": "2*7 = 14, 14*21 = 294, 294-25 = 269.\nAnswer: 2*7*21-25"})
+    inp = make_input(tmp_path, backend)
+    out = await get_move("attempt").fn(inp)
+    assert out.findings.candidates == ["2*7*21-25"] and backend.requests[0].output_schema is None
+    assert "JSON" not in backend.requests[0].messages[0].content
+    proof = "Suppose not. " + "Then the sequence is bounded, and so on. " * 20 + "This is a contradiction."
+    backend = FunctionBackend(overrides={"move:attempt": proof})
+    inp = make_input(tmp_path, backend)
+    inp.problem = ProofProblem(id="p", statement="Prove it.")
+    out = await get_move("attempt").fn(inp)
+    assert out.findings.candidates == [proof] and len(proof) > 500       # never clipped
