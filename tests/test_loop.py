@@ -431,3 +431,19 @@ async def test_an_obvious_attempt_with_a_solve_time_check_is_verified_not_self_c
     assert [r.purpose for r in backend.requests] == ["move:attempt:obvious"]
     assert result.status == "solved" and result.verified and not of(events, Verdict)
     assert [v.graded_after_run for v in of(events, Verification)] == [False]
+
+
+async def test_a_models_false_arithmetic_is_recorded_as_refuted_never_as_a_fact(tmp_path):
+    from agent.trace.events import ToolCall
+
+    claims = {"restatement": "make 269", "givens": ["2 + 3 + 7 + 20 + 21 + 25 = 55", "14 * 21 = 294"],
+              "goal": "expression for 269", "plans": ["work back from 269"]}
+    backend = FunctionBackend(overrides={"move:understand": claims})
+    result, events = await run(tmp_path, backend, policy="fixed:attempt", budget=Budget(steps=2))
+    understand = next(e for e in of(events, MoveEnd) if e.move == "understand")
+    assert "Given: 14 * 21 = 294" in understand.findings.facts
+    assert not any("= 55" in f for f in understand.findings.facts)
+    assert understand.findings.counterexamples == [
+        "Refuted by exact arithmetic: 2 + 3 + 7 + 20 + 21 + 25 = 55 is false: 2 + 3 + 7 + 20 + 21 + 25 = 78"
+        " (claimed: Given: 2 + 3 + 7 + 20 + 21 + 25 = 55)"]
+    assert [e.tool for e in events if isinstance(e, ToolCall)] == ["check_arithmetic"]

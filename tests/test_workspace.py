@@ -356,3 +356,12 @@ def test_behaviour_stats_say_who_decided_each_step(tmp_path, capsys):
     assert cli(["traces", str(tmp_path / "runs"), "--stats"]) == 0
     out = capsys.readouterr().out
     assert "| random | 1 |" in out and "choices by model / rule / random / fallback" in out
+
+
+def test_false_claims_checks_explicit_arithmetic_only():
+    from agent.workspace.claims import false_claims
+
+    assert false_claims("2 + 3 + 7 = 11 and 14 * 21 = 294") == ["2 + 3 + 7 = 11 is false: 2 + 3 + 7 = 12"]
+    assert false_claims("(3+4)×2 = 15") == ["(3+4)×2 = 15 is false: (3+4)×2 = 14"]
+    assert false_claims("1/3 + 1/6 = 1/2") == [] and false_claims("6 / 4 = 1.5") == []
+    assert false_claims("the sum is 55, x = 5") == [] and false_claims("1 / 0 = 3") == []

@@ -24,11 +24,13 @@ from agent.trace.events import (
     Findings,
     MoveEnd,
     MoveStart,
+    ToolCall,
     Verdict,
     Verification,
 )
 from agent.verify import verify
 from agent.workspace.boards import CountdownWorkspace
+from agent.workspace.claims import checked_findings
 from agent.workspace.signals import workspace_verdict
 from strategies.base import MoveInput, MoveOutcome, get_move
 
@@ -129,6 +131,10 @@ class Solver:
             outcome, error = MoveOutcome(), f"{type(err).__name__}: {err}"
         except AnswerReserve as err:   # the move reached the tokens kept for the answer: not a failure
             outcome, error = MoveOutcome(summary=f"stopped: {err}"), None
+        outcome.findings, refuted = checked_findings(outcome.findings)
+        if refuted:    # a model's false arithmetic is recorded as refuted, never as a fact
+            self.ctx.emit(ToolCall(run_id="", step=st.step, tool="check_arithmetic", args={"move": name},
+                                   result="\n".join(refuted)))
         new = st.notebook.add(outcome.findings, step=st.step, move=name, attack_id=attack_id)
         st.last_move, st.last_new_findings = name, new
         st.consecutive_errors = st.consecutive_errors + 1 if error else 0

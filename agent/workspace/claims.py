@@ -1,0 +1,75 @@
+"""Check the arithmetic a model claims. A fact such as "2 + 3 + 7 + 20 = 33" is evaluated exactly
+(Fractions, no floats); a false one is recorded as refuted, never as a fact. Only explicit
+arithmetic is checked — numbers, + - * / × ÷ and brackets on the left of "=", a number on the
+right — prose such as "the sum is 55" is left as the model's claim (source "model")."""
+
+from __future__ import annotations
+
+import ast
+import re
+from fractions import Fraction
+
+_CLAIM = re.compile(r"((?:[\d.]+|[-+*/×÷()\s])+?)\s*=\s*(-?\d+(?:\.\d+)?(?:/\d+)?)(?![\d.]*\s*[-+*/×÷(])")
+_HAS_OP = re.compile(r"\d\s*\)*\s*[-+*/×÷]\s*\(*\s*\d")
+
+
+def _value(node: ast.AST) -> Fraction:
+    if isinstance(node, ast.Expression):
+        return _value(node.body)
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+        return Fraction(str(node.value))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        v = _value(node.operand)
+        return -v if isinstance(node.op, ast.USub) else v
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
+        a, b = _value(node.left), _value(node.right)
+        if isinstance(node.op, ast.Add):
+            return a + b
+        if isinstance(node.op, ast.Sub):
+            return a - b
+        if isinstance(node.op, ast.Mult):
+            return a * b
+        return a / b
+    raise ValueError("not plain arithmetic")
+
+
+def false_claims(text: str) -> list[str]:
+    """Each explicit arithmetic claim in `text` that exact arithmetic refutes, said plainly:
+    "2 + 3 + 7 = 11 is false: 2 + 3 + 7 = 12"."""
+    out = []
+    for m in _CLAIM.finditer(text):
+        left, right = m.group(1).strip(), m.group(2)
+        if not _HAS_OP.search(left):
+            continue
+        expr = left.replace("×", "*").replace("÷", "/")
+        try:
+            got = _value(ast.parse(expr, mode="eval"))
+            claimed = Fraction(right)
+        except (SyntaxError, ValueError, ZeroDivisionError):
+            continue
+        if got != claimed:
+            shown = str(got.numerator) if got.denominator == 1 else f"{got.numerator}/{got.denominator}"
+            out.append(f"{left} = {right} is false: {left} = {shown}")
+    return out
+
+
+def checked_findings(findings):
+    """The findings with every model entry whose arithmetic is false moved to counterexamples
+    ("refuted by exact arithmetic: ..."), and the refutations. Entries computed by a tool or a
+    program are left as they are."""
+    if findings.source != "model":
+        return findings, []
+    refuted: list[str] = []
+    kept = {}
+    for section in ("facts", "examples", "conjectures"):
+        keep = []
+        for entry in getattr(findings, section):
+            wrong = false_claims(entry)
+            if wrong:
+                refuted.append(f"Refuted by exact arithmetic: {'; '.join(wrong)} (claimed: {entry[:160]})")
+            else:
+                keep.append(entry)
+        kept[section] = keep
+    if not refuted:
+        return findings, []
+    return findings.model_copy(update=kept | {"counterexamples": findings.counterexamples + refuted}), refuted
