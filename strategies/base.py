@@ -184,7 +184,7 @@ def messages(inp: MoveInput, instruction: str, *, text: bool = False) -> list[Me
     user = (
         f"PROBLEM\n{describe_problem(inp.problem)}\n"
         + (f"\nHINTS FOR THIS KIND OF PROBLEM\n{hint}\n" if hint else "")
-        + f"\nNOTEBOOK (what is known so far)\n{inp.state.notebook.render()}\n"
+        + f"\nNOTEBOOK (what is known so far)\n{inp.state.notebook.render(attack_id=inp.state.current_attack)}\n"
         + f"\nCURRENT LINE OF ATTACK\n{inp.attack_goal or '(none yet)'}\n"
         + f"\nYOUR TASK NOW\n{instruction}"
     )

@@ -447,3 +447,21 @@ async def test_a_models_false_arithmetic_is_recorded_as_refuted_never_as_a_fact(
         "Refuted by exact arithmetic: 2 + 3 + 7 + 20 + 21 + 25 = 55 is false: 2 + 3 + 7 + 20 + 21 + 25 = 78"
         " (claimed: Given: 2 + 3 + 7 + 20 + 21 + 25 = 55)"]
     assert [e.tool for e in events if isinstance(e, ToolCall)] == ["check_arithmetic"]
+
+
+def test_the_notebook_shown_is_scoped_to_the_attack_and_keeps_every_rejection():
+    from agent.loop.state import Notebook
+    from agent.trace.events import Findings
+
+    nb = Notebook()
+    nb.add(Findings(facts=["opening fact"]), step=1, move="understand", attack_id="-")
+    nb.add(Findings(facts=["A1 claim"], candidates=["2*7"]), step=2, move="patterns", attack_id="A1")
+    nb.candidates[0].ok, nb.candidates[0].reason = False, "uses 7 twice"
+    nb.add(Findings(facts=["Rejected answer 2*7: uses 7 twice"]), step=2, move="verify", attack_id="A1")
+    for i in range(15):
+        nb.add(Findings(facts=[f"A2 fact {i}"]), step=3 + i, move="examples", attack_id="A2")
+    shown = nb.render(attack_id="A2")
+    assert "opening fact" in shown and "A1 claim" not in shown and "Rejected answer 2*7" in shown
+    assert "A2 fact 14" in shown and "A2 fact 2" not in shown            # others are clipped, rejections are not
+    assert nb.add(Findings(candidates=["2 * 7"]), step=20, move="attempt", attack_id="A2") == 0
+    assert nb.facts[-1].text == "Answer 2 * 7 was proposed again; it was already rejected: uses 7 twice"

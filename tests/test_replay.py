@@ -191,10 +191,10 @@ def test_replay_rerun_exit_codes(recorded, tmp_path, capsys):
     assert cli(["replay", str(path), "--rerun"]) == 0
     assert "rerun identical" in capsys.readouterr().out
     tampered = []
-    for line in path.read_text().splitlines():   # every move "found" something else this time
+    for line in path.read_text().splitlines():   # the opening move "found" something else this time
         ev = json.loads(line)
-        if ev["type"] == "llm_call" and ev["purpose"] == "move:patterns":
-            ev["response"]["parsed"]["conjectures"] = ["tampered"]
+        if ev["type"] == "llm_call" and ev["purpose"] == "move:understand":
+            ev["response"]["parsed"]["restatement"] = "tampered"
         tampered.append(json.dumps(ev))
     bad = tmp_path / "bad.jsonl"
     bad.write_text("\n".join(tampered) + "\n")

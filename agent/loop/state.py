@@ -22,6 +22,11 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower()).rstrip(".")
 
 
+def _answer_key(answer: str) -> str:
+    """Answers that differ only in spacing or case are the same answer ("2*7" and "2 * 7")."""
+    return re.sub(r"\s+", "", answer.lower()).rstrip(".")
+
+
 class Entry(BaseModel):
     text: str
     step: int
@@ -60,23 +65,36 @@ class Notebook(BaseModel):
                     entries.append(Entry(text=text.strip(), step=step, move=move, attack_id=attack_id,
                                          source=findings.source))
                     new += 1
-        tried = {_norm(c.answer) for c in self.candidates}
+        tried = {_answer_key(c.answer): c for c in self.candidates}
         for answer in findings.candidates:
-            key = _norm(answer)
+            key = _answer_key(answer)
             if key and key not in tried:
-                tried.add(key)
-                self.candidates.append(Candidate(answer=answer.strip(), step=step, attack_id=attack_id))
+                tried[key] = Candidate(answer=answer.strip(), step=step, attack_id=attack_id)
+                self.candidates.append(tried[key])
                 new += 1
+            elif key and tried[key].ok is False:   # refused with the earlier reason, not silently dropped
+                text = f"Answer {answer.strip()} was proposed again; it was already rejected: {tried[key].reason}"
+                if _norm(text) not in {_norm(e.text) for e in self.facts}:
+                    self.facts.append(Entry(text=text, step=step, move="verify", attack_id=attack_id,
+                                            source="checked"))
         return new
 
     def unverified(self) -> list[Candidate]:
         return [c for c in self.candidates if c.ok is None and not c.graded_later]
 
-    def render(self, *, limit_per_section: int = 12) -> str:
-        """Plain-text notebook for prompts. Oldest first so the prompt prefix stays stable."""
+    def render(self, *, limit_per_section: int = 12, attack_id: str | None = None) -> str:
+        """Plain-text notebook for prompts. Oldest first so the prompt prefix stays stable. With
+        `attack_id`, only what that attack and the opening moves found: an abandoned attack's
+        claims no longer shape the next prompts (the trace keeps them). The verifier's rejections
+        are always shown, none scrolled out, and so is what the opening `understand` found."""
         parts: list[str] = []
         for section in NOTEBOOK_SECTIONS:
-            entries = getattr(self, section)[-limit_per_section:]
+            entries = getattr(self, section)
+            if attack_id is not None:
+                entries = [e for e in entries if e.attack_id in (attack_id, "-") or e.move == "verify"]
+            pinned = [e for e in entries if e.move == "verify" or e.attack_id == "-"]
+            others = [e for e in entries if not (e.move == "verify" or e.attack_id == "-")][-limit_per_section:]
+            entries = sorted(pinned + others, key=lambda e: e.step)
             if entries:
                 parts.append(f"{section.capitalize()}:")
                 parts.extend(f"- {e.text}" for e in entries)
