@@ -271,3 +271,60 @@ async def test_fault_server_forwards_to_upstream_between_faults():
         assert (await b.complete(plain())).text == "from upstream"
         assert len(proxy.requests) == 2 and len(upstream.requests) == 1
         await b.aclose()
+
+
+async def test_a_500_that_names_the_response_format_is_a_refusal_not_a_fault(fault_server):
+    """llama-cpp-python's server (0.3.x) answers strict json_schema with HTTP 500 and a pydantic
+    message; the probe must fall back at once, without spending the retry budget on it."""
+    def respond(req):
+        fmt = (req.json or {}).get("response_format") or {}
+        if fmt.get("type") == "json_schema":
+            return Fault.error(500, "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n"
+                                    "  Input should be 'text' or 'json_object'")
+        return Fault.completion('{"decision": "persist", "progress": 0.5}')
+    fault_server.default = respond
+    b = backend(fault_server)
+    first = await b.complete(structured())
+    assert first.dialect == "json_object" and len(fault_server.requests) == 2     # no retry of the 500
+    await b.complete(structured())
+    assert len(fault_server.requests) == 3 and b.dialect == "json_object"         # kept for the endpoint
+    await b.aclose()
+
+
+async def test_a_500_that_does_not_name_the_format_is_still_retried_as_a_server_fault(fault_server):
+    fault_server.push(Fault.error(500, "out of memory"), Fault.completion('{"decision": "persist", "progress": 0.5}'))
+    b = backend(fault_server)
+    response = await b.complete(structured())
+    assert response.dialect == "json_schema" and len(fault_server.requests) == 2   # retried once, same dialect
+    await b.aclose()
+
+
+def test_set_reaches_the_backend_from_run_bench_and_resume(tmp_path):
+    from agent.backends import register_backend
+    from agent.cli import main as cli
+    from tests.loop_helpers import FunctionBackend
+
+    seen: list[dict] = []
+
+    def factory(rest, **settings):
+        seen.append(settings)
+        return FunctionBackend()
+
+    register_backend("capture", factory, replace=True)
+    problem = tmp_path / "p.yaml"
+    problem.write_text("id: p\nkind: countdown\nrules: digits\nnumbers: [2, 3, 7, 20, 21, 25]\ntarget: 269\n")
+    trace = tmp_path / "run.jsonl"
+    assert cli(["run", str(problem), "--backend", "capture", "--set", "dialect=json_object", "--set", "timeout=7",
+                "--trace", str(trace), "--quiet"]) == 0
+    assert seen[-1] == {"dialect": "json_object", "timeout": 7}
+    suite = tmp_path / "s.yaml"
+    suite.write_text("suite: s\nproblems:\n  - {id: m1, kind: countdown, rules: game24, numbers: [1, 2, 3, 4], target: 24}\n")
+    assert cli(["bench", str(suite), "--policies", "random", "--backend", "capture", "--set", "max_retries=5",
+                "--out", str(tmp_path / "b"), "--no-progress"]) == 0
+    assert seen[-1] == {"max_retries": 5}
+    lines = trace.read_text().splitlines()
+    killed = tmp_path / "killed.jsonl"
+    killed.write_text("\n".join(lines[:3]) + "\n")           # a run killed early
+    cli(["resume", str(killed), "--backend", "capture", "--set", "timeout=9", "--trace", str(tmp_path / "r.jsonl"),
+         "--quiet"])
+    assert seen[-1] == {"timeout": 9}

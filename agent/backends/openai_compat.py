@@ -42,6 +42,19 @@ def is_reasoning_model(model: str) -> bool:
     return bool(_REASONING_MODEL.match(model.rsplit("/", 1)[-1].lower()))
 
 
+_FORMAT_WORDS = re.compile(r"response_format|json_schema|json_object", re.I)
+
+
+def refuses_response_format(response_or_error: Any) -> bool:
+    """Whether an error answer is about the response format (a validation message naming
+    response_format / json_schema), whatever its status code."""
+    try:
+        text = response_or_error.text if hasattr(response_or_error, "text") else str(response_or_error)
+    except Exception:  # noqa: BLE001 - a body not read yet: not known to be about the format
+        return False
+    return bool(_FORMAT_WORDS.search(text or ""))
+
+
 class _Client(openai.AsyncOpenAI):
     """AsyncOpenAI with a configurable backoff curve (the SDK's is 0.5 s doubling to 8 s)."""
 
@@ -49,6 +62,13 @@ class _Client(openai.AsyncOpenAI):
         super().__init__(**kwargs)
         self._backoff = (backoff_initial, backoff_max, max_retry_after)
         self.retries_made = 0
+
+    def _should_retry(self, response) -> bool:
+        # llama-cpp-python's server refuses a strict json_schema response_format with HTTP 500 and a
+        # validation message: a refusal that no retry can change, so the dialect probe moves on.
+        if response.status_code >= 500 and refuses_response_format(response):
+            return False
+        return super()._should_retry(response)
 
     def _calculate_retry_timeout(self, remaining_retries, options, response_headers=None) -> float:
         self.retries_made += 1
@@ -139,6 +159,11 @@ class OpenAIBackend:
             if dialect in ("json_schema", "json_object") and not self._dialect_forced and self.dialect is None:
                 raise _Rejected(mapped) from None  # maybe the response_format: try the next dialect
             raise mapped from None
+        except openai.InternalServerError as err:
+            probing = dialect in ("json_schema", "json_object") and not self._dialect_forced and self.dialect is None
+            if probing and refuses_response_format(err.response):   # a 500 that names the format: a refusal
+                raise _Rejected(BackendError(self._message("refused the response format", err))) from None
+            raise self._map_error(err) from None
         except openai.OpenAIError as err:
             raise self._map_error(err) from None
         except ValueError as err:  # the SDK lets a body that is not JSON through as JSONDecodeError

@@ -41,6 +41,7 @@ class BenchConfig:
     concurrency: int = 1
     out: Path = Path("bench-results/run")
     resume: bool = False
+    backend_settings: dict = field(default_factory=dict)   # --set KEY=VALUE (no API keys)
 
     @property
     def results_path(self) -> Path:
@@ -125,7 +126,7 @@ async def run_bench(config: BenchConfig, tasks: list[Task], *, backend: Any = No
     if owns:
         from agent.backends import make_backend
 
-        backend = make_backend(config.backend)
+        backend = make_backend(config.backend, **config.backend_settings)
     if todo and callable(getattr(backend, "load", None)):
         # Load a local model before the clock of the first run starts: its wall time is the run's.
         await asyncio.to_thread(backend.load)

@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default="local", help="backend spec: local, local:small, openai:MODEL[@URL], ...")
     p.add_argument("--budget", default="tokens=4000",
                    help="per-problem budget on top of steps=12: steps=N,tokens=N,cost=USD,wall=S (default: %(default)s)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", dest="settings",
+                   help="a backend setting, e.g. --set dialect=json_object or --set timeout=60 (repeatable; no API keys)")
     p.add_argument("--limit", type=int, help="at most N problems from each suite (the first N)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--concurrency", type=int, default=1, help="runs in flight at once (default 1)")
@@ -75,10 +77,12 @@ def main(args: argparse.Namespace) -> int:
             raise InputError("--concurrency must be at least 1")
         if args.limit is not None and args.limit < 1:
             raise InputError("--limit must be at least 1")
+        from agent.backends.config import parse_settings
+
         budget = parse_budget(args.budget, Budget(steps=DEFAULT_BUDGET.steps))
         config = BenchConfig(suites=args.suites, policies=_policies(args.policies), backend=args.backend,
                              budget=budget, limit=args.limit, seed=args.seed, concurrency=args.concurrency,
-                             out=out, resume=args.resume)
+                             out=out, resume=args.resume, backend_settings=parse_settings(args.settings))
         tasks = plan_tasks(load_suites(args.suites), config.policies, limit=args.limit, seed=args.seed)
         rows = _run(config, tasks, console, progress=not args.no_progress and console.is_terminal)
     if args.complete_only:

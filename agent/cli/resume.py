@@ -17,6 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", help="the live backend (default: the recorded one)")
     p.add_argument("--trace", dest="out", help="where to write the resumed trace")
     p.add_argument("--quiet", action="store_true", help="no live view, only the summary")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", dest="settings",
+                   help="a backend setting, e.g. --set dialect=json_object or --set timeout=60 (repeatable; no API keys)")
     p.set_defaults(func=main)
 
 
@@ -26,6 +28,9 @@ def main(args: argparse.Namespace) -> int:
     from agent.loop.rerun import ForkReport, afork, load_run
     from agent.problems.models import Budget
 
+    from agent.backends.config import parse_settings
+
+    backend_settings = parse_settings(args.settings)
     rec = load_run(args.trace)
     console = Console()
     for warning in rec.warnings:
@@ -34,7 +39,8 @@ def main(args: argparse.Namespace) -> int:
     view = None if args.quiet else LiveView(console, Budget(**rec.start.budget), f"polya resume {rec.start.problem.get('id')}")
 
     async def go():
-        return await afork(args.trace, backend=args.backend, trace=args.out, on_event=view, resume=True, report=report)
+        return await afork(args.trace, backend=args.backend, trace=args.out, on_event=view, resume=True, report=report,
+                           backend_settings=backend_settings)
 
     if view:
         with view:

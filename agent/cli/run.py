@@ -28,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--trace", help="trace file to write (default traces/runs/<time>-<problem>-<run>.jsonl)")
     p.add_argument("--quiet", action="store_true", help="no live view, only the summary")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", dest="settings",
+                   help="a backend setting, e.g. --set dialect=json_object or --set timeout=60 (repeatable; no API keys)")
     p.set_defaults(func=main)
 
 
@@ -46,11 +48,13 @@ def print_summary(console: Console, result: RunResult) -> None:
 
 def main(args: argparse.Namespace) -> int:
     # imported here: langgraph takes seconds to import and other commands should not pay for it
+    from agent.backends.config import parse_settings
     from agent.cli.live import LiveView
     from agent.loop.context import RunSettings
     from agent.loop.run import asolve, parse_budget
     from agent.problems import load_problem
 
+    backend_settings = parse_settings(args.settings)
     problem = load_problem(args.problem, id=args.id)
     budget = parse_budget(args.budget, problem.budget)
     console = Console(stderr=False)
@@ -59,7 +63,8 @@ def main(args: argparse.Namespace) -> int:
     async def go() -> RunResult:
         return await asolve(problem, backend=args.backend, policy=args.policy, budget=budget, seed=args.seed,
                             trace=args.trace, on_event=view, problem_file=args.problem,
-                            settings=RunSettings(workspace=args.loop == "workspace"))
+                            settings=RunSettings(workspace=args.loop == "workspace"),
+                            backend_settings=backend_settings)
 
     if view:
         with view:

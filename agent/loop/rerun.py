@@ -182,7 +182,8 @@ async def arerun(path: str | Path, *, trace: str | Path | None = None, on_event:
 
 async def afork(path: str | Path, *, fork_at: int | None = None, backend: Any = None, policy: str | None = None,
                 budget: Budget | None = None, trace: str | Path | None = None, on_event: Any = None,
-                resume: bool = False, tools: Any = None, report: ForkReport | None = None) -> RunResult:
+                resume: bool = False, tools: Any = None, report: ForkReport | None = None,
+                backend_settings: dict[str, Any] | None = None) -> RunResult:
     """Replay the recorded prefix (steps < fork_at; everything when fork_at is None) for free,
     then continue live. `backend` defaults to the recorded backend spec; `tools` to the real
     sandbox (a ToolSource for the live part). The choice of step fork_at's move is made live."""
@@ -202,7 +203,7 @@ async def afork(path: str | Path, *, fork_at: int | None = None, backend: Any = 
     if isinstance(live_spec, str):
         from agent.backends import make_backend
 
-        live = make_backend(live_spec)
+        live = make_backend(live_spec, **(backend_settings or {}))
     else:
         live = live_spec
     # Not strict: the prefix is taken as recorded even when a new budget changes its prompts.

@@ -102,6 +102,7 @@ async def asolve(
     clock_enabled: bool = True,
     fork: ForkInfo | None = None,
     resumed_from: str | None = None,
+    backend_settings: dict[str, Any] | None = None,
 ) -> RunResult:
     """Solve one problem with the metacognitive loop. `problem` is a Problem, a dict of one, or
     the path of a problem file."""
@@ -115,7 +116,7 @@ async def asolve(
     if isinstance(backend, str):
         from agent.backends import make_backend
 
-        backend_obj, owns_backend = make_backend(backend), True
+        backend_obj, owns_backend = make_backend(backend, **(backend_settings or {})), True
     else:
         backend_obj, owns_backend = backend, False
     baseline = _baseline(policy) if isinstance(policy, str) else None
