@@ -23,12 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from agent.backends.config import parse_settings
     from agent.cli.live import LiveView
     from agent.cli.run import EXIT_SOLVED, EXIT_UNSOLVED, print_summary
     from agent.loop.rerun import ForkReport, afork, load_run
     from agent.problems.models import Budget
-
-    from agent.backends.config import parse_settings
 
     backend_settings = parse_settings(args.settings)
     rec = load_run(args.trace)
