@@ -16,6 +16,7 @@ class ToolResult:
     timed_out: bool
     killed_reason: str | None
     duration_s: float
+    isolation: str = ""          # what the sandbox contained the program with (SandboxResult.isolation)
 
     @property
     def ok(self) -> bool:

@@ -147,3 +147,28 @@ def test_fallback_still_contains(name, no_namespaces):
                                    output_limit=20_000)
         problems = world.check(program, result, marker, 20_000)
     assert not problems, f"{name}: {problems}\n{result.stdout[-500:]}\n{result.stderr[-500:]}"
+
+
+async def test_model_code_fails_closed_without_isolation_unless_the_risk_is_accepted(monkeypatch):
+    """Namespaces off (simulated): a code-running move's program is refused with what is missing
+    and how to enable it; POLYA_ALLOW_UNISOLATED=1 accepts the risk, and the run records what held."""
+    from agent.loop.context import ToolSource
+    from agent.sandbox import probe_isolation
+    from agent.sandbox._probe import ALLOW_UNISOLATED_ENV, NO_NAMESPACES_ENV
+
+    monkeypatch.setenv(NO_NAMESPACES_ENV, "1")
+    monkeypatch.delenv(ALLOW_UNISOLATED_ENV, raising=False)
+    probe_isolation.cache_clear()
+    try:
+        refused = await ToolSource().run("print('ran')", timeout_s=5, memory_mb=256)
+        assert refused.stdout == "" and refused.killed_reason == "isolation unavailable"
+        assert "could reach the network" in refused.stderr and ALLOW_UNISOLATED_ENV in refused.stderr
+        assert refused.isolation == "none: refused"
+        monkeypatch.setenv(ALLOW_UNISOLATED_ENV, "1")
+        accepted = await ToolSource().run("print('ran')", timeout_s=5, memory_mb=256)
+        assert accepted.stdout.strip() == "ran" and "netns" not in accepted.isolation
+    finally:
+        monkeypatch.delenv(NO_NAMESPACES_ENV)
+        probe_isolation.cache_clear()
+    contained = await ToolSource().run("print('ran')", timeout_s=5, memory_mb=256)
+    assert contained.stdout.strip() == "ran" and "netns" in contained.isolation and "mountns" in contained.isolation

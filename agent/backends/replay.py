@@ -176,4 +176,5 @@ class ReplayTools(ToolSource):
         if rec.code != code:
             raise ReplayDivergence(f"rerun diverges at step {rec.step}: program #{rec.tool_index} differs from the recorded one")
         self.index += 1
-        return ToolResult(rec.stdout, rec.stderr, rec.exit_code, rec.timed_out, rec.killed_reason, rec.duration_s)
+        return ToolResult(rec.stdout, rec.stderr, rec.exit_code, rec.timed_out, rec.killed_reason, rec.duration_s,
+                          isolation=rec.isolation)

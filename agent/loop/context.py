@@ -42,9 +42,14 @@ class ToolSource:
 
     async def run(self, code: str, *, timeout_s: float, memory_mb: int) -> ToolResult:
         from agent import sandbox  # imported late: the sandbox is optional for pure-LLM runs
+        from agent.sandbox._probe import refusal
 
+        why = refusal(sandbox.probe_isolation())
+        if why is not None:       # fail closed: uncontained model-written code does not run
+            return ToolResult("", why, None, False, "isolation unavailable", 0.0, isolation="none: refused")
         res = await sandbox.arun(code, timeout_s=timeout_s, memory_mb=memory_mb)
-        return ToolResult(res.stdout, res.stderr, res.exit_code, res.timed_out, res.killed_reason, res.duration_s)
+        return ToolResult(res.stdout, res.stderr, res.exit_code, res.timed_out, res.killed_reason, res.duration_s,
+                          isolation=res.isolation)
 
 
 @dataclass
@@ -243,6 +248,6 @@ class RunContext:
         self.emit(ToolRun(run_id="", step=self.step, tool_index=self.tool_runs, code=code,
                           stdout=result.stdout, stderr=result.stderr, exit_code=result.exit_code,
                           timed_out=result.timed_out, killed_reason=result.killed_reason,
-                          duration_s=result.duration_s))
+                          duration_s=result.duration_s, isolation=result.isolation))
         self.tool_runs += 1
         return result

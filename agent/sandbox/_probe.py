@@ -91,6 +91,28 @@ def _interpreter_dirs() -> list[str]:
     return sorted(dirs)
 
 
+ALLOW_UNISOLATED_ENV = "POLYA_ALLOW_UNISOLATED"   # 1: run model-written code without namespaces (recorded)
+
+
+def missing_for_model_code(iso: Isolation) -> str | None:
+    """What model-written code would not be contained from, or None when network, filesystem and
+    secrets are all contained (network and mount namespaces)."""
+    missing = [what for what, held in (("the network", iso.netns),
+                                        ("files and secrets outside its scratch directory", iso.mountns)) if not held]
+    return " and ".join(missing) or None
+
+
+def refusal(iso: Isolation) -> str | None:
+    """The message a code-running move gets when isolation is missing and the risk is not accepted."""
+    missing = missing_for_model_code(iso)
+    if missing is None or os.environ.get(ALLOW_UNISOLATED_ENV) == "1":
+        return None
+    return (f"model-written code not run: this machine gives no network/mount namespaces, so a program could reach "
+            f"{missing}. Enable unprivileged user namespaces (e.g. sysctl kernel.unprivileged_userns_clone=1, "
+            f"or run as root where `unshare -n` works), or accept the risk with {ALLOW_UNISOLATED_ENV}=1 "
+            "(recorded in the trace)")
+
+
 @functools.lru_cache(maxsize=1)
 def probe_isolation() -> Isolation:
     """Decide what the sandbox can use here. Cached; `probe_isolation.cache_clear()` to redo."""

@@ -105,6 +105,7 @@ class ToolRun(EventBase):
     timed_out: bool = False
     killed_reason: str | None = None
     duration_s: float = 0.0
+    isolation: str = ""                # what contained it; "none: refused" when isolation was missing
 
 
 class Findings(BaseModel):
