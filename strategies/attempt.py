@@ -8,21 +8,22 @@ kept whole, never clipped, and stays unverified.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
-
 from agent.trace.events import Findings
 from agent.verify.extract import parse_answer, strip_reasoning
 from strategies import countdown, sequence
-from strategies.base import MoveInput, MoveOutcome, clipped, messages, move, render, sequence_workspace
+from strategies.base import (
+    MoveInput,
+    MoveOutcome,
+    ask_final_answer,
+    messages,
+    move,
+    render,
+    sequence_workspace,
+)
 
 ATTEMPT_MAX_TOKENS = 768
-EXTRACT_MAX_TOKENS = 128
 ANSWER_LINE = "End with the final answer, in the format the problem asks for, on the last line as: Answer: <answer>"
 PROOF_KINDS = ("proof", "open")
-
-
-class FinalAnswer(BaseModel):
-    answer: clipped(120) = Field(description="the final answer only, in the format the problem asks for")
 
 
 @move("attempt", "construct a candidate answer and submit it to the verifier")
@@ -45,10 +46,7 @@ async def attempt(inp: MoveInput) -> MoveOutcome:
     else:
         answer, _ = parse_answer(text)
         if answer is None:                               # no answer line: ask for the answer alone
-            follow = msgs + [type(msgs[0])(role="assistant", content=text),
-                             type(msgs[0])(role="user", content="Give the final answer only.")]
-            out, _ = await inp.ctx.ask("move:attempt:extract", follow, FinalAnswer, max_tokens=EXTRACT_MAX_TOKENS)
-            answer = out.answer
+            answer = await ask_final_answer(inp.ctx, "move:attempt:extract", msgs, text)
         answer = answer.strip()
     findings = Findings(candidates=[answer] if answer else [],
                         facts=[] if answer else ["An attempt produced no answer."])

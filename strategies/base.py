@@ -200,6 +200,23 @@ def text_messages(inp: MoveInput, instruction: str) -> list[Message]:
             Message(role="user", content=f"PROBLEM\n{describe_problem(inp.problem)}\n\nYOUR TASK\n{instruction}")]
 
 
+# -- answers in free text -----------------------------------------------------------------------
+class FinalAnswer(BaseModel):
+    answer: clipped(120) = Field(description="the final answer only, in the format the problem asks for")
+
+
+FINAL_ANSWER_MAX_TOKENS = 128     # fits FinalAnswer at its bound (token_room)
+
+
+async def ask_final_answer(ctx: MoveContext, purpose: str, msgs: list[Message], reply: str) -> str:
+    """For a free-text reply with no answer line: one short structured call for the final answer
+    alone, with the reply shown. Raises BackendError like any call."""
+    follow = msgs + [Message(role="assistant", content=reply),
+                     Message(role="user", content="Give the final answer only.")]
+    out, _ = await ctx.ask(purpose, follow, FinalAnswer, max_tokens=FINAL_ANSWER_MAX_TOKENS, temperature=0.0)
+    return out.answer.strip()
+
+
 # -- code-writing moves -------------------------------------------------------------------------
 class Program(BaseModel):
     """A program a move wrote: parsed from a free-text reply (one sentence, then a fenced block)."""

@@ -22,7 +22,7 @@ import sympy
 
 from agent.trace.events import Findings, ToolCall
 from agent.workspace.boards import CountdownWorkspace
-from agent.workspace.countdown import Node, forward_options, near_target, settle, upper_bound
+from agent.workspace.countdown import Node, forward_options, near_target, settle, take, upper_bound
 from strategies.base import MoveInput, MoveOutcome
 
 
@@ -126,9 +126,8 @@ async def attempt(inp: MoveInput) -> MoveOutcome | None:
     node = ws.at(_attack(inp))
     if node.status == "open":
         for option in forward_options(node, ws.rules):
-            if option.result == node.goal:
+            if option.result == node.goal and take(node, option, ws.rules, new_id="?").status == "closed":
                 child = ws.apply(_attack(inp), option)
-                if child.status == "closed":
-                    _record(inp, "take", {"from": node.id, "option": option.text}, child.render())
-                    return _outcome(inp, child, f"closing step {option.text}")
+                _record(inp, "take", {"from": node.id, "option": option.text}, child.render())
+                return _outcome(inp, child, f"closing step {option.text}")
     return None

@@ -143,16 +143,13 @@ async def test_example_plugin_move_registers_and_runs(tmp_path, restore_registry
 def test_every_bounded_reply_fits_in_the_tokens_it_is_given():
     # A grammar-constrained reply that runs out of max_tokens is cut mid-string and the call fails;
     # the bounds on each schema and the max_tokens each call asks for must agree.
-    from agent.baselines.cot import EXTRACT_MAX_TOKENS, FinalAnswer
     from agent.baselines.tot import PROPOSE_MAX_TOKENS, VALUE_MAX_TOKENS, Proposals, StateValue
     from agent.loop.judge import JUDGE_MAX_TOKENS, JudgeAssessment
     from agent.loop.policies import CONTROLLER_MAX_TOKENS, LLMPolicy
-    from strategies.attempt import EXTRACT_MAX_TOKENS as ATTEMPT_EXTRACT_MAX_TOKENS
-    from strategies.attempt import FinalAnswer as AttemptAnswer
-    from strategies.base import token_room
+    from strategies.base import FINAL_ANSWER_MAX_TOKENS, FinalAnswer, token_room
 
-    pairs = {FinalAnswer: EXTRACT_MAX_TOKENS, Proposals: PROPOSE_MAX_TOKENS,
-             StateValue: VALUE_MAX_TOKENS, JudgeAssessment: JUDGE_MAX_TOKENS, AttemptAnswer: ATTEMPT_EXTRACT_MAX_TOKENS,
+    pairs = {FinalAnswer: FINAL_ANSWER_MAX_TOKENS, Proposals: PROPOSE_MAX_TOKENS,
+             StateValue: VALUE_MAX_TOKENS, JudgeAssessment: JUDGE_MAX_TOKENS,
              LLMPolicy().schema: CONTROLLER_MAX_TOKENS}
     too_small = {t.__name__: (token_room(t), m) for t, m in pairs.items() if token_room(t) > m}
     assert too_small == {}

@@ -365,3 +365,13 @@ def test_false_claims_checks_explicit_arithmetic_only():
     assert false_claims("(3+4)×2 = 15") == ["(3+4)×2 = 15 is false: (3+4)×2 = 14"]
     assert false_claims("1/3 + 1/6 = 1/2") == [] and false_claims("6 / 4 = 1.5") == []
     assert false_claims("the sum is 55, x = 5") == [] and false_claims("1 / 0 = 3") == []
+
+
+async def test_attempt_under_use_all_rules_does_not_take_a_step_that_leaves_numbers(tmp_path):
+    """2 * 7 = 14 reaches 14 but leaves 5 and 1 unused: under Game-of-24 rules that is no answer, so
+    attempt writes nothing and the attack stays where it stood."""
+    from strategies import countdown as countdown_moves
+
+    inp, _ = ws_input(tmp_path, numbers=[2, 7, 5, 1], target=14, rules="game24")
+    held = await countdown_moves.attempt(inp)
+    assert held is None and inp.state.workspace.at("A1").id == "N1" and len(inp.state.workspace.nodes) == 1

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
-
 from agent.backends.base import Message
 from agent.baselines import baseline
 from agent.baselines._common import (
-    ask_or_none,
     begin_step,
     check,
     fail_status,
@@ -27,14 +24,9 @@ from agent.baselines._common import (
 )
 from agent.errors import BackendError
 from agent.verify.extract import parse_answer
-from strategies.base import clipped
+from strategies.base import ask_final_answer
 
 COT_MAX_TOKENS = 1024
-EXTRACT_MAX_TOKENS = 128
-
-
-class FinalAnswer(BaseModel):
-    answer: clipped(120) = Field(description="the final answer only, in the format the problem asks for")
 
 
 @dataclass
@@ -59,11 +51,11 @@ async def reasoned_sample(ctx, problem, *, purpose: str, temperature: float, fai
         return None
     answer, how = parse_answer(text)
     if answer is None:   # no answer line: one short structured call for the answer alone
-        follow = msgs + [Message(role="assistant", content=text),
-                         Message(role="user", content="Give the final answer only.")]
-        out = await ask_or_none(ctx, purpose + ":extract", follow, FinalAnswer, max_tokens=EXTRACT_MAX_TOKENS,
-                                temperature=0.0, failures=failures)
-        answer, how = (out.answer.strip(), "extraction call") if out is not None else ("", "none")
+        try:
+            answer, how = await ask_final_answer(ctx, purpose + ":extract", msgs, text), "extraction call"
+        except BackendError as err:
+            failures.append(f"{type(err).__name__}: {err}")
+            answer, how = "", "none"
     return Sample(reasoning=text, answer=answer.strip(), parsed_by=how)
 
 

@@ -104,35 +104,29 @@ class BanditPolicy(Policy):
 
     async def choose(self, inp, *, must_open, avoid):
         arms = [m for m in solving_moves() if m != avoid] or solving_moves()
+        move, reason = self._ucb(inp, arms)
+        return Choice(move, must_open, next_goal(inp, move) if must_open else "", reason)
+
+    def _ucb(self, inp, arms: list[str]) -> tuple[str, str]:
+        """UCB1 over `arms`; an untried arm first; ties broken by the run's seeded RNG."""
         untried = [m for m in arms if not self.pulls.get(m)]
         if untried:
-            move = inp.ctx.rng.choice(sorted(untried))
-            reason = "untried move"
-        else:
-            total = sum(self.pulls[m] for m in arms)
+            return inp.ctx.rng.choice(sorted(untried)), "untried move"
+        total = sum(self.pulls[m] for m in arms)
 
-            def ucb(m: str) -> float:
-                n = self.pulls[m]
-                return self.reward[m] / n + self.exploration * math.sqrt(2 * math.log(total) / n)
+        def ucb(m: str) -> float:
+            n = self.pulls[m]
+            return self.reward[m] / n + self.exploration * math.sqrt(2 * math.log(total) / n)
 
-            best = max(ucb(m) for m in arms)
-            move = inp.ctx.rng.choice(sorted(m for m in arms if ucb(m) >= best - 1e-12))
-            reason = f"highest UCB score {best:.3f}"
-        return Choice(move, must_open, next_goal(inp, move) if must_open else "", reason)
+        best = max(ucb(m) for m in arms)
+        return inp.ctx.rng.choice(sorted(m for m in arms if ucb(m) >= best - 1e-12)), f"highest UCB score {best:.3f}"
 
     def observe(self, move, reward):
         self.pulls[move] = self.pulls.get(move, 0) + 1
         self.reward[move] = self.reward.get(move, 0.0) + reward
 
     async def pick_move(self, inp, moves):
-        untried = [m for m in moves if not self.pulls.get(m)]
-        if untried:
-            return inp.ctx.rng.choice(untried)
-        total = sum(self.pulls[m] for m in moves)
-        scores = {m: self.reward[m] / self.pulls[m] + self.exploration * math.sqrt(2 * math.log(total) / self.pulls[m])
-                  for m in moves}
-        best = max(scores.values())
-        return inp.ctx.rng.choice([m for m in moves if scores[m] >= best - 1e-12])
+        return self._ucb(inp, moves)[0]
 
 
 class LLMPolicy(Policy):
@@ -188,8 +182,7 @@ class LLMPolicy(Policy):
         self.fallback.observe(move, reward)
 
     async def choose_step(self, inp, choices):
-        k, who = await model_pick(inp, "controller", workspace_text(inp), [c.text for c in choices])
-        return k, who
+        return await model_pick(inp, "controller", workspace_text(inp), [c.text for c in choices])
 
 
 class RandomPolicy(Policy):

@@ -31,7 +31,7 @@ MOVE_OF_KIND = {"backward": "backwards", "forward": "examples"}
 class StepChoice(BaseModel):
     move: str                     # backwards | examples | reframe
     text: str                     # as shown to the chooser
-    closes: int = 0               # 1: taking it reaches the goal; 2: the node it makes has a closing step
+    closes: int = 0               # 1: taking it reaches the goal; 2: the new goal is a product of free numbers
     option: Option | None = None  # the tool option (backwards / examples)
     node_id: str | None = None    # reframe: the node to work from instead
 
@@ -104,7 +104,7 @@ class CountdownWorkspace(BaseModel):
         its node, then returning to an open node the attack set aside or to the board as given."""
         node = self.at(attack_id)
         if node.status != "open":
-            return self._returns(attack_id, node)
+            return self._returns(node)
         taken = set(self.taken.get(node.id, []))
         out = []
         for o in backward_options(node, self.rules) + forward_options(node, self.rules):
@@ -114,9 +114,9 @@ class CountdownWorkspace(BaseModel):
             if listed is not None:
                 shown, closes = listed
                 out.append(StepChoice(move=MOVE_OF_KIND[o.kind], text=shown, option=o, closes=closes))
-        return out + self._returns(attack_id, node)
+        return out + self._returns(node)
 
-    def _returns(self, attack_id: str, here: Node) -> list[StepChoice]:
+    def _returns(self, here: Node) -> list[StepChoice]:
         out = []
         if here.parent is not None:
             parent = self.node(here.parent)

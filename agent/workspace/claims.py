@@ -5,32 +5,20 @@ right — prose such as "the sum is 55" is left as the model's claim (source "mo
 
 from __future__ import annotations
 
-import ast
 import re
 from fractions import Fraction
+
+from agent.verify.countdown.check import RuleBreak, evaluate
+from agent.verify.countdown.parse import ParseError, normalize_text, parse_expression
+from agent.verify.countdown.rules import get_rules
 
 _CLAIM = re.compile(r"((?:[\d.]+|[-+*/×÷()\s])+?)\s*=\s*(-?\d+(?:\.\d+)?(?:/\d+)?)(?![\d.]*\s*[-+*/×÷(])")
 _HAS_OP = re.compile(r"\d\s*\)*\s*[-+*/×÷]\s*\(*\s*\d")
 
 
-def _value(node: ast.AST) -> Fraction:
-    if isinstance(node, ast.Expression):
-        return _value(node.body)
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
-        return Fraction(str(node.value))
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        v = _value(node.operand)
-        return -v if isinstance(node.op, ast.USub) else v
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
-        a, b = _value(node.left), _value(node.right)
-        if isinstance(node.op, ast.Add):
-            return a + b
-        if isinstance(node.op, ast.Sub):
-            return a - b
-        if isinstance(node.op, ast.Mult):
-            return a * b
-        return a / b
-    raise ValueError("not plain arithmetic")
+def _value(expr: str) -> Fraction:
+    """Exact value of plain arithmetic, read by the countdown parser (rational rules: any result)."""
+    return Fraction(evaluate(parse_expression(normalize_text(expr)), get_rules("countdown"), []))
 
 
 def false_claims(text: str) -> list[str]:
@@ -41,12 +29,10 @@ def false_claims(text: str) -> list[str]:
         left, right = m.group(1).strip(), m.group(2)
         if not _HAS_OP.search(left):
             continue
-        expr = left.replace("×", "*").replace("÷", "/")
         try:
-            got = _value(ast.parse(expr, mode="eval"))
-            claimed = Fraction(right)
-        except (SyntaxError, ValueError, ZeroDivisionError):
-            continue
+            got, claimed = _value(left), Fraction(right)
+        except (ParseError, RuleBreak, ValueError, ZeroDivisionError):
+            continue        # not plain arithmetic (a leading sign, a division by zero): not checked
         if got != claimed:
             shown = str(got.numerator) if got.denominator == 1 else f"{got.numerator}/{got.denominator}"
             out.append(f"{left} = {right} is false: {left} = {shown}")
