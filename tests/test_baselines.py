@@ -41,8 +41,8 @@ async def run(problem, policy, table, tmp_path, budget=None):
     return result, backend, read_events(tmp_path / "t.jsonl")
 
 
-def test_registry_has_the_four_baselines():
-    assert {"direct", "cot", "self-consistency", "tot"} <= set(baseline_names())
+def test_registry_has_the_five_baselines():
+    assert {"direct", "cot", "self-consistency", "tot", "pot"} <= set(baseline_names())
     assert get_baseline("self-consistency:7") is get_baseline("self-consistency")
     assert get_baseline("llm") is None
 
@@ -187,3 +187,34 @@ async def test_tot_refuses_problems_without_a_board(tmp_path):
     problem = AnswerProblem(id="a", statement="1+1?", answer="2")
     with pytest.raises(InputError):
         await run(problem, "tot", {}, tmp_path)
+
+
+POT_269 = "It searches nothing: the product is known.\n```python\nprint('trying')\nprint('2*7*21-25')\n```"
+
+
+async def test_pot_runs_the_models_program_and_the_last_printed_line_is_the_answer(tmp_path):
+    result, backend, events = await run(P269, "pot", {"baseline:pot": POT_269}, tmp_path)
+    assert result.status == "solved" and result.verified and result.answer == "2*7*21-25"
+    assert len(backend.requests) == 1 and backend.requests[0].output_schema is None
+    runs = [e for e in events if e.type == "tool_run"]
+    assert len(runs) == 1 and "print('2*7*21-25')" in runs[0].code and runs[0].stdout.splitlines()[-1] == "2*7*21-25"
+
+
+async def test_pot_program_that_fails_is_unsolved_and_a_repair_sees_the_error(tmp_path):
+    broken = "Divides.\n```python\nprint(1 // 0)\n```"
+    result, backend, _ = await run(P269, "pot", {"baseline:pot": broken}, tmp_path)
+    assert result.status == "unsolved" and "no answer" in result.reason and len(backend.requests) == 1
+
+    table = {"baseline:pot:repair": POT_269, "baseline:pot": broken}
+    result, backend, _ = await run(P269, "pot:repairs=1", table, tmp_path)
+    assert [r.purpose for r in backend.requests] == ["baseline:pot", "baseline:pot:repair"]
+    assert "ZeroDivisionError" in backend.requests[1].messages[-1].content
+    assert result.status == "solved" and result.steps == 2
+
+
+async def test_pot_answer_line_prefix_is_stripped_and_graded_once(tmp_path):
+    problem = AnswerProblem(id="a", statement="What is 6 times 7?", answer="42")
+    reply = "Multiplies.\n```python\nprint('Answer:', 6 * 7)\n```"
+    result, _, events = await run(problem, "pot", {"baseline:pot": reply}, tmp_path)
+    assert result.answer == "42" and result.status == "solved"
+    assert sum(e.type == "verification" for e in events) == 1
