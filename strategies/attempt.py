@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from agent.trace.events import Findings
 from agent.verify.extract import parse_answer, strip_reasoning
-from strategies import countdown, sequence
+from strategies import countdown, hunt, sequence
 from strategies.base import (
     MoveInput,
     MoveOutcome,
@@ -35,6 +35,10 @@ async def attempt(inp: MoveInput) -> MoveOutcome:
     if sequence_workspace(inp):
         held = await sequence.attempt(inp)
         if held is not None:      # the next terms from a rule that explains every given term
+            return held
+    if hunt.hunt_workspace(inp):
+        held = await hunt.attempt(inp)
+        if held is not None:      # a counterexample the definition confirmed
             return held
     proof = getattr(inp.problem, "kind", "") in PROOF_KINDS
     task = render("attempt") + ("" if proof else "\n" + ANSWER_LINE)

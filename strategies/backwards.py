@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
-from strategies import countdown
+from strategies import countdown, hunt
 from strategies.base import MoveInput, MoveOutcome, clipped_list, messages, move, render
 
 
@@ -19,6 +19,8 @@ class Backwards(BaseModel):
 async def backwards(inp: MoveInput) -> MoveOutcome:
     if inp.state.workspace is not None:
         return await countdown.take_step(inp)
+    if hunt.hunt_workspace(inp):
+        return await hunt.family(inp, "move:backwards", "hunt_backwards")
     out, _ = await inp.ctx.ask("move:backwards", messages(inp, render("backwards")), Backwards)
     facts = [f"Would suffice: {s}" for s in out.subgoals] + out.facts
     return MoveOutcome(Findings(facts=facts), summary="; ".join(out.subgoals[:2]))

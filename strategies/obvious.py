@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from agent.trace.events import Findings
 from agent.verify.extract import parse_answer
+from strategies import hunt
 from strategies.base import CODE_FORMAT, MoveInput, MoveOutcome, move, parse_program, render, text_messages
 
 OBVIOUS_MAX_TOKENS = 1024
@@ -21,6 +22,8 @@ OBVIOUS_MAX_TOKENS = 1024
 @move("obvious", "one strong, cheap attempt first: a plain chain of thought, checked by another method")
 async def obvious(inp: MoveInput) -> MoveOutcome:
     ctx = inp.ctx
+    if hunt.hunt_workspace(inp):      # a hunt's obvious first attempt is a search program
+        return await hunt.search(inp, "move:attempt:obvious")
     text, _ = await ctx.ask_text("move:attempt:obvious", text_messages(inp, render("obvious")),
                                  max_tokens=OBVIOUS_MAX_TOKENS, temperature=0.0)
     answer, how = parse_answer(text)

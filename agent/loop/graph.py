@@ -28,9 +28,10 @@ from agent.trace.events import (
     Verdict,
     Verification,
 )
-from agent.verify import verify
+from agent.verify import solve_time_check
 from agent.workspace.boards import CountdownWorkspace
 from agent.workspace.claims import checked_findings
+from agent.workspace.hunt import HuntWorkspace
 from agent.workspace.signals import workspace_verdict
 from strategies.base import MoveInput, MoveOutcome, get_move
 
@@ -48,7 +49,7 @@ def answer_reserve(budget) -> int:
 
 
 # Kinds whose first step is the obvious attempt (countdown has its workspace; a proof has no check).
-FIRST_ATTEMPT_KINDS = ("answer", "sequence", "conjecture")
+FIRST_ATTEMPT_KINDS = ("answer", "sequence", "conjecture", "counterexample")
 
 
 def closing_rule(choices, rng) -> tuple[int | None, str]:
@@ -140,14 +141,16 @@ class Solver:
         st.consecutive_errors = st.consecutive_errors + 1 if error else 0
         self.ctx.emit(MoveEnd(run_id="", step=st.step, move=name, attack_id=attack_id, summary=outcome.summary,
                               findings=outcome.findings, new_findings=new, error=error,
-                              workspace=st.workspace.summary() if st.workspace else None))
+                              workspace=st.workspace.summary() if st.workspace else (st.hunt.summary() if st.hunt else None)))
         return outcome, error
 
     # -- nodes -------------------------------------------------------------------------------
     async def understand(self, st: RunState) -> None:
         if self.problem.kind == "countdown" and self.ctx.settings.workspace:   # boards, subgoals, exact tools
             st.workspace = CountdownWorkspace.start(self.problem.numbers, self.problem.target, self.problem.rules)
-        elif self.ctx.settings.first_attempt and self.problem.kind in FIRST_ATTEMPT_KINDS:
+        elif self.problem.kind == "counterexample" and self.ctx.settings.workspace:   # what is checked
+            st.hunt = HuntWorkspace()
+        if st.workspace is None and self.ctx.settings.first_attempt and self.problem.kind in FIRST_ATTEMPT_KINDS:
             if await self._obvious_first(st):
                 return
         outcome, _ = await self._run_move(st, "understand", "-")
@@ -264,14 +267,13 @@ class Solver:
     async def verify(self, st: RunState) -> None:
         attack = st.attack()
         st.route = "judge"
-        if not self.problem.checkable_at_solve_time:
-            # Checking would need the hidden reference: the candidate is graded once, after the run
-            # (agent.loop.run.grade_final), and nothing about it comes back into the run.
-            for cand in st.notebook.unverified():
-                cand.graded_later, cand.reason = True, "proposed; graded after the run"
-            return
         for cand in st.notebook.unverified():
-            result = verify(self.problem, cand.answer)
+            result = solve_time_check(self.problem, cand.answer)
+            if result is None:
+                # Checking would need the hidden reference: the candidate is graded once, after the
+                # run (agent.loop.run.grade_final), and nothing about it comes back into the run.
+                cand.graded_later, cand.reason = True, "proposed; graded after the run"
+                continue
             cand.ok, cand.verified, cand.reason = result.ok, result.verified, result.reason
             self.ctx.emit(Verification(run_id="", step=st.step, attack_id=attack.id, candidate=cand.answer,
                                        ok=result.ok, verified=result.verified, reason=result.reason))

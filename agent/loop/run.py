@@ -172,12 +172,18 @@ def grade_final(ctx: RunContext, problem: Any, state: RunState) -> None:
     """Grade the loop's final answer once, after the run, for kinds whose check needs the hidden
     reference (answers, held-back terms). The final answer is the one the judge accepted, else the
     last one proposed. Nothing of this reaches the run: it has ended."""
-    if problem.checkable_at_solve_time:
-        return   # checked during the run, with the rules alone
     from agent.verify import verify
 
-    proposed = state.notebook.candidates
-    answer = state.answer or (proposed[-1].answer if proposed else None)
+    if problem.kind == "counterexample":
+        if state.status == "solved":
+            return   # a counterexample the definition confirmed during the run
+        # No confirmed counterexample: the hunt's conclusion is "none", with what it checked.
+        answer = state.hunt.conclusion() if state.hunt is not None else "none"
+    elif problem.checkable_at_solve_time:
+        return   # checked during the run, with the rules alone
+    else:
+        proposed = state.notebook.candidates
+        answer = state.answer or (proposed[-1].answer if proposed else None)
     if state.status == "answered" and answer is None:
         state.status = "unsolved"
     if answer is None:

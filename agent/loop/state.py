@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from agent.trace.events import BudgetState, Decision, Findings
 from agent.workspace.boards import CountdownWorkspace, StepChoice
+from agent.workspace.hunt import HuntWorkspace
 from agent.workspace.sequences import Fit
 
 NOTEBOOK_SECTIONS = ("facts", "examples", "conjectures", "counterexamples")
@@ -128,6 +129,7 @@ class RunState(BaseModel):
     next_choice: StepChoice | None = None   # the listed option the controller picked (workspace kinds)
     workspace: CountdownWorkspace | None = None   # typed, exact working state (countdown family)
     ledger: list[Fit] = Field(default_factory=list)  # sequence problems: every rule tried, with its status
+    hunt: HuntWorkspace | None = None        # counterexample problems: what is checked, exactly
     last_move: str | None = None
     last_new_findings: int = 0
     last_verdict: LastVerdict | None = None

@@ -6,12 +6,13 @@ from agent.problems.models import (
     Budget,
     ConjectureProblem,
     CountdownProblem,
+    CounterexampleProblem,
     Problem,
     ProofProblem,
     SequenceProblem,
 )
 
 __all__ = [
-    "AnswerProblem", "Budget", "ConjectureProblem", "CountdownProblem", "Problem", "ProofProblem",
+    "AnswerProblem", "Budget", "ConjectureProblem", "CountdownProblem", "CounterexampleProblem", "Problem", "ProofProblem",
     "SequenceProblem", "Suite", "iter_problem_files", "load_problem", "load_problems", "load_suite",
 ]

@@ -174,6 +174,45 @@ class ConjectureProblem(ProblemBase):
         return f"{task}\n\nAnswer format: {self.answer_format}"
 
 
+NO_COUNTEREXAMPLE = "none"
+
+
+class CounterexampleProblem(ProblemBase):
+    """A claim "for every integer n in the domain, holds(n)": find an n where it fails, or conclude
+    there is none. `definition` defines `in_domain(n)` and `holds(n)`; it is part of the problem, so
+    the model sees it and may run it. A claimed counterexample is checked at solve time by running
+    the definition (no reference involved). "none" can only be graded against the hidden `answer`
+    (the smallest counterexample, or "none" when `holds` was checked for every n up to `searched`),
+    once, after the run."""
+
+    kind: Literal["counterexample"] = "counterexample"
+    definition: str = Field(min_length=1)
+    answer: str = Field(min_length=1)
+    searched: int = Field(ge=1)
+    timeout_s: float = Field(default=10.0, gt=0, le=600)
+
+    @model_validator(mode="after")
+    def _check_answer(self) -> CounterexampleProblem:
+        if "def in_domain" not in self.definition or "def holds" not in self.definition:
+            raise ValueError("a counterexample definition must define in_domain(n) and holds(n)")
+        if self.answer != NO_COUNTEREXAMPLE and not self.answer.lstrip("-").isdigit():
+            raise ValueError(f"answer must be the smallest counterexample (an integer) or {NO_COUNTEREXAMPLE!r}")
+        return self
+
+    @property
+    def checkable_at_solve_time(self) -> bool:
+        return True     # a claimed counterexample is checked by the statement's own definition
+
+    def describe(self) -> str:
+        claim = self.statement.strip() or self.title
+        return (f"{claim}\n\nThe claim, as Python (part of the problem; you may run it):\n"
+                f"```python\n{self.definition.strip()}\n```\n"
+                "Task: find an integer n with in_domain(n) true and holds(n) false (a counterexample), "
+                "or conclude that there is none.\n"
+                "Answer format: the counterexample n alone (for example: Answer: 12345), or, if you "
+                f"found none, 'Answer: {NO_COUNTEREXAMPLE}' and the range you searched.")
+
+
 class ProofProblem(ProblemBase):
     """No exact verifier: the judge grades and results are marked unverified.
 
@@ -198,8 +237,8 @@ class ProofProblem(ProblemBase):
 
 
 Problem = Annotated[
-    CountdownProblem | AnswerProblem | SequenceProblem | ConjectureProblem | ProofProblem,
+    CountdownProblem | AnswerProblem | SequenceProblem | ConjectureProblem | CounterexampleProblem | ProofProblem,
     Field(discriminator="kind"),
 ]
 
-KINDS = ("countdown", "answer", "sequence", "conjecture", "proof", "open")
+KINDS = ("countdown", "answer", "sequence", "conjecture", "counterexample", "proof", "open")

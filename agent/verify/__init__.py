@@ -11,12 +11,13 @@ from agent.problems.models import (
     AnswerProblem,
     ConjectureProblem,
     CountdownProblem,
+    CounterexampleProblem,
     ProofProblem,
     SequenceProblem,
 )
 from agent.verify.result import VerifyResult
 
-__all__ = ["MAX_CANDIDATE_CHARS", "VerifyResult", "verify"]
+__all__ = ["MAX_CANDIDATE_CHARS", "VerifyResult", "solve_time_check", "verify"]
 
 MAX_CANDIDATE_CHARS = 200_000  # a model's whole output fits; anything longer is not an answer
 
@@ -47,7 +48,22 @@ def verify(problem, candidate: str) -> VerifyResult:
         from agent.verify.code import verify_conjecture
 
         return verify_conjecture(problem, candidate)
+    if isinstance(problem, CounterexampleProblem):
+        from agent.verify.hunt import verify_hunt
+
+        return verify_hunt(problem, candidate)
     if isinstance(problem, ProofProblem):
         return VerifyResult(ok=False, verified=False, normalized=candidate.strip() or None,
                             reason=f"no exact verifier for {problem.kind} problems: the result stays unverified")
     raise ValueError(f"no verifier for {type(problem).__name__}")
+
+
+def solve_time_check(problem, candidate: str) -> VerifyResult | None:
+    """The check a run may use as often as it likes: the rules or the problem's own definition,
+    never the hidden reference. None when the candidate can only be graded against the reference,
+    once, after the run (an `answer`, held-back terms, "no counterexample")."""
+    if isinstance(problem, CounterexampleProblem):
+        from agent.verify.hunt import claims_none
+
+        return None if claims_none(candidate) else verify(problem, candidate)
+    return verify(problem, candidate) if problem.checkable_at_solve_time else None

@@ -1,0 +1,161 @@
+"""The moves on a counterexample hunt (`counterexample` problems): what each computes.
+
+| move            | computes                                                                      |
+|-----------------|-------------------------------------------------------------------------------|
+| obvious         | the model's first search program (the definition is prepended); what it prints is checked |
+| examples        | `scan`: the next block of small n, each checked by the definition (tool, no model) |
+| patterns        | the model's program prints a family of candidates (where it would break); the tool checks each |
+| backwards       | the same, for n satisfying a necessary condition for failure                 |
+| counterexamples | the model's search program over a range it chooses (definition prepended)    |
+| attempt         | a confirmed counterexample is the answer (no model call); otherwise the model's free-text attempt |
+
+Every candidate a program prints is checked by the problem's own definition
+(`agent.verify.hunt.run_checks`), never trusted; a search program's "CHECKED a to b" line is the
+model's claim and is recorded as such. No reference answer is used: "none" is the hunt's
+conclusion when the run ends without a confirmed counterexample, graded once after the run.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.backends.base import Message
+from agent.trace.events import Findings, ToolCall
+from agent.verify.hunt import run_checks
+from agent.workspace.hunt import MAX_FAMILY, Family, HuntWorkspace, Search
+from strategies.base import CODE_FORMAT, MoveInput, MoveOutcome, messages, parse_program, render
+
+_INT = re.compile(r"-?\d+")
+_COUNTEREXAMPLE = re.compile(r"COUNTEREXAMPLE\s*:\s*(-?\d+)", re.I)
+_CHECKED = re.compile(r"^\s*CHECKED\b.*$", re.I | re.M)
+
+
+def hunt_workspace(inp: MoveInput) -> HuntWorkspace | None:
+    return getattr(inp.state, "hunt", None)
+
+
+def _record(inp: MoveInput, tool: str, args: dict, result: str) -> None:
+    inp.ctx.emit(ToolCall(run_id="", step=inp.ctx.step, tool=tool, args=args, result=result))
+
+
+def check_values(inp: MoveInput, values: list[int]) -> tuple[list[int], int, str]:
+    """Check candidates with the definition: (failures, how many were in the domain, error)."""
+    rows, why = run_checks(inp.problem, values)
+    if rows is None:
+        return [], 0, why
+    failures = [n for n, (d, h) in zip(values, rows, strict=True) if d and h is False]
+    return failures, sum(bool(d) for d, _ in rows), ""
+
+
+async def examples(inp: MoveInput) -> MoveOutcome:
+    ws = hunt_workspace(inp)
+    values = ws.next_block()
+    rows, why = run_checks(inp.problem, values)
+    if rows is None:
+        _record(inp, "scan", {"from": values[0], "to": values[-1]}, f"could not run: {why}")
+        return MoveOutcome(Findings(source="tool:scan", facts=[f"Checking n = {values[0]}..{values[-1]} did not finish: {why}"]),
+                           summary="scan failed")
+    failure = ws.record_scan(values, rows)
+    in_domain = sum(bool(d) for d, _ in rows)
+    if failure is None:
+        text = f"The claim holds for every n from {values[0]} to {values[-1]} in the domain ({in_domain} of them)."
+        found = Findings(source="tool:scan", examples=[text])
+    else:
+        text = f"The claim FAILS at n = {failure} (checked by the definition)."
+        found = Findings(source="tool:scan", examples=[text], candidates=[str(failure)])
+    _record(inp, "scan", {"from": values[0], "to": values[-1]}, text)
+    return MoveOutcome(found, summary=text)
+
+
+async def _program(inp: MoveInput, purpose: str, instruction: str, *, prefix: str = ""):
+    """Ask for a program, run it (with `prefix` prepended), one repair if it fails or prints
+    nothing. Returns (plan, ToolResult or None when no program was written)."""
+    ctx = inp.ctx
+    msgs = messages(inp, f"{instruction}\n{CODE_FORMAT}", text=True)
+    result, plan = None, ""
+    for attempt in range(2):
+        reply, _ = await ctx.ask_text(purpose + (":repair" if attempt else ""), msgs,
+                                      max_tokens=ctx.settings.code_max_tokens)
+        program = parse_program(reply)
+        plan = program.plan or plan
+        if not program.code.strip():
+            feedback = "Your reply had no ```python block with a program."
+        else:
+            result = await ctx.run_code(f"{prefix}\n\n{program.code}" if prefix else program.code)
+            if result.stdout.strip() and (result.ok or result.timed_out):   # a search cut by its time limit still reports
+                return plan, result
+            feedback = "You ran it. Output:\n" + result.for_prompt(800)
+        msgs = msgs + [Message(role="assistant", content=reply),
+                       Message(role="user", content=feedback + "\nFix the program. " + CODE_FORMAT)]
+    return plan, result
+
+
+async def family(inp: MoveInput, purpose: str = "move:patterns", prompt: str = "hunt_family") -> MoveOutcome:
+    """The model names where the claim might break, as a program printing candidates; the tool
+    checks every one."""
+    ws = hunt_workspace(inp)
+    plan, result = await _program(inp, purpose, render(prompt, workspace=ws.render()))
+    label = (plan or prompt)[:120]
+    if result is None or not result.ok:
+        why = "no program" if result is None else (result.killed_reason or f"exit {result.exit_code}")
+        ws.families.append(Family(label=label, note=f"the program failed: {why}"))
+        return MoveOutcome(Findings(source="program", facts=[f"A candidate program failed ({why})."]), summary=label)
+    values = list(dict.fromkeys(int(m.group()) for ln in result.stdout.splitlines() if (m := _INT.search(ln))))
+    entry = Family(label=label, note="" if len(values) <= MAX_FAMILY else f"first {MAX_FAMILY} of {len(values)}")
+    values = values[:MAX_FAMILY]
+    if not values:
+        entry.note = "the program printed no integers"
+    else:
+        failures, in_domain, why = check_values(inp, values)
+        entry.checked = in_domain
+        if why:
+            entry.note = f"the check did not finish: {why}"
+        elif failures:
+            entry.status, entry.refuted_by = "refuted", min(failures)
+            for n in failures[:5]:
+                ws.add_failure(n)
+        else:
+            entry.status = "survived"
+    ws.families.append(entry)
+    _record(inp, "check_values", {"family": label, "values": len(values)}, entry.line())
+    found = Findings(source="checked", conjectures=[entry.line()] if entry.status == "survived" else [],
+                     counterexamples=[entry.line()] if entry.status == "refuted" else [],
+                     candidates=[str(entry.refuted_by)] if entry.refuted_by is not None else [])
+    return MoveOutcome(found, summary=entry.line())
+
+
+async def search(inp: MoveInput, purpose: str = "move:counterexamples") -> MoveOutcome:
+    """The model's own search program over a range it chooses; the definition is prepended, and
+    whatever it prints as a counterexample is checked by the definition before it counts."""
+    ws = hunt_workspace(inp)
+    seconds = max(1, int(inp.ctx.settings.code_timeout_s * 0.8))
+    plan, result = await _program(inp, purpose, render("hunt_search", workspace=ws.render(), seconds=seconds),
+                                  prefix=inp.problem.definition)
+    entry = Search(plan=(plan or "search")[:120])
+    if result is None or not result.ok:
+        entry.failed = "no program" if result is None else (result.killed_reason or f"exit {result.exit_code}")
+    out = result.stdout if result is not None else ""
+    printed = [int(m) for m in _COUNTEREXAMPLE.findall(out)][:20]
+    checked = _CHECKED.findall(out)
+    entry.claimed = checked[-1].strip()[:120] if checked else ""
+    if printed:
+        failures, _, why = check_values(inp, printed)
+        entry.found = failures
+        for n in failures:
+            ws.add_failure(n)
+        wrong = [n for n in printed if n not in failures]
+        _record(inp, "check_values", {"printed": len(printed)},
+                f"confirmed {failures or 'none'}; not counterexamples: {wrong[:5] or 'none'}{'; ' + why if why else ''}")
+    ws.searches.append(entry)
+    facts = [] if entry.found else [entry.line()]
+    return MoveOutcome(Findings(source="program", facts=facts, candidates=[str(n) for n in entry.found[:1]],
+                                counterexamples=[entry.line()] if entry.found else []), summary=entry.line(),
+                       check="counterexample confirmed" if entry.found else "no counterexample confirmed")
+
+
+async def attempt(inp: MoveInput) -> MoveOutcome | None:
+    ws = hunt_workspace(inp)
+    if ws is None or not ws.failures:
+        return None
+    n = min(ws.failures)
+    return MoveOutcome(Findings(source="checked", candidates=[str(n)]), summary=f"the confirmed counterexample {n}")

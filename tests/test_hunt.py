@@ -1,0 +1,123 @@
+"""Counterexample hunts: the verifier runs the claim's own definition, "none" is graded only after
+the run, and the moves check every candidate a program prints (scripted backend, real sandbox)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.loop.run import asolve
+from agent.problems.models import Budget, CounterexampleProblem
+from agent.trace.reader import read_events
+from agent.verify import solve_time_check, verify
+from agent.verify.hunt import claims_none, read_claim
+from tests.loop_helpers import FunctionBackend
+
+PRIME = """
+def is_prime(m):
+    if m < 2:
+        return False
+    d = 2
+    while d * d <= m:
+        if m % d == 0:
+            return False
+        d += 1
+    return True
+"""
+EULER = CounterexampleProblem(
+    id="ce-euler", statement="Claim: for every integer n >= 0, n^2 + n + 41 is prime.",
+    definition=PRIME + "def in_domain(n):\n    return n >= 0\ndef holds(n):\n    return is_prime(n * n + n + 41)\n",
+    answer="40", searched=100)
+SQUARES = CounterexampleProblem(   # true: n^2 + n is always even
+    id="ce-even", statement="Claim: for every integer n >= 1, n^2 + n is even.",
+    definition="def in_domain(n):\n    return n >= 1\ndef holds(n):\n    return (n * n + n) % 2 == 0\n",
+    answer="none", searched=10000)
+
+
+@pytest.mark.parametrize("text, none, n", [
+    ("Answer: 40", False, 40), ("n = 40 gives 41^2", False, 40), ("Answer: none (checked n <= 10^6)", True, 10),
+    ("No counterexample up to 1000", True, 1000), ("\\boxed{1,093}", False, 1093), ("no idea", False, None),
+])
+def test_claims_are_read_as_an_integer_or_none(text, none, n):
+    assert claims_none(text) is none
+    assert read_claim(text) == n
+
+
+def test_a_counterexample_is_checked_by_the_definition_and_none_only_against_the_reference():
+    assert verify(EULER, "40").ok and verify(EULER, "Answer: 41").ok      # any failure counts
+    held = verify(EULER, "39")
+    assert not held.ok and "holds at n = 39" in held.reason
+    assert "outside the claim's domain" in verify(EULER, "-3").reason
+    assert not verify(EULER, "none").ok and verify(SQUARES, "none (checked to 100)").ok
+    assert not verify(SQUARES, "7").ok
+    assert solve_time_check(EULER, "none") is None            # needs the reference: after the run
+    assert solve_time_check(EULER, "40").ok                   # the definition alone decides
+
+
+def test_a_definition_that_loops_or_a_huge_claim_is_not_verified_either_way():
+    looping = EULER.model_copy(update={"definition": "def in_domain(n):\n    return True\ndef holds(n):\n"
+                                                     "    while True:\n        pass\n", "timeout_s": 1.0})
+    res = verify(looping, "5")
+    assert not res.ok and not res.verified and "could not be checked" in res.reason
+    big = verify(EULER, "1" + "0" * 60)
+    assert not big.verified and "too large" in big.reason
+
+
+def test_a_counterexample_definition_must_define_both_functions():
+    with pytest.raises(ValueError, match="in_domain"):
+        CounterexampleProblem(id="x", definition="def holds(n):\n    return True\n", answer="none", searched=5)
+
+
+NO_LUCK = "Searches a little.\n```python\nprint('CHECKED 0 to 10')\n```"
+
+
+def backend(**replies):
+    table = {"move:attempt:obvious": NO_LUCK, "move:understand": {"restatement": "r", "givens": [], "goal": "g", "plans": []},
+             "judge": {"assessment": "a", "progress": 0.3, "decision": "persist"}, **replies}
+    return FunctionBackend(lambda req: table.get(req.purpose.removesuffix(":repair")))
+
+
+async def test_scanning_small_cases_finds_a_small_counterexample_with_no_model_call_after_the_first(tmp_path):
+    be = backend()
+    result = await asolve(EULER, backend=be, policy="fixed:examples", budget=Budget(steps=6), trace=tmp_path / "t.jsonl")
+    assert result.status == "solved" and result.answer == "40" and result.verified
+    assert [r.purpose for r in be.requests] == ["move:attempt:obvious", "judge"] or \
+        [r.purpose for r in be.requests][0] == "move:attempt:obvious"
+    events = read_events(tmp_path / "t.jsonl")
+    scans = [e for e in events if e.type == "tool_call" and e.tool == "scan"]
+    assert scans and "FAILS at n = 40" in scans[0].result
+
+
+async def test_a_family_program_is_checked_candidate_by_candidate(tmp_path):
+    family = "Multiples of 41 make the value divisible by 41.\n```python\nfor k in range(1, 5):\n    print(41 * k)\n```"
+    be = backend(**{"move:patterns": family})
+    result = await asolve(EULER, backend=be, policy="fixed:patterns", budget=Budget(steps=4), trace=tmp_path / "t.jsonl")
+    assert result.status == "solved" and result.answer == "41"
+    checks = [e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_call" and e.tool == "check_values"]
+    assert "REFUTED, the claim fails at n = 41" in checks[0].result
+
+
+async def test_a_search_programs_printed_counterexample_is_not_trusted(tmp_path):
+    liar = "Claims 39.\n```python\nprint('COUNTEREXAMPLE: 39')\nprint('CHECKED 0 to 39')\n```"
+    be = backend(**{"move:attempt:obvious": liar})
+    result = await asolve(EULER, backend=be, policy="fixed:reframe", budget=Budget(steps=2), trace=tmp_path / "t.jsonl")
+    assert result.status != "solved"
+    checks = [e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_call" and e.tool == "check_values"]
+    assert "not counterexamples: [39]" in checks[0].result
+
+
+async def test_the_search_program_gets_the_definition_prepended(tmp_path):
+    uses = "Calls holds.\n```python\nfor n in range(100):\n    if not holds(n):\n        print(f'COUNTEREXAMPLE: {n}')\n        break\nprint('CHECKED 0 to 99')\n```"
+    be = backend(**{"move:attempt:obvious": uses})
+    result = await asolve(EULER, backend=be, policy="fixed:examples", budget=Budget(steps=3), trace=tmp_path / "t.jsonl")
+    assert result.status == "solved" and result.answer == "40" and result.steps == 1
+    runs = [e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_run"]
+    assert runs[0].code.startswith(EULER.definition.strip()[:20]) or "def holds" in runs[0].code
+
+
+async def test_a_true_claim_ends_with_none_graded_once_after_the_run(tmp_path):
+    be = backend()
+    result = await asolve(SQUARES, backend=be, policy="fixed:examples", budget=Budget(steps=6), trace=tmp_path / "t.jsonl")
+    assert result.status == "solved" and result.answer.startswith("none") and "n <= 599 checked one by one" in result.answer
+    graded = [e for e in read_events(tmp_path / "t.jsonl") if e.type == "verification"]
+    after = [e for e in graded if e.graded_after_run]
+    assert len(after) == 1 and after[0] is graded[-1] and after[0].candidate.startswith("none")
