@@ -381,13 +381,21 @@ async def _route(gs: GraphState) -> str:
     return gs["run"].route
 
 
+# The real routes: where each node may send the run next ("end" from any node: budget, solved).
+ROUTES: dict[str, tuple[str, ...]] = {
+    "understand": ("controller",),
+    "controller": ("move",),
+    "move": ("verify", "judge"),
+    "verify": ("judge",),
+    "judge": ("move", "controller"),
+}
+
+
 def build_graph(solver: Solver):
     graph = StateGraph(GraphState)
-    names = ("understand", "controller", "move", "verify", "judge")
-    for name in names:
+    for name in ROUTES:
         graph.add_node(name, _node(getattr(solver, name)))
     graph.add_edge(START, "understand")
-    targets = {n: n for n in names if n != "understand"} | {"end": END}
-    for name in names:
-        graph.add_conditional_edges(name, _route, targets)
+    for name, targets in ROUTES.items():
+        graph.add_conditional_edges(name, _route, {t: t for t in targets} | {"end": END})
     return graph.compile()

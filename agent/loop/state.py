@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from agent.trace.events import BudgetState, Decision, Findings
 from agent.workspace.boards import CountdownWorkspace, StepChoice
@@ -52,13 +52,24 @@ class Notebook(BaseModel):
     conjectures: list[Entry] = Field(default_factory=list)
     counterexamples: list[Entry] = Field(default_factory=list)
     candidates: list[Candidate] = Field(default_factory=list)
+    # normalised texts per section, with the entry count they were computed for (rebuilt when an
+    # entry was appended elsewhere): adding stays O(new entries), not O(notebook), per step
+    _keys: dict[str, tuple[int, set[str]]] = PrivateAttr(default_factory=dict)
+
+    def _seen(self, section: str) -> set[str]:
+        entries = getattr(self, section)
+        count, keys = self._keys.get(section, (-1, set()))
+        if count != len(entries):
+            keys = {_norm(e.text) for e in entries}
+        self._keys[section] = (len(entries), keys)
+        return keys
 
     def add(self, findings: Findings, *, step: int, move: str, attack_id: str) -> int:
         """Add findings; return how many were new (not already in the notebook)."""
         new = 0
         for section in NOTEBOOK_SECTIONS:
             entries: list[Entry] = getattr(self, section)
-            seen = {_norm(e.text) for e in entries}
+            seen = self._seen(section)
             for text in getattr(findings, section):
                 key = _norm(text)
                 if key and key not in seen:
@@ -66,6 +77,7 @@ class Notebook(BaseModel):
                     entries.append(Entry(text=text.strip(), step=step, move=move, attack_id=attack_id,
                                          source=findings.source))
                     new += 1
+            self._keys[section] = (len(entries), seen)
         tried = {_answer_key(c.answer): c for c in self.candidates}
         for answer in findings.candidates:
             key = _answer_key(answer)
@@ -75,7 +87,7 @@ class Notebook(BaseModel):
                 new += 1
             elif key and tried[key].ok is False:   # refused with the earlier reason, not silently dropped
                 text = f"Answer {answer.strip()} was proposed again; it was already rejected: {tried[key].reason}"
-                if _norm(text) not in {_norm(e.text) for e in self.facts}:
+                if _norm(text) not in self._seen("facts"):
                     self.facts.append(Entry(text=text, step=step, move="verify", attack_id=attack_id,
                                             source="checked"))
         return new
