@@ -32,7 +32,7 @@ from agent.verify import solve_time_check
 from agent.workspace.boards import CountdownWorkspace
 from agent.workspace.claims import checked_findings
 from agent.workspace.hunt import HuntWorkspace
-from agent.workspace.signals import workspace_verdict
+from agent.workspace.signals import hunt_verdict, workspace_verdict
 from strategies.base import MoveInput, MoveOutcome, get_move
 
 # A step is forced to `attempt` when fewer than this many mean steps' worth of budget are left.
@@ -293,6 +293,10 @@ class Solver:
         attack, signals = st.attack(), self.last_signals
         if st.workspace is not None and st.status != "solved":
             self._emit_verdict(st, attack, workspace_verdict(st.workspace, attack, signals))
+            st.route = self._route_after(st, st.last_verdict.decision)
+            return
+        if st.hunt is not None and st.status != "solved":   # a hunt's checks are exact: no model judge
+            self._emit_verdict(st, attack, hunt_verdict(st.hunt, signals))
             st.route = self._route_after(st, st.last_verdict.decision)
             return
         signals.budget_used = budget_fraction(st.used, self.ctx.budget)

@@ -8,9 +8,13 @@ the nearest free number is to the node's goal, and how much of the board the att
 
 from __future__ import annotations
 
+import math
+import re
+
 from agent.loop.judge import Combined, Signals
 from agent.workspace.boards import CountdownWorkspace
 from agent.workspace.countdown import distance
+from agent.workspace.hunt import HuntWorkspace
 
 # An attack that has taken this many steps per board number without closing is abandoned: by then
 # it has either stepped back and forth or is deep in a branch the board cannot finish.
@@ -46,3 +50,34 @@ def workspace_verdict(ws: CountdownWorkspace, attack, s: Signals) -> Combined:
     if not ws.choices(attack.id):
         return Combined("abandon", progress, f"no one-step option left from {node.id}", evidence, ["no_options"], None)
     return Combined("persist", progress, f"{node.id} is open: {node.render()}", evidence, ["node_open"], None)
+
+
+# -- counterexample hunts -----------------------------------------------------------------------
+
+HUNT_STREAK = 2      # the same move this many times in a row, then the policy chooses again
+
+
+def hunt_progress(ws: HuntWorkspace) -> float:
+    """0..0.8 from how far the claim is checked: the largest n checked one by one, or reported by a
+    search program, on a log scale up to 10^7 (a confirmed counterexample ends the run anyway)."""
+    reported = [int(m) for s in ws.searches if s.claimed for m in re.findall(r"\d+", s.claimed)[-1:]]
+    far = max([ws.scanned_to, *reported, 0])
+    return round(min(0.8, math.log10(far + 1) / 7 * 0.8), 3)
+
+
+def hunt_verdict(ws: HuntWorkspace, s: Signals) -> Combined:
+    """Hard signals on a hunt; no model call. A failed program makes the policy choose another
+    move; a move that added something may run again, up to HUNT_STREAK times."""
+    progress = hunt_progress(ws)
+    evidence = ws.render().splitlines()[:6]
+    last_family = ws.families[-1] if ws.families and s.move in ("patterns", "backwards") else None
+    last_search = ws.searches[-1] if ws.searches and s.move == "counterexamples" else None
+    if s.move_error:
+        return Combined("switch", progress, f"the step failed: {s.move_error}", evidence, ["move_failed"], None)
+    if (last_family and last_family.status == "unchecked") or (last_search and last_search.failed):
+        why = last_family.note if last_family else last_search.failed
+        return Combined("switch", progress, f"the program did not give checkable output: {why}", evidence,
+                        ["program_failed"], None)
+    if s.new_findings and s.persist_streak < HUNT_STREAK:
+        return Combined("persist", progress, "the last move added to what is checked", evidence, ["hunt_growing"], None)
+    return Combined("switch", progress, "let the policy choose the next way to look", evidence, ["hunt_choose"], None)
