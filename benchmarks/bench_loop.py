@@ -16,16 +16,16 @@ import statistics
 import sys
 import tempfile
 import time
-from typing import TypedDict
 from pathlib import Path
+from typing import TypedDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from agent.loop.graph import ROUTES  # noqa: E402
 from agent.loop.run import asolve  # noqa: E402
 from agent.problems.models import Budget  # noqa: E402
 from agent.trace import writer  # noqa: E402
 from agent.trace.reader import read_events  # noqa: E402
-from agent.loop.graph import ROUTES  # noqa: E402
 from tests.loop_helpers import NOTEBOOK, P269, CannedTools, FunctionBackend  # noqa: E402
 
 
@@ -93,7 +93,7 @@ def bare_graph_ms(steps: int) -> float:
         return s["route"]
 
     g = StateGraph(S)
-    for name, targets in ROUTES.items():
+    for name in ROUTES:
         g.add_node(name, node(name))
     g.add_edge(START, "understand")
     for name, targets in ROUTES.items():
