@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
-from strategies import countdown
+from strategies import countdown, hunt
 from strategies.base import MoveInput, MoveOutcome, clipped, clipped_list, messages, move, render
 
 
@@ -20,6 +20,8 @@ class Understanding(BaseModel):
 async def understand(inp: MoveInput) -> MoveOutcome:
     if inp.state.workspace is not None:
         return await countdown.understand(inp)
+    if hunt.hunt_workspace(inp):      # a person reads the claim and tries the small cases first
+        return await hunt.examples(inp)
     out, _ = await inp.ctx.ask("move:understand", messages(inp, render("understand")), Understanding)
     facts = [f"Restated: {out.restatement}", f"Goal: {out.goal}"] + [f"Given: {g}" for g in out.givens]
     plans = [p for p in out.plans if p.strip()][:3]

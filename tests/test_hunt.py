@@ -90,12 +90,13 @@ async def test_scanning_small_cases_finds_a_small_counterexample_with_no_model_c
 
 
 async def test_a_family_program_is_checked_candidate_by_candidate(tmp_path):
-    family = "Multiples of 41 make the value divisible by 41.\n```python\nfor k in range(1, 5):\n    print(41 * k)\n```"
+    far = EULER.model_copy(update={"definition": EULER.definition.replace("return n >= 0", "return n >= 1000")})
+    family = "Multiples of 41 make the value divisible by 41.\n```python\nfor k in range(1, 30):\n    print(41 * k)\n```"
     be = backend(**{"move:patterns": family})
-    result = await asolve(EULER, backend=be, policy="fixed:patterns", budget=Budget(steps=4), trace=tmp_path / "t.jsonl")
-    assert result.status == "solved" and result.answer == "41"
+    result = await asolve(far, backend=be, policy="fixed:patterns", budget=Budget(steps=4), trace=tmp_path / "t.jsonl")
+    assert result.status == "solved" and result.answer == "1025"      # 41 * 25: the first in the domain
     checks = [e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_call" and e.tool == "check_values"]
-    assert "REFUTED, the claim fails at n = 41" in checks[0].result
+    assert "REFUTED, the claim fails at n = 1025" in checks[0].result
 
 
 async def test_a_search_programs_printed_counterexample_is_not_trusted(tmp_path):
@@ -119,7 +120,7 @@ async def test_the_search_program_gets_the_definition_prepended(tmp_path):
 async def test_a_true_claim_ends_with_none_graded_once_after_the_run(tmp_path):
     be = backend()
     result = await asolve(SQUARES, backend=be, policy="fixed:examples", budget=Budget(steps=6), trace=tmp_path / "t.jsonl")
-    assert result.status == "solved" and result.answer.startswith("none") and "n <= 599 checked one by one" in result.answer
+    assert result.status == "solved" and result.answer.startswith("none") and "n <= 799 checked one by one" in result.answer
     graded = [e for e in read_events(tmp_path / "t.jsonl") if e.type == "verification"]
     after = [e for e in graded if e.graded_after_run]
     assert len(after) == 1 and after[0] is graded[-1] and after[0].candidate.startswith("none")
