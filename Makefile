@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 PROBLEM ?= problems/digits/nyt-269.yaml
 RUN_ARGS ?= --backend local --budget steps=30
 
-.PHONY: run test install-run install-test lint bench clean
+.PHONY: run test install-run install-test lint bench clean llama-cpp-python
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,13 @@ bench: install-test install-run
 	$(BIN)/polya bench problems/digits/dev.yaml problems/game24/dev.yaml --limit $(BENCH_LIMIT) \
 	  --backend $(BENCH_BACKEND) --budget $(BENCH_BUDGET) --concurrency $(BENCH_CONCURRENCY) \
 	  --out $(BENCH_OUT) --resume $(BENCH_ARGS)
+
+# llama-cpp-python's OpenAI-compatible server, for tests/test_llama_cpp_python.py (skipped without
+# it). It compiles llama.cpp (~8 min on 2 cores), so it lives in a venv of its own, built once.
+LLAMA_CPP_PYTHON_VENV ?= $(HOME)/.cache/polya/llama-cpp-python
+llama-cpp-python:
+	[ -x $(LLAMA_CPP_PYTHON_VENV)/bin/python ] || $(PYTHON) -m venv $(LLAMA_CPP_PYTHON_VENV)
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(LLAMA_CPP_PYTHON_VENV)/bin/pip install -q 'llama-cpp-python[server]==0.3.36'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

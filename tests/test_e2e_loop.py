@@ -66,10 +66,14 @@ def test_every_llm_call_recorded_whole_with_usage(real_run):
     answered = [c for c in calls if c.response]
     assert all(c.budget_prompt_tokens <= c.response["usage"]["prompt_tokens"] for c in answered)
     assert sum(c.budget_prompt_tokens == c.response["usage"]["prompt_tokens"] for c in answered) >= len(answered) / 2
-    # every examples move that got a program from the model ran it in the sandbox, recorded
+    # every examples move that got a program from the model ran it in the sandbox, recorded (a
+    # reply with no program in it is not run)
+    from strategies.base import parse_program
+
     tool_steps = {e.step for e in events if isinstance(e, ToolRun)}
     for move in (e for e in events if isinstance(e, MoveEnd) and e.move == "examples"):
-        program_calls = [c for c in calls if c.step == move.step and c.purpose.startswith("move:examples") and c.response]
+        program_calls = [c for c in calls if c.step == move.step and c.purpose.startswith("move:examples")
+                         and c.response and parse_program(c.response["text"]).code.strip()]
         assert (move.step in tool_steps) == bool(program_calls)
 
 

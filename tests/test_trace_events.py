@@ -105,7 +105,7 @@ def test_unknown_schema_version_is_refused_with_a_clear_message(tmp_path):
     raw = json.loads(EXAMPLES[0].model_dump_json())
     raw["schema_version"] = 99
     path.write_text(json.dumps(raw) + "\n")
-    with pytest.raises(InputError, match=r"unknown trace schema_version 99; this Polya reads version 1"):
+    with pytest.raises(InputError, match=r"unknown trace schema_version 99; this Polya reads versions 1, 2"):
         read_events(path)
 
 
@@ -121,3 +121,44 @@ def test_invalid_event_names_the_field(tmp_path):
 def test_missing_file_is_input_error(tmp_path):
     with pytest.raises(InputError, match="no such trace file"):
         read_events(tmp_path / "nope.jsonl")
+
+
+async def test_repeated_prompt_lines_are_stored_once_and_read_back_whole(tmp_path):
+    """Schema 2: a prompt line or message seen before in the file is a ref; the reader (and the
+    documented stdlib reader) restores exactly what the backend was sent."""
+    import importlib.util
+    import json
+
+    from agent.errors import InputError
+    from agent.loop.run import asolve
+    from agent.problems.models import Budget
+    from agent.trace.reader import read_events
+    from tests.loop_helpers import NOTEBOOK, P269, CannedTools, FunctionBackend
+
+    backend = FunctionBackend()
+    trace = tmp_path / "t.jsonl"
+    await asolve(P269, backend=backend, policy="bandit", budget=Budget(steps=6), trace=trace,
+                 tools=CannedTools(), settings=NOTEBOOK)
+    raw = [json.loads(line) for line in trace.read_text().splitlines()]
+    calls = [e for e in raw if e["type"] == "llm_call"]
+    assert all(e["schema_version"] == 2 for e in raw)
+    defined = {e["request"]["messages"][0].get("content_id") for e in calls} - {None}
+    whole_refs = [e for e in calls if e["request"]["messages"][0]["content_parts"] in [[{"ref": [d]}] for d in defined]]
+    assert defined and len(whole_refs) >= len(calls) - len(defined)          # a system prompt seen before: one ref
+    assert any("output_schema_ref" in e["request"] for e in calls)          # a purpose's schema, once
+
+    sent = [[m.content for m in r.messages] for r in backend.requests]
+    read = [[m["content"] for m in e.request["messages"]] for e in read_events(trace) if e.type == "llm_call"]
+    assert read == sent and len(read) == len(calls)
+    spec = importlib.util.spec_from_file_location("read_trace", "docs/examples/read_trace.py")
+    doc_reader = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(doc_reader)
+    assert [[m["content"] for m in e["request"]["messages"]] for e in doc_reader.events(trace)
+            if e["type"] == "llm_call"] == sent
+
+    cut = tmp_path / "cut.jsonl"       # the first call (which defines the blocks) removed
+    lines = trace.read_text().splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if '"type":"llm_call"' in line)
+    cut.write_text("".join(lines[:first] + lines[first + 1:]))
+    with pytest.raises(InputError, match="used before it is defined"):
+        read_events(cut)

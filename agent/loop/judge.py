@@ -113,11 +113,21 @@ def budget_fraction(used, budget) -> float:
     return min(1.0, max(fractions))
 
 
+ATTACK_TAIL = 6   # the judge sees the attack's last moves and progress, not its whole history
+
+
+def attack_summary(attack) -> str:
+    """A bounded view of the attack: how long it is, its last moves and their judged progress."""
+    moves, progress = attack.moves[-ATTACK_TAIL:], [round(p, 2) for p in attack.progress[-ATTACK_TAIL:]]
+    head = f"{len(attack.moves)} moves; " + ("last " if len(attack.moves) > ATTACK_TAIL else "")
+    return f"{head}{', '.join(moves) or '-'}; progress {progress}"
+
+
 async def assess(inp: MoveInput, move: str, result_text: str) -> JudgeAssessment | None:
     """The model's view of the step; None when the judge call itself fails (recorded in the trace)."""
     state, ctx = inp.state, inp.ctx
     attack = state.attack()
-    attack_text = f"moves {attack.moves}, progress {attack.progress}" if attack else "-"
+    attack_text = attack_summary(attack) if attack else "-"
     left = max(0.0, 1.0 - budget_fraction(state.used, ctx.budget))
     prompt = render_loop_prompt("judge", move=move, goal=inp.attack_goal, result=result_text, attack=attack_text,
                     budget_left=f"{left:.0%}")

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from agent.errors import InputError
+from agent.trace.blocks import BlockReader
 from agent.trace import events as ev
 from agent.trace.reader import ReadReport, _parse
 
@@ -266,6 +267,7 @@ _CALL_MARK = b'"type":"llm_call"'
 def _events(path: Path, report: ReadReport) -> Iterator[ev.EventBase | CallFacts]:
     """Like `iter_events` (streaming, torn last line reported, schema version checked) but reads
     llm_call lines as CallFacts, which is several times faster on large traces."""
+    blocks = BlockReader()
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             report.lines = lineno
@@ -275,12 +277,12 @@ def _events(path: Path, report: ReadReport) -> Iterator[ev.EventBase | CallFacts
                 if _CALL_MARK in raw[:200]:
                     try:
                         facts = _CALL_ADAPTER.validate_json(raw)
-                        if facts.schema_version == ev.SCHEMA_VERSION:
+                        if facts.schema_version in ev.READABLE_VERSIONS:
                             yield facts
                             continue
                     except ValidationError:
                         pass          # let the full reader say what is wrong
-                yield _parse(path, lineno, raw.decode("utf-8", errors="replace"))
+                yield _parse(path, lineno, raw.decode("utf-8", errors="replace"), blocks)
             except InputError:
                 if raw.endswith(b"\n"):
                     raise

@@ -12,7 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)   # 2: llm_call messages may hold content_parts (agent/trace/blocks.py)
 
 RunStatus = Literal["solved", "unsolved", "budget", "gave_up", "error", "interrupted"]
 Decision = Literal["persist", "switch", "abandon", "solved", "give_up"]

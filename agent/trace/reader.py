@@ -11,7 +11,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from agent.errors import InputError
-from agent.trace.events import EVENT_ADAPTER, SCHEMA_VERSION, Event
+from agent.trace.blocks import BlockReader
+from agent.trace.events import EVENT_ADAPTER, READABLE_VERSIONS, SCHEMA_VERSION, Event
 
 
 @dataclass
@@ -28,23 +29,24 @@ def iter_events(path: str | Path, report: ReadReport | None = None) -> Iterator[
     report = report if report is not None else ReadReport()
     if not path.is_file():
         raise InputError("no such trace file", where=str(path))
+    blocks = BlockReader()
     with open(path, encoding="utf-8", errors="replace") as fh:
         for lineno, line in enumerate(fh, start=1):
             report.lines = lineno
             if not line.strip():
                 continue
             if line.endswith("\n"):
-                yield _parse(path, lineno, line)
+                yield _parse(path, lineno, line, blocks)
                 continue
             # Only the last line can lack its newline: a write cut short by a killed run.
             try:
-                yield _parse(path, lineno, line)
+                yield _parse(path, lineno, line, blocks)
             except InputError:
                 report.torn_last_line = True
                 report.warnings.append(f"{path}:{lineno}: torn last line ignored (was the run killed?)")
 
 
-def _parse(path: Path, lineno: int, line: str) -> Event:
+def _parse(path: Path, lineno: int, line: str, blocks: BlockReader | None = None) -> Event:
     where = f"{path}:{lineno}"
     try:
         raw = json.loads(line)
@@ -53,11 +55,14 @@ def _parse(path: Path, lineno: int, line: str) -> Event:
     if not isinstance(raw, dict):
         raise InputError("an event must be a JSON object", where=where)
     version = raw.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
         raise InputError(
-            f"unknown trace schema_version {version!r}; this Polya reads version {SCHEMA_VERSION}",
+            f"unknown trace schema_version {version!r}; this Polya reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))} (writes {SCHEMA_VERSION})",
             where=where,
         )
+    if raw.get("type") == "llm_call":
+        (blocks or BlockReader()).expand_event(raw, where)
     try:
         return EVENT_ADAPTER.validate_python(raw)
     except ValidationError as err:

@@ -11,7 +11,10 @@ import os
 from pathlib import Path
 from typing import IO
 
-from agent.trace.events import EventBase
+import json
+
+from agent.trace.blocks import BlockWriter
+from agent.trace.events import EventBase, LLMCall
 
 
 class TraceWriter:
@@ -24,6 +27,7 @@ class TraceWriter:
         # A new run starts a new file: appending to an existing trace (e.g. `polya run --trace t.jsonl`
         # twice) would leave two runs in one file, which no reader accepts. start_seq > 0 continues one.
         self._fh: IO[str] | None = open(self.path, "a" if start_seq else "w", encoding="utf-8")
+        self.blocks = BlockWriter()   # repeated prompt lines stored once per file
 
     def write(self, event: EventBase) -> EventBase:
         if self._fh is None:
@@ -31,7 +35,13 @@ class TraceWriter:
         event.run_id = self.run_id
         event.seq = self.seq
         self.seq += 1
-        self._fh.write(event.model_dump_json() + "\n")
+        if isinstance(event, LLMCall):
+            data = event.model_dump(mode="json")
+            data["request"] = self.blocks.compress_request(data["request"])
+            line = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        else:
+            line = event.model_dump_json()
+        self._fh.write(line + "\n")
         self._fh.flush()
         if self.fsync:
             os.fsync(self._fh.fileno())

@@ -10,10 +10,11 @@ import json
 import sys
 from collections import defaultdict
 
-SCHEMA_VERSION = 1
+READABLE_VERSIONS = (1, 2)
 
 
 def events(path):
+    blocks = {}                          # prompt blocks defined so far in this file
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
@@ -25,9 +26,35 @@ def events(path):
                     print(f"(line {lineno} is torn; ignored)", file=sys.stderr)
                     return
                 raise
-            if event.get("schema_version") != SCHEMA_VERSION:
-                raise SystemExit(f"{path}:{lineno}: schema_version {event.get('schema_version')}, expected {SCHEMA_VERSION}")
+            if event.get("schema_version") not in READABLE_VERSIONS:
+                raise SystemExit(f"{path}:{lineno}: schema_version {event.get('schema_version')}, expected one of {READABLE_VERSIONS}")
+            if event["type"] == "llm_call":
+                restore_prompts(event, blocks)
             yield event
+
+
+def restore_prompts(event, blocks):
+    """Schema 2 stores repeated prompt lines once per file (docs/traces.md, "Prompt blocks"): put
+    each message's `content` back from its `content_parts`, and the request's output schema."""
+    request = event["request"]
+    for message in request.get("messages", []):
+        if "content_parts" in message:
+            text = []
+            for part in message.pop("content_parts"):
+                if isinstance(part, str):
+                    text.append(part)
+                elif "def" in part:
+                    blocks[part["def"]] = part["text"]
+                    text.append(part["text"])
+                else:
+                    text.extend(blocks[ref] for ref in part["ref"])
+            message["content"] = "".join(text)
+            if "content_id" in message:
+                blocks[message.pop("content_id")] = message["content"]
+    if "output_schema_id" in request:
+        blocks[request.pop("output_schema_id")] = request.get("output_schema")
+    if "output_schema_ref" in request:
+        request["output_schema"] = blocks[request.pop("output_schema_ref")]
 
 
 def main(path: str) -> None:

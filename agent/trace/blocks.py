@@ -1,0 +1,136 @@
+"""Prompt text stored once per trace.
+
+Every LLM call carries its whole prompt, and most of it repeats from call to call: the system
+prompt, the problem, the hints, the older part of the notebook. The writer stores each repeated
+line once: a message's `content` becomes `content_parts`, a list whose items are
+
+- a string: literal text;
+- `{"def": ID, "text": T}`: a block defined here, kept for the rest of the file;
+- `{"ref": [ID, ...]}`: blocks defined earlier in the same file, in order.
+
+The message's content is the items' texts joined, in order; when the message has `content_id`,
+the joined text is also a block under that ID, so a whole message seen before is one ref (the
+system prompt, a repeated task); otherwise blocks are lines (each with its newline) of at least
+`MIN_BLOCK` characters, and shorter lines stay literal. The request's `output_schema`, the same
+for every call of a purpose, is stored once too: a later request has `output_schema_ref: ID`
+instead (the first carries `output_schema_id: ID`). IDs are content hashes, so a resumed trace
+that defines a block again defines it with the same text. The reader
+(`agent.trace.reader`) restores `content` before anything else sees the event, so rerun, fork,
+view and every report read the whole prompt as before; traces without `content_parts` (schema 1)
+read unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from typing import Any
+
+from agent.errors import InputError
+
+MIN_BLOCK = 24
+
+
+def _block_id(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()
+
+
+class BlockWriter:
+    """The writer's side: which blocks this file already holds."""
+
+    def __init__(self) -> None:
+        self.known: set[str] = set()
+
+    def compress_request(self, request: dict[str, Any]) -> dict[str, Any]:
+        out = dict(request)
+        schema = request.get("output_schema")
+        if isinstance(schema, dict):
+            sid = _block_id(json.dumps(schema, sort_keys=True))
+            if sid in self.known:
+                del out["output_schema"]
+                out["output_schema_ref"] = sid
+            else:
+                self.known.add(sid)
+                out["output_schema_id"] = sid
+        messages = request.get("messages")
+        if isinstance(messages, list):
+            out["messages"] = [self._message(m) for m in messages]
+        return out
+
+    def _message(self, message: Any) -> Any:
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, str) or len(content) < MIN_BLOCK:
+            return message
+        rest = {k: v for k, v in message.items() if k != "content"}
+        whole = _block_id(content)
+        if whole in self.known:
+            return {**rest, "content_parts": [{"ref": [whole]}]}
+        self.known.add(whole)     # the reader keeps the joined text under `content_id`
+        return {**rest, "content_id": whole, "content_parts": self._parts(content)}
+
+    def _parts(self, content: str) -> list[Any]:
+        parts: list[Any] = []
+        for line in content.splitlines(keepends=True):
+            if len(line) < MIN_BLOCK:
+                if parts and isinstance(parts[-1], str):
+                    parts[-1] += line
+                else:
+                    parts.append(line)
+                continue
+            bid = _block_id(line)
+            if bid not in self.known:
+                self.known.add(bid)
+                parts.append({"def": bid, "text": line})
+            elif parts and isinstance(parts[-1], dict) and "ref" in parts[-1]:
+                parts[-1]["ref"].append(bid)
+            else:
+                parts.append({"ref": [bid]})
+        return parts
+
+
+class BlockReader:
+    """The reader's side: blocks defined so far in this file."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[str, Any] = {}    # ID -> text (or a schema dict)
+
+    def expand_event(self, raw: dict[str, Any], where: str) -> None:
+        """Restore `content` in an llm_call's request messages, in place."""
+        request = raw.get("request")
+        messages = request.get("messages") if isinstance(request, dict) else None
+        if not isinstance(messages, list):
+            return
+        for message in messages:
+            if isinstance(message, dict) and "content_parts" in message:
+                message["content"] = self._join(message.pop("content_parts"), where)
+                if "content_id" in message:
+                    self.blocks[message.pop("content_id")] = message["content"]
+        sid = request.pop("output_schema_id", None)
+        if sid is not None:
+            self.blocks[sid] = request.get("output_schema")
+        ref = request.pop("output_schema_ref", None)
+        if ref is not None:
+            if ref not in self.blocks:
+                raise InputError(f"output schema {ref!r} is used before it is defined", where=where)
+            request["output_schema"] = copy.deepcopy(self.blocks[ref])
+
+    def _join(self, parts: Any, where: str) -> str:
+        if not isinstance(parts, list):
+            raise InputError("content_parts must be a list", where=where)
+        text = []
+        for part in parts:
+            if isinstance(part, str):
+                text.append(part)
+            elif isinstance(part, dict) and "def" in part and isinstance(part.get("text"), str):
+                self.blocks[part["def"]] = part["text"]
+                text.append(part["text"])
+            elif isinstance(part, dict) and isinstance(part.get("ref"), list):
+                for bid in part["ref"]:
+                    if bid not in self.blocks:
+                        raise InputError(f"prompt block {bid!r} is used before it is defined "
+                                         "(a trace cut at the front, or lines out of order)", where=where)
+                    text.append(self.blocks[bid])
+            else:
+                raise InputError(f"a content part must be text, a def or a ref, got {part!r:.80}", where=where)
+        return "".join(text)
