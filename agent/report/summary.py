@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from agent.errors import InputError
-from agent.trace.blocks import BlockReader
 from agent.trace import events as ev
+from agent.trace.blocks import BlockReader
 from agent.trace.reader import ReadReport, _parse
 
 

@@ -7,11 +7,10 @@ event on this machine's disk, so it is opt-in: POLYA_TRACE_FSYNC=1 or fsync=True
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import IO
-
-import json
 
 from agent.trace.blocks import BlockWriter
 from agent.trace.events import EventBase, LLMCall
