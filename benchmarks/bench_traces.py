@@ -34,7 +34,8 @@ from agent.problems.models import Budget  # noqa: E402
 from agent.report.html import write_html  # noqa: E402
 from agent.report.summary import summarize  # noqa: E402
 from agent.report.terminal import render  # noqa: E402
-from tests.loop_helpers import P269, CannedTools, FunctionBackend  # noqa: E402
+from agent.trace.blocks import BlockReader  # noqa: E402
+from tests.loop_helpers import NOTEBOOK, P269, CannedTools, FunctionBackend  # noqa: E402
 
 MOVES = ["examples", "patterns", "backwards", "reframe", "counterexamples", "attempt"]
 
@@ -59,7 +60,7 @@ async def make_trace(path: Path, events: int) -> float:
     steps = max(10, events // 7)
     started = time.perf_counter()
     await asolve(P269, backend=FunctionBackend(_answer), policy="llm", budget=Budget(steps=steps), trace=path,
-                 tools=CannedTools())
+                 tools=CannedTools(), settings=NOTEBOOK)     # the notebook loop: a model call every step
     return time.perf_counter() - started
 
 
@@ -81,12 +82,14 @@ def composition(path: Path) -> dict:
     msg_total = msg_unique = 0
     seen: set[str] = set()
     steps = 0
+    blocks = BlockReader()      # schema 2 stores repeated prompt text once: count the text whole
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             e = json.loads(line)
             by_type[e["type"]] += len(line.encode())
             steps = max(steps, e.get("step") or 0)
             if e["type"] == "llm_call":
+                blocks.expand_event(e, str(path))
                 for m in e["request"].get("messages", []):
                     n = len(m["content"].encode())
                     msg_total += n

@@ -22,7 +22,6 @@ read unchanged.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from typing import Any
@@ -113,24 +112,30 @@ class BlockReader:
         if ref is not None:
             if ref not in self.blocks:
                 raise InputError(f"output schema {ref!r} is used before it is defined", where=where)
-            request["output_schema"] = copy.deepcopy(self.blocks[ref])
+            request["output_schema"] = self.blocks[ref]    # shared, not copied: readers do not mutate it
 
     def _join(self, parts: Any, where: str) -> str:
         if not isinstance(parts, list):
             raise InputError("content_parts must be a list", where=where)
-        text = []
+        text: list[str] = []
+        blocks = self.blocks
         for part in parts:
-            if isinstance(part, str):
+            if type(part) is str:
                 text.append(part)
-            elif isinstance(part, dict) and "def" in part and isinstance(part.get("text"), str):
-                self.blocks[part["def"]] = part["text"]
+                continue
+            if not isinstance(part, dict):
+                raise InputError(f"a content part must be text, a def or a ref, got {part!r:.80}", where=where)
+            refs = part.get("ref")
+            if refs is not None:
+                try:
+                    text.extend([blocks[bid] for bid in refs])
+                except (KeyError, TypeError):
+                    missing = next((b for b in refs if b not in blocks), refs) if isinstance(refs, list) else refs
+                    raise InputError(f"prompt block {missing!r} is used before it is defined "
+                                     "(a trace cut at the front, or lines out of order)", where=where) from None
+            elif "def" in part and isinstance(part.get("text"), str):
+                blocks[part["def"]] = part["text"]
                 text.append(part["text"])
-            elif isinstance(part, dict) and isinstance(part.get("ref"), list):
-                for bid in part["ref"]:
-                    if bid not in self.blocks:
-                        raise InputError(f"prompt block {bid!r} is used before it is defined "
-                                         "(a trace cut at the front, or lines out of order)", where=where)
-                    text.append(self.blocks[bid])
             else:
                 raise InputError(f"a content part must be text, a def or a ref, got {part!r:.80}", where=where)
         return "".join(text)
