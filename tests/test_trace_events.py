@@ -162,3 +162,14 @@ async def test_repeated_prompt_lines_are_stored_once_and_read_back_whole(tmp_pat
     cut.write_text("".join(lines[:first] + lines[first + 1:]))
     with pytest.raises(InputError, match="used before it is defined"):
         read_events(cut)
+
+
+def test_a_one_line_message_defines_its_block_before_anything_refers_to_it():
+    from agent.trace.blocks import BlockReader, BlockWriter
+
+    writer, reader = BlockWriter(), BlockReader()
+    line = "You solve puzzles and mathematics problems carefully."          # one line, >= MIN_BLOCK
+    for _ in range(2):
+        raw = {"request": writer.compress_request({"messages": [{"role": "system", "content": line}]})}
+        reader.expand_event(raw, "t:1")
+        assert raw["request"]["messages"][0]["content"] == line

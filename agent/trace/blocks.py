@@ -65,8 +65,11 @@ class BlockWriter:
         whole = _block_id(content)
         if whole in self.known:
             return {**rest, "content_parts": [{"ref": [whole]}]}
-        self.known.add(whole)     # the reader keeps the joined text under `content_id`
-        return {**rest, "content_id": whole, "content_parts": self._parts(content)}
+        # the lines first: a one-line message's line has the message's own ID, and must be
+        # defined, not referenced; then the reader keeps the joined text under `content_id`
+        parts = self._parts(content)
+        self.known.add(whole)
+        return {**rest, "content_id": whole, "content_parts": parts}
 
     def _parts(self, content: str) -> list[Any]:
         parts: list[Any] = []
