@@ -209,8 +209,9 @@ class CounterexampleProblem(ProblemBase):
                 f"```python\n{self.definition.strip()}\n```\n"
                 "Task: find an integer n with in_domain(n) true and holds(n) false (a counterexample), "
                 "or conclude that there is none.\n"
-                "Answer format: the counterexample n alone (for example: Answer: 12345), or, if you "
-                f"found none, 'Answer: {NO_COUNTEREXAMPLE}' and the range you searched.")
+                # no example number: a model copies it, and for many claims any number breaks them
+                "Answer format: 'Answer: <n>' with the counterexample n alone, or, if you found none, "
+                f"'Answer: {NO_COUNTEREXAMPLE}' and the range you searched.")
 
 
 class ProofProblem(ProblemBase):
