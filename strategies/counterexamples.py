@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.trace.events import Findings
-from strategies import countdown, hunt, sequence
+from strategies import countdown, explore, hunt, sequence
 from strategies.base import (
     MoveInput,
     MoveOutcome,
@@ -32,6 +32,8 @@ async def counterexamples(inp: MoveInput) -> MoveOutcome:
         return await sequence.counterexamples(inp)
     if hunt.hunt_workspace(inp):
         return await hunt.search(inp)
+    if explore.explore_workspace(inp):
+        return await explore.counterexamples(inp)
     target = _target(inp)
     if target is None:   # nothing to break yet: say so for free instead of paying for a program
         return MoveOutcome(summary="no conjecture or candidate to test yet")

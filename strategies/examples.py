@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.trace.events import Findings
-from strategies import countdown, hunt, sequence
+from strategies import countdown, explore, hunt, sequence
 from strategies.base import (
     MoveInput,
     MoveOutcome,
@@ -23,6 +23,8 @@ async def examples(inp: MoveInput) -> MoveOutcome:
         return await sequence.examples(inp)
     if hunt.hunt_workspace(inp):
         return await hunt.examples(inp)
+    if explore.explore_workspace(inp):
+        return await explore.examples(inp)
     program, result = await write_and_run(inp, "move:examples", render("examples"))
     if not result.ok:
         fact = f"An examples program failed ({result.killed_reason or 'exit ' + str(result.exit_code)})."

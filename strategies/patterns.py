@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
-from strategies import countdown, hunt, sequence
+from strategies import countdown, explore, hunt, sequence
 from strategies.base import (
     MoveInput,
     MoveOutcome,
@@ -32,6 +32,8 @@ async def patterns(inp: MoveInput) -> MoveOutcome:
         return await sequence.patterns(inp)
     if hunt.hunt_workspace(inp):
         return await hunt.family(inp)
+    if explore.explore_workspace(inp):
+        return await explore.patterns(inp)
     out, _ = await inp.ctx.ask("move:patterns", messages(inp, render("patterns")), Patterns)
     facts = [f"Why it matters: {out.how_it_helps}"] if out.conjectures and out.how_it_helps.strip() else []
     return MoveOutcome(Findings(conjectures=out.conjectures, facts=facts), summary=out.how_it_helps)

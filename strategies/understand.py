@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
-from strategies import countdown, hunt
+from strategies import countdown, explore, hunt
 from strategies.base import MoveInput, MoveOutcome, clipped, clipped_list, messages, move, render
 
 
@@ -22,6 +22,8 @@ async def understand(inp: MoveInput) -> MoveOutcome:
         return await countdown.understand(inp)
     if hunt.hunt_workspace(inp):      # a person reads the claim and tries the small cases first
         return await hunt.examples(inp)
+    if explore.explore_workspace(inp):  # and plays with examples before conjecturing
+        return await explore.examples(inp)
     out, _ = await inp.ctx.ask("move:understand", messages(inp, render("understand")), Understanding)
     facts = [f"Restated: {out.restatement}", f"Goal: {out.goal}"] + [f"Given: {g}" for g in out.givens]
     plans = [p for p in out.plans if p.strip()][:3]

@@ -78,7 +78,7 @@ def test_every_problem_file_in_the_repo_loads():
     kinds = set()
     for f in files:
         kinds |= {p.kind for p in load_problems(f)}
-    assert kinds == {"countdown", "answer", "sequence", "conjecture", "proof"}
+    assert kinds == {"countdown", "answer", "sequence", "conjecture", "counterexample", "proof"}
 
 
 def test_suite_defaults_inline_list_and_data_with_start_and_limit(tmp_path):

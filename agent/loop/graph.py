@@ -31,8 +31,9 @@ from agent.trace.events import (
 from agent.verify import solve_time_check
 from agent.workspace.boards import CountdownWorkspace
 from agent.workspace.claims import checked_findings
+from agent.workspace.explore import ExplorationWorkspace, can_explore
 from agent.workspace.hunt import HuntWorkspace
-from agent.workspace.signals import hunt_verdict, workspace_verdict
+from agent.workspace.signals import explore_verdict, hunt_verdict, workspace_verdict
 from strategies.base import MoveInput, MoveOutcome, get_move
 
 # A step is forced to `attempt` when fewer than this many mean steps' worth of budget are left.
@@ -62,6 +63,11 @@ def closing_rule(choices, rng) -> tuple[int | None, str]:
             what = "reaches the goal" if level == 1 else "leaves a goal that is a product of free numbers"
             return rng.choice(hits), f"rule: this step {what}"
     return None, ""
+
+
+def _workspace_summary(st: RunState) -> dict | None:
+    ws = st.workspace or st.hunt or st.explore
+    return ws.summary() if ws is not None else None
 
 
 def _attempt_now(reason: str) -> Choice:
@@ -115,7 +121,7 @@ class Solver:
     def _final_step_move(self, st: RunState, move: str) -> tuple[str, str]:
         """On the last affordable step, a problem with an exact verifier gets an attempt, not more
         exploring: a run that ends on its budget with no answer proposed cannot be solved."""
-        if move == "attempt" or not self.problem.has_exact_verifier:
+        if move == "attempt" or not (self.problem.has_exact_verifier or st.explore is not None):
             return move, ""
         why = self._last_step(st)
         return ("attempt", why) if why else (move, "")
@@ -141,7 +147,7 @@ class Solver:
         st.consecutive_errors = st.consecutive_errors + 1 if error else 0
         self.ctx.emit(MoveEnd(run_id="", step=st.step, move=name, attack_id=attack_id, summary=outcome.summary,
                               findings=outcome.findings, new_findings=new, error=error,
-                              workspace=st.workspace.summary() if st.workspace else (st.hunt.summary() if st.hunt else None)))
+                              workspace=_workspace_summary(st)))
         return outcome, error
 
     # -- nodes -------------------------------------------------------------------------------
@@ -150,6 +156,8 @@ class Solver:
             st.workspace = CountdownWorkspace.start(self.problem.numbers, self.problem.target, self.problem.rules)
         elif self.problem.kind == "counterexample" and self.ctx.settings.workspace:   # what is checked
             st.hunt = HuntWorkspace()
+        elif can_explore(self.problem) and self.ctx.settings.workspace:   # examples and a conjecture ledger
+            st.explore = ExplorationWorkspace()
         if st.workspace is None and self.ctx.settings.first_attempt and self.problem.kind in FIRST_ATTEMPT_KINDS:
             if await self._obvious_first(st):
                 return
@@ -200,7 +208,7 @@ class Solver:
         if st.workspace is not None:
             await self._choose_step(st, attack, must_open)
             return
-        forced = self._last_step(st) if self.problem.has_exact_verifier else ""
+        forced = self._last_step(st) if (self.problem.has_exact_verifier or st.explore is not None) else ""
         if forced:   # the answer attempt is decided: no controller call the budget cannot spare
             choice = _attempt_now(forced)
         else:
@@ -297,6 +305,10 @@ class Solver:
             return
         if st.hunt is not None and st.status != "solved":   # a hunt's checks are exact: no model judge
             self._emit_verdict(st, attack, hunt_verdict(st.hunt, signals))
+            st.route = self._route_after(st, st.last_verdict.decision)
+            return
+        if st.explore is not None and st.last_move != "attempt":   # the ledger's checks are exact
+            self._emit_verdict(st, attack, explore_verdict(st.explore, signals))
             st.route = self._route_after(st, st.last_verdict.decision)
             return
         signals.budget_used = budget_fraction(st.used, self.ctx.budget)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from agent.trace.events import BudgetState, Decision, Findings
 from agent.workspace.boards import CountdownWorkspace, StepChoice
+from agent.workspace.explore import ExplorationWorkspace
 from agent.workspace.hunt import HuntWorkspace
 from agent.workspace.sequences import Fit
 
@@ -142,6 +143,7 @@ class RunState(BaseModel):
     workspace: CountdownWorkspace | None = None   # typed, exact working state (countdown family)
     ledger: list[Fit] = Field(default_factory=list)  # sequence problems: every rule tried, with its status
     hunt: HuntWorkspace | None = None        # counterexample problems: what is checked, exactly
+    explore: ExplorationWorkspace | None = None   # proofs that can be played with: examples and a conjecture ledger
     last_move: str | None = None
     last_new_findings: int = 0
     last_verdict: LastVerdict | None = None
