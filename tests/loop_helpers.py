@@ -17,7 +17,7 @@ P269 = CountdownProblem(id="nyt-269", rules="digits", numbers=[2, 3, 7, 20, 21, 
 
 # The notebook-only loop (no countdown workspace, no obvious first attempt): tests of the loop's own
 # mechanics (judge rules, budgets, replay, faults) need a run that calls the model at every step.
-NOTEBOOK = RunSettings(workspace=False, first_attempt=False)
+NOTEBOOK = RunSettings(workspace=False, first_attempt=False, reflect=False)
 
 DEFAULTS: dict[str, Any] = {
     "move:understand": {"restatement": "make 269", "givens": ["2 3 7 20 21 25"], "goal": "expression for 269",

@@ -11,6 +11,7 @@ from agent.loop.run import asolve, parse_budget
 from agent.problems.models import Budget, ProofProblem
 from agent.trace.events import ControllerChoice, LLMCall, MoveEnd, RunEnd, RunStart, Verdict, Verification
 from agent.trace.reader import read_events
+from agent.loop.context import RunSettings
 from tests.loop_helpers import NOTEBOOK, P269, CannedTools, FunctionBackend, sequence
 
 
@@ -465,3 +466,44 @@ def test_the_notebook_shown_is_scoped_to_the_attack_and_keeps_every_rejection():
     assert "A2 fact 14" in shown and "A2 fact 2" not in shown            # others are clipped, rejections are not
     assert nb.add(Findings(candidates=["2 * 7"]), step=20, move="attempt", attack_id="A2") == 0
     assert nb.facts[-1].text == "Answer 2 * 7 was proposed again; it was already rejected: uses 7 twice"
+
+
+REFLECTING = RunSettings(workspace=False, first_attempt=False, reflect=True)
+
+
+def reflection(decision="persist", next_move="examples", new_goal="", progress=0.4):
+    return {"assessment": "it helped", "progress": progress, "decision": decision, "next_move": next_move,
+            "new_goal": new_goal}
+
+
+async def test_one_reflect_call_per_step_gives_the_verdict_and_the_next_move(tmp_path):
+    replies = iter([reflection("switch", "patterns"), reflection("switch", "backwards"), reflection("switch", "attempt")])
+    backend = FunctionBackend(overrides={"reflect": lambda req: next(replies),
+                                         "controller": {"move": "examples", "new_attack": False, "goal": "", "reason": "r"},
+                                         "move:attempt": {"reasoning": "x", "answer": "2*7*21-25"}})
+    result, events = await run(tmp_path, backend, policy="llm", settings=REFLECTING)
+    purposes = [r.purpose for r in backend.requests]
+    assert result.status == "solved"
+    assert purposes.count("controller") == 1 and "judge" not in purposes      # only the very first move is asked for
+    assert [c.move for c in of(events, ControllerChoice)] == ["examples", "patterns", "backwards", "attempt"]
+    assert all(c.reason.startswith("reflect:") for c in of(events, ControllerChoice)[1:])
+
+
+async def test_a_reflection_that_keeps_the_move_it_switches_from_is_overruled(tmp_path):
+    backend = FunctionBackend(overrides={"reflect": reflection("switch", "examples"),
+                                         "controller": {"move": "examples", "new_attack": False, "goal": "", "reason": "r"}})
+    _, events = await run(tmp_path, backend, policy="llm", settings=REFLECTING, budget=Budget(steps=5))
+    second = of(events, ControllerChoice)[1]
+    assert second.move != "examples" and "bandit chose instead" in second.reason
+
+
+async def test_abandon_in_a_reflection_opens_the_attack_it_names(tmp_path):
+    backend = FunctionBackend(overrides={
+        "reflect": reflection("abandon", "backwards", new_goal="work back from 269 + 25 = 294"),
+        "controller": {"move": "examples", "new_attack": False, "goal": "", "reason": "r"},
+        "move:examples": "Products.\n```python\nprint('2*7=14')\n```"})
+    _, events = await run(tmp_path, backend, policy="llm", settings=REFLECTING, budget=Budget(steps=4))
+    from agent.trace.events import AttackOpen
+
+    goals = [a.goal for a in of(events, AttackOpen)]
+    assert "work back from 269 + 25 = 294" in goals

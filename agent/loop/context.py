@@ -66,6 +66,9 @@ class RunSettings:
     # The first step on an answer, sequence or conjecture problem is one plain chain of thought,
     # checked by another method (strategies/obvious.py); the moves start only if it fails.
     first_attempt: bool = True
+    # One reflect call after a move gives the verdict and the next move (policy `llm`); False gives
+    # a judge call and a separate controller call, as traces recorded before it did.
+    reflect: bool = True
 
 
 @dataclass

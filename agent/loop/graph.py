@@ -14,7 +14,7 @@ from typing import TypedDict
 from langgraph.graph import END, START, StateGraph
 
 from agent.errors import AnswerReserve, BackendError, BudgetExceeded
-from agent.loop.judge import Signals, assess, budget_fraction, combine
+from agent.loop.judge import Signals, assess, budget_fraction, combine, reflect
 from agent.loop.policies import Choice, Policy
 from agent.loop.state import LastVerdict, RunState
 from agent.trace.events import (
@@ -320,12 +320,23 @@ class Solver:
             signals.judge_skipped = f"judge not asked: the {self.ctx.tokens_left()} tokens left are kept for an answer"
         elif signals.move_error is None:
             try:
-                model = await assess(inp, signals.move, self._step_result_text(st))
+                model = await self._assess(st, inp, signals.move)
             except AnswerReserve as err:   # the judge's prompt no longer fits: the rest is for answers
                 signals.judge_skipped = f"judge not asked: {err}"
         verdict = combine(model, signals)
         self._emit_verdict(st, attack, verdict)
         st.route = self._route_after(st, st.last_verdict.decision)
+
+    async def _assess(self, st: RunState, inp: MoveInput, move: str):
+        """The model's view of the step: one reflect call (verdict and next move) for a policy that
+        reflects, else the judge call alone (the controller asks separately)."""
+        if self.policy.reflects and self.ctx.settings.reflect:
+            out = await reflect(inp, move, self._step_result_text(st), self.policy.reflect_schema,
+                                self.policy.moves_text(), self.policy.plans_hint(st))
+            if out is not None:
+                self.policy.remember(st.step, out)
+            return out
+        return await assess(inp, move, self._step_result_text(st))
 
     def _emit_verdict(self, st: RunState, attack, verdict) -> None:
         signals = self.last_signals

@@ -113,6 +113,26 @@ def budget_fraction(used, budget) -> float:
     return min(1.0, max(fractions))
 
 
+REFLECT_MAX_TOKENS = 320  # JudgeAssessment plus the next move and a goal
+
+
+async def reflect(inp: MoveInput, move: str, result_text: str, schema: type[BaseModel], moves_text: str,
+                  plans_hint: str = ""):
+    """One call instead of a judge call and a controller call: the verdict on the move, a progress
+    estimate, the next move and, on abandon, the next line of attack. None when the call fails."""
+    state, ctx = inp.state, inp.ctx
+    attack = state.attack()
+    left = max(0.0, 1.0 - budget_fraction(state.used, ctx.budget))
+    prompt = render_loop_prompt("reflect", move=move, goal=inp.attack_goal, result=result_text,
+                                attack=attack_summary(attack) if attack else "-", budget_left=f"{left:.0%}",
+                                moves=moves_text, plans_hint=plans_hint)
+    try:
+        out, _ = await ctx.ask("reflect", messages(inp, prompt), schema, max_tokens=REFLECT_MAX_TOKENS, temperature=0.0)
+    except BackendError:
+        return None
+    return out
+
+
 ATTACK_TAIL = 6   # the judge sees the attack's last moves and progress, not its whole history
 
 

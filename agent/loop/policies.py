@@ -34,6 +34,7 @@ CONTROLLER_MAX_TOKENS = 256    # fits ControllerChoice at its bounds (strategies
 
 class Policy:
     name = "policy"
+    reflects = False       # the judge's call also chooses the next move (one call per step, not two)
     hard_rules = True      # the controller's shared hard signals (graph.closing_rule) apply
     judge_model = True     # the judge may ask the model (the random ablation never does)
 
@@ -146,13 +147,41 @@ class LLMPolicy(Policy):
             reason=(clipped(160), Field(description="why this move now, one sentence")),
         )
 
+        self.reflect_schema: type[BaseModel] = create_model(
+            "Reflection",
+            assessment=(clipped(240), Field(description="one or two sentences on what the move achieved")),
+            progress=(float, Field(ge=0.0, le=1.0, description="progress towards a verified answer, 0 to 1")),
+            decision=(Literal["persist", "switch", "abandon", "give_up"], Field(description="what to do with this line")),
+            next_move=(Literal[names], Field(description="the move to make next")),  # type: ignore[valid-type]
+            new_goal=(clipped(160), Field(description="after abandon: the goal of the next line of attack; else empty")),
+        )
+        self.pending: tuple[int, Choice] | None = None   # (step, choice) from this step's reflect call
+
+    reflects = True
+
+    def moves_text(self) -> str:
+        return "\n".join(f"- {s.name}: {s.description}" for s in registry().values() if s.name in solving_moves())
+
+    @staticmethod
+    def plans_hint(state) -> str:
+        return ("; unused plans: " + " | ".join(p for p in state.plans if p not in {a.goal for a in state.attacks})
+                if state.plans else "")
+
+    def remember(self, step: int, reflection) -> None:
+        """The reflect call's choice of the next move, used by `choose` this step instead of a call."""
+        self.pending = (step, Choice(reflection.next_move, reflection.decision == "abandon", reflection.new_goal,
+                                     f"reflect: {reflection.assessment}"))
+
     async def choose(self, inp, *, must_open, avoid):
         state = inp.state
-        moves_text = "\n".join(f"- {s.name}: {s.description}" for s in registry().values()
-                               if s.name in solving_moves())
+        if self.pending is not None and self.pending[0] == state.step:
+            _, pending = self.pending
+            self.pending = None
+            return await self._accept(inp, pending.move, must_open or pending.new_attack, pending.goal,
+                                      pending.reason, avoid=avoid)
+        moves_text = self.moves_text()
         last = state.last_verdict
-        plans_hint = ("; unused plans: " + " | ".join(p for p in state.plans if p not in {a.goal for a in state.attacks})
-                      if state.plans else "")
+        plans_hint = self.plans_hint(state)
         prompt = render_loop_prompt("controller", attacks=state.render_attacks(), moves=moves_text, plans_hint=plans_hint,
                         last_verdict=f"{last.decision} (progress {last.progress:.2f}): {last.reason}" if last else "none yet")
         if must_open:
@@ -164,19 +193,23 @@ class LLMPolicy(Policy):
             choice = await self.fallback.choose(inp, must_open=must_open, avoid=avoid)
             choice.reason = "controller call failed; bandit fallback: " + choice.reason
             return choice
-        if out.move == avoid:
-            choice = await self.fallback.choose(inp, must_open=must_open, avoid=avoid)
+        return await self._accept(inp, out.move, must_open or bool(out.new_attack), out.goal, out.reason, avoid=avoid)
+
+    async def _accept(self, inp, move: str, new_attack: bool, written_goal: str, reason: str, *, avoid) -> Choice:
+        """The model's choice, checked: the move it was just told to switch away from is replaced by
+        the bandit's; an unusable goal for a new attack by the next plan."""
+        if move == avoid:
+            choice = await self.fallback.choose(inp, must_open=new_attack, avoid=avoid)
             choice.reason = f"model chose {avoid} again after a switch verdict; bandit chose instead"
             return choice
-        new_attack = must_open or bool(out.new_attack)
         goal = ""
         if new_attack:
             # small models echo a move's description or paste every plan: fall back to the next plan
             descriptions = {s.description.lower() for s in registry().values()}
-            written = out.goal.strip()
+            written = written_goal.strip()
             usable = written and written.lower() not in descriptions and written.count("|") == 0
-            goal = written if usable else next_goal(inp, out.move)
-        return Choice(out.move, new_attack, goal, out.reason)
+            goal = written if usable else next_goal(inp, move)
+        return Choice(move, new_attack, goal, reason)
 
     def observe(self, move, reward):
         self.fallback.observe(move, reward)

@@ -147,6 +147,7 @@ def _settings(start: RunStart) -> RunSettings:
     recorded = dict(start.config.get("settings", {}))
     recorded.setdefault("workspace", False)       # recorded before the workspace existed: notebook loop
     recorded.setdefault("first_attempt", False)   # ... and before the obvious first attempt
+    recorded.setdefault("reflect", False)         # ... and before the reflect call
     return RunSettings(**recorded)
 
 
