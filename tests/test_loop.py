@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from agent.errors import BackendTimeout
+from agent.loop.context import RunSettings
 from agent.loop.judge import JudgeAssessment, Signals, combine
 from agent.loop.run import asolve, parse_budget
 from agent.problems.models import Budget, ProofProblem
 from agent.trace.events import ControllerChoice, LLMCall, MoveEnd, RunEnd, RunStart, Verdict, Verification
 from agent.trace.reader import read_events
-from agent.loop.context import RunSettings
 from tests.loop_helpers import NOTEBOOK, P269, CannedTools, FunctionBackend, sequence
 
 
