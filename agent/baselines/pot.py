@@ -14,7 +14,11 @@ from agent.baselines import baseline
 from agent.baselines._common import begin_step, check, fail_status, finish, options, render
 from agent.baselines.cot import text_messages
 from agent.errors import BackendError
-from strategies.base import CODE_FORMAT, parse_program
+from strategies.base import parse_program
+
+# The program alone: asked for "one sentence, then the program" (the loop's code format), the 1.5B
+# model wrote the sentence ("The program computes that there is no integer n ...") and stopped.
+POT_FORMAT = "Reply with the complete program in a single ```python fenced block, and nothing else."
 
 PRINTED_ANSWER_CHARS = 400   # the answer line; longer output is a dump, not an answer
 
@@ -31,7 +35,7 @@ def printed_answer(stdout: str) -> str:
 @baseline("pot")
 async def pot(ctx, problem, state) -> None:
     repairs = options(ctx.policy_spec, "repairs", {"repairs": 0})["repairs"]
-    msgs = text_messages(problem, f"{render('pot')}\n{CODE_FORMAT}")
+    msgs = text_messages(problem, f"{render('pot')}\n{POT_FORMAT}")
     failures: list[str] = []
     result = None
     for attempt in range(repairs + 1):
@@ -56,5 +60,5 @@ async def pot(ctx, problem, state) -> None:
             failures.append(f"InvalidOutput: the program gave no answer ({why})")
             feedback = "You ran it. Output:\n" + result.for_prompt(800)
         msgs = msgs + [Message(role="assistant", content=reply),
-                       Message(role="user", content=feedback + "\nFix the program so it prints the answer. " + CODE_FORMAT)]
+                       Message(role="user", content=feedback + "\nFix the program so it prints the answer. " + POT_FORMAT)]
     fail_status(state, failures)
