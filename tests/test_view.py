@@ -126,3 +126,15 @@ def test_committed_example_from_the_local_model_shows_and_views(tmp_path, capsys
     assert capsys.readouterr().out.count("judge: ") == sum(isinstance(e, Verdict) for e in events)
     summary = write_html(example, tmp_path / "example.html")
     assert len(summary.steps) == sum(isinstance(e, MoveStart) for e in events)
+
+
+def test_the_attack_lanes_say_what_decided_each_verdict():
+    from agent.report.html import _cell
+    from agent.report.summary import StepSummary
+
+    by_signal = _cell(StepSummary(step=3, move="backwards", attack_id="A1", decision="abandon", progress=0.0,
+                                  overrides=["dead_end"]))
+    assert "abandon 0.00" in by_signal and "dead_end" in by_signal
+    by_model = _cell(StepSummary(step=4, move="examples", attack_id="A2", decision="switch", progress=0.3,
+                                 model_decision="persist", overrides=["no_new_findings"]))
+    assert "no_new_findings (model: persist)" in by_model

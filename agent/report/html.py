@@ -69,7 +69,12 @@ def _cell(st: StepSummary) -> str:
     mark = ""
     if st.checks:
         mark = " ✓" if any(c.ok for c in st.checks) else " ✗"
-    verdict = f'<br><span class="d-{st.decision}">{st.decision} {st.progress:.2f}</span>' if st.decision else ""
+    verdict = ""
+    if st.decision:   # the verdict timeline: decision, progress, and what decided it (a signal, or the model)
+        why = ", ".join(st.overrides) if st.overrides else ("model" if st.model_decision else "")
+        said = f" (model: {st.model_decision})" if st.model_decision and st.model_decision != st.decision else ""
+        verdict = (f'<br><span class="d-{st.decision}">{st.decision} {st.progress:.2f}</span>'
+                   + (f'<br><span class="muted">{e(why)}{e(said)}</span>' if why or said else ""))
     return (f'<td class="cell bg-{st.decision or "none"}"><a href="#step-{st.step}" title="{e(st.finding)}">'
             f"{e(st.move)}{mark}{verdict}</a></td>")
 
