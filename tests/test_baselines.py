@@ -218,3 +218,15 @@ async def test_pot_answer_line_prefix_is_stripped_and_graded_once(tmp_path):
     result, _, events = await run(problem, "pot", {"baseline:pot": reply}, tmp_path)
     assert result.answer == "42" and result.status == "solved"
     assert sum(e.type == "verification" for e in events) == 1
+
+
+async def test_pot_gets_the_problems_definition_prepended(tmp_path):
+    from agent.problems.models import CounterexampleProblem
+
+    claim = CounterexampleProblem(id="c", statement="Claim: n^2 + n + 41 is prime for n >= 0.", answer="40", searched=50,
+                                  definition="def in_domain(n):\n    return n >= 0\ndef holds(n):\n"
+                                             "    m = n * n + n + 41\n    return all(m % d for d in range(2, int(m ** 0.5) + 1))\n")
+    uses = "```python\nprint(next(n for n in range(100) if not holds(n)))\n```"
+    result, backend, events = await run(claim, "pot", {"baseline:pot": uses}, tmp_path)
+    assert result.status == "solved" and result.answer == "40"
+    assert "ALREADY DEFINED" in backend.requests[0].messages[-1].content

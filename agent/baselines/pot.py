@@ -3,6 +3,9 @@ PAL) — the model writes one program that computes the answer, the sandbox runs
 line the program prints is the answer, which the verifier checks. One call, greedy decoding, for
 every kind of problem (a countdown program may search the board: it is the model's own code).
 
+A problem's own definition (a claim's `in_domain`/`holds`, a sequence's `a(n)`) is prepended to
+the program, as for the loop's search programs: it is part of what a user has.
+
 `pot:repairs=N` lets the model see a failed run (an exception, a timeout, no output) and fix its
 program up to N times; the default, 0, is the form the papers report.
 """
@@ -35,7 +38,12 @@ def printed_answer(stdout: str) -> str:
 @baseline("pot")
 async def pot(ctx, problem, state) -> None:
     repairs = options(ctx.policy_spec, "repairs", {"repairs": 0})["repairs"]
-    msgs = text_messages(problem, f"{render('pot')}\n{POT_FORMAT}")
+    # A problem's own definition (a claim's in_domain/holds, a sequence's a(n)) is what a user has:
+    # it is defined at the top of the program, as for the loop's search programs.
+    prefix = getattr(problem, "definition", "") or ""
+    given = ("\nThe functions of the problem's Python definition are ALREADY DEFINED at the top of your "
+             "program: call them, do not copy them.") if prefix.strip() else ""
+    msgs = text_messages(problem, f"{render('pot')}{given}\n{POT_FORMAT}")
     failures: list[str] = []
     result = None
     for attempt in range(repairs + 1):
@@ -51,7 +59,7 @@ async def pot(ctx, problem, state) -> None:
             failures.append("InvalidOutput: the reply had no program")
             feedback = "Your reply had no ```python block with a program."
         else:
-            result = await ctx.run_code(program.code)
+            result = await ctx.run_code(f"{prefix}\n\n{program.code}" if prefix.strip() else program.code)
             answer = printed_answer(result.stdout) if result.ok else ""
             if answer:
                 finish(state, answer, check(ctx, state, problem, answer))
