@@ -48,4 +48,6 @@ async def obvious(inp: MoveInput) -> MoveOutcome:
     agree = answers_agree(answer, printed)
     fact = f"A program computing the answer independently printed {printed[:80]}: it {'agrees' if agree else 'disagrees'} with {answer}"
     findings.facts.append(fact)
+    if not agree:    # an independent method's answer is a candidate too: later attempts may side with it
+        findings.candidates.append(printed[:200])
     return MoveOutcome(findings, summary=fact, check="agrees" if agree else "disagrees")

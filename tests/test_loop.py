@@ -507,3 +507,12 @@ async def test_abandon_in_a_reflection_opens_the_attack_it_names(tmp_path):
 
     goals = [a.goal for a in of(events, AttackOpen)]
     assert "work back from 269 + 25 = 294" in goals
+
+
+def test_the_final_answer_without_acceptance_is_the_one_the_runs_own_candidates_agree_on():
+    from agent.loop.run import run_vote
+
+    assert run_vote([]) is None
+    assert run_vote(["18", "16", "18.0", "20"]) == "18.0"          # 18 and 18.0 agree: two votes
+    assert run_vote(["1/2", "0.5", "3"]) == "0.5"
+    assert run_vote(["7", "9"]) == "9"                               # a tie: the latest

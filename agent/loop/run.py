@@ -168,10 +168,31 @@ async def asolve(
                      attacks=len(state.attacks), used=state.used, trace_path=str(path))
 
 
+def run_vote(answers: list[str]) -> str | None:
+    """The run's own final answer when nothing was accepted: the answer its attempts and
+    independent checks (a self-check program's result is a candidate too) agree on most often, the
+    latest on a tie. Only the run's own answers are compared: no reference is involved."""
+    if not answers:
+        return None
+    from agent.verify.answer import answers_agree
+
+    classes: list[list[int]] = []            # indices of mutually agreeing answers
+    for i, a in enumerate(answers):
+        for members in classes:
+            if answers_agree(answers[members[0]], a):
+                members.append(i)
+                break
+        else:
+            classes.append([i])
+    best = max(classes, key=lambda m: (len(m), m[-1]))
+    return answers[best[-1]]
+
+
 def grade_final(ctx: RunContext, problem: Any, state: RunState) -> None:
     """Grade the loop's final answer once, after the run, for kinds whose check needs the hidden
     reference (answers, held-back terms). The final answer is the one the judge accepted, else the
-    last one proposed. Nothing of this reaches the run: it has ended."""
+    one the run's own candidates agree on most (`run_vote`). Nothing of this reaches the run: it
+    has ended."""
     from agent.verify import verify
 
     if problem.kind == "counterexample":
@@ -182,8 +203,7 @@ def grade_final(ctx: RunContext, problem: Any, state: RunState) -> None:
     elif problem.checkable_at_solve_time:
         return   # checked during the run, with the rules alone
     else:
-        proposed = state.notebook.candidates
-        answer = state.answer or (proposed[-1].answer if proposed else None)
+        answer = state.answer or run_vote([c.answer for c in state.notebook.candidates])
     if state.status == "answered" and answer is None:
         state.status = "unsolved"
     if answer is None:
