@@ -85,6 +85,8 @@ async def test_cot_without_an_answer_line_makes_one_small_extraction_call(tmp_pa
     ("thus \\boxed{\\frac{3}{4}} is it\nAnswer: 7", ("\\frac{3}{4}", "boxed")),
     ("<think>Answer: 1</think> no answer here", (None, "none")),
     ('{"Answer": 16}', ("16", "answer line")),          # JSON where text was asked: still read
+    ("So the total is:\n```\n18\n```", ("18", "fenced")),   # a one-line fenced block
+    ("```python\nprint(18)\n```", (None, "none")),        # code is not an answer
     ("", (None, "none")),
 ])
 def test_answer_parser(text, expected):

@@ -51,12 +51,27 @@ def focus(text: str) -> str:
     return line if line is not None else text.strip()
 
 
+_FENCE = re.compile(r"```[a-zA-Z]*[ \t]*\n([^\n`]{1,80})\n[ \t]*```")
+
+
+def fenced_answer(text: str) -> str | None:
+    """A one-line fenced block at the end of a reply ("The answer is:\n```\n18\n```"), not code."""
+    matches = _FENCE.findall(text)
+    if not matches:
+        return None
+    last = matches[-1].strip()
+    return None if not last or re.search(r"\b(print|def|import|return)\b|=", last) else last
+
+
 def parse_answer(text: str) -> tuple[str | None, str]:
     """The answer a free-text reply gives, and how it was found: the last \\boxed{}, else the last
-    "Answer:" line; (None, "none") when the reply has neither."""
+    "Answer:" line, else a one-line fenced block; (None, "none") when the reply has none of them."""
     text = strip_reasoning(text)
     boxed = last_boxed(text)
     if boxed:
         return boxed, "boxed"
     line = answer_line(text)
-    return (line, "answer line") if line else (None, "none")
+    if line:
+        return line, "answer line"
+    fenced = fenced_answer(text)
+    return (fenced, "fenced") if fenced else (None, "none")
