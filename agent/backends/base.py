@@ -53,9 +53,13 @@ class LLMRequest(BaseModel):
             self.schema_name = self.schema_name or self.output_type.__name__
         return self
 
-    def fingerprint(self) -> str:
-        """Stable hash of everything that is sent to the model (used by replay to detect divergence)."""
-        payload = self.model_dump(mode="json", exclude={"purpose", "repair"})
+    def fingerprint(self, dumped: dict | None = None) -> str:
+        """Stable hash of everything that is sent to the model (used by replay to detect divergence).
+        `dumped`: this request's `model_dump(mode="json")` when the caller has it already."""
+        if dumped is None:
+            payload = self.model_dump(mode="json", exclude={"purpose", "repair"})
+        else:
+            payload = {k: v for k, v in dumped.items() if k not in ("purpose", "repair")}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -176,9 +176,9 @@ class RunContext:
         index = self.llm_calls
         self.llm_calls += 1
         self.state.used.llm_calls += 1
+        dumped = request.model_dump(mode="json")     # once: the trace and the fingerprint share it
         event = LLMCall(run_id="", step=self.step, call_index=index, purpose=purpose,
-                        request=request.model_dump(mode="json"), fingerprint=request.fingerprint(),
-                        budget_prompt_tokens=prompt_tokens)
+                        request=dumped, fingerprint=request.fingerprint(dumped), budget_prompt_tokens=prompt_tokens)
         try:
             response = await self.backend.complete(request)
         except BackendError as err:

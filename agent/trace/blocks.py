@@ -40,6 +40,13 @@ class BlockWriter:
 
     def __init__(self) -> None:
         self.known: set[str] = set()
+        self._ids: dict[str, str] = {}     # text -> ID: a dict lookup instead of a hash for text seen before
+
+    def _id(self, text: str) -> str:
+        bid = self._ids.get(text)
+        if bid is None:
+            bid = self._ids[text] = _block_id(text)
+        return bid
 
     def compress_request(self, request: dict[str, Any]) -> dict[str, Any]:
         out = dict(request)
@@ -62,7 +69,7 @@ class BlockWriter:
         if not isinstance(content, str) or len(content) < MIN_BLOCK:
             return message
         rest = {k: v for k, v in message.items() if k != "content"}
-        whole = _block_id(content)
+        whole = self._id(content)
         if whole in self.known:
             return {**rest, "content_parts": [{"ref": [whole]}]}
         # the lines first: a one-line message's line has the message's own ID, and must be
@@ -80,7 +87,7 @@ class BlockWriter:
                 else:
                     parts.append(line)
                 continue
-            bid = _block_id(line)
+            bid = self._id(line)
             if bid not in self.known:
                 self.known.add(bid)
                 parts.append({"def": bid, "text": line})
