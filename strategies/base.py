@@ -219,14 +219,18 @@ async def ask_final_answer(ctx: MoveContext, purpose: str, msgs: list[Message], 
 
 # -- code-writing moves -------------------------------------------------------------------------
 class Program(BaseModel):
-    """A program a move wrote: parsed from a free-text reply (one sentence, then a fenced block)."""
+    """A program a move wrote: parsed from a free-text reply (a fenced block; its plan is the prose
+    before the block, else the block's first comment line)."""
 
     plan: str = ""
     code: str = ""
 
 
-CODE_FORMAT = ("Reply with one sentence saying what the program computes, then the complete program "
-               "in a single ```python fenced block, and nothing after the block.")
+# The program first: asked for "one sentence saying what the program computes, then the program",
+# the 1.5B model often wrote the sentence and stopped (every search program of the first
+# counterexample-hunt bench rows on Goldbach's other conjecture, repair included).
+CODE_FORMAT = ("Reply with the complete program in a single ```python fenced block whose first line is a "
+               "comment saying what it computes, and nothing after the block.")
 _FENCED = re.compile(r"```[ \t]*(?:python|py|Python)?[ \t]*\n(.*?)(?:\n[ \t]*```|\Z)", re.S)
 PLAN_CHARS = 160
 
@@ -242,9 +246,20 @@ def parse_program(text: str) -> Program:
             ast.parse(text)
         except (SyntaxError, ValueError):
             return Program(plan=" ".join(text.split())[:PLAN_CHARS], code="")
-        return Program(plan="", code=text.strip())
-    plan = " ".join(text[:m.start()].split())[:PLAN_CHARS]
-    return Program(plan=plan, code=m.group(1).rstrip())
+        return Program(plan=_comment_plan(text), code=text.strip())
+    code = m.group(1).rstrip()
+    plan = " ".join(text[:m.start()].split())[:PLAN_CHARS] or _comment_plan(code)
+    return Program(plan=plan, code=code)
+
+
+def _comment_plan(code: str) -> str:
+    """The first comment line of a program, as its plan."""
+    for line in code.splitlines():
+        if line.strip().startswith("#"):
+            return " ".join(line.strip().lstrip("#").split())[:PLAN_CHARS]
+        if line.strip():
+            return ""
+    return ""
 
 
 async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repairs: int = 1):

@@ -196,3 +196,11 @@ async def test_attempt_reasons_in_text_and_keeps_a_proof_whole(tmp_path):
     inp.problem = ProofProblem(id="p", statement="Prove it.")
     out = await get_move("attempt").fn(inp)
     assert out.findings.candidates == [proof] and len(proof) > 500       # never clipped
+
+
+def test_a_programs_first_comment_is_its_plan_when_no_prose_comes_first():
+    from strategies.base import parse_program
+
+    p = parse_program("```python\n# smallest odd composite without a prime + 2k^2\nprint(5777)\n```")
+    assert p.plan == "smallest odd composite without a prime + 2k^2" and p.code.endswith("print(5777)")
+    assert parse_program("Searches.\n```python\n# other\nprint(1)\n```").plan == "Searches."
