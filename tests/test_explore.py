@@ -54,3 +54,20 @@ async def test_conjectures_are_run_on_every_example_and_the_ledger_records_their
     assert result.answer and result.answer.startswith("Proof sketch") and not result.verified   # kept whole, unverified
     ends = [e for e in events if e.type == "move_end" and e.workspace]
     assert ends[-1].workspace["survived"] == 1 and ends[-1].workspace["refuted"] == 1
+
+
+async def test_the_committed_imo_exploration_reruns_exactly_and_recomputes_its_ledger(tmp_path):
+    """A real run of the 1.5B model on IMO 2024 P3 (docs/imo-2024-p3.md): the rerun serves every
+    model call from the trace and recomputes every example and every conjecture check."""
+    from agent.loop.rerun import arerun
+    from agent.trace.events import LLMCall, ToolCall
+
+    example = Path(__file__).resolve().parents[1] / "traces" / "examples" / "imo-2024-p3-explore-local.jsonl"
+    recorded = read_events(example)
+    result, _ = await arerun(example, trace=tmp_path / "rerun.jsonl")
+    again = read_events(tmp_path / "rerun.jsonl")
+    assert all(e.replayed for e in again if isinstance(e, LLMCall))
+    checks = [(e.tool, e.result) for e in recorded if isinstance(e, ToolCall)]
+    assert [(e.tool, e.result) for e in again if isinstance(e, ToolCall)] == checks
+    assert any("REFUTED" in r for t, r in checks if t == "check_conjecture")
+    assert any("held on all 184 examples" in r for t, r in checks if t == "check_conjecture")
