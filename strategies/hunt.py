@@ -115,6 +115,8 @@ async def family(inp: MoveInput, purpose: str = "move:patterns", prompt: str = "
             entry.status, entry.refuted_by = "refuted", min(failures)
             for n in failures[:5]:
                 ws.add_failure(n)
+        elif in_domain == 0:
+            entry.note = f"none of the {len(values)} printed values is in the claim's domain"
         else:
             entry.status = "survived"
     ws.families.append(entry)

@@ -141,3 +141,12 @@ def test_the_hunt_verdict_switches_after_a_failed_program_and_measures_how_far_i
     ws.families.append(Family(label="cubes", status="survived", checked=50))
     assert hunt_verdict(ws, Signals(move="patterns", new_findings=1, persist_streak=1)).decision == "persist"
     assert hunt_verdict(ws, Signals(move="patterns", new_findings=1, persist_streak=2)).decision == "switch"
+
+
+async def test_a_family_with_no_candidate_in_the_domain_is_not_counted_as_surviving(tmp_path):
+    outside = "Negative numbers.\n```python\nfor k in range(1, 5):\n    print(-k)\n```"
+    be = backend(**{"move:patterns": outside})
+    result = await asolve(SQUARES, backend=be, policy="fixed:patterns", budget=Budget(steps=4), trace=tmp_path / "t.jsonl")
+    checks = [e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_call" and e.tool == "check_values"]
+    assert "not checked (none of the 4 printed values is in the claim's domain)" in checks[0].result
+    assert "candidates of" not in result.answer
