@@ -299,16 +299,9 @@ class Solver:
 
     async def judge(self, st: RunState) -> None:
         attack, signals = st.attack(), self.last_signals
-        if st.workspace is not None and st.status != "solved":
-            self._emit_verdict(st, attack, workspace_verdict(st.workspace, attack, signals))
-            st.route = self._route_after(st, st.last_verdict.decision)
-            return
-        if st.hunt is not None and st.status != "solved":   # a hunt's checks are exact: no model judge
-            self._emit_verdict(st, attack, hunt_verdict(st.hunt, signals))
-            st.route = self._route_after(st, st.last_verdict.decision)
-            return
-        if st.explore is not None and st.last_move != "attempt":   # the ledger's checks are exact
-            self._emit_verdict(st, attack, explore_verdict(st.explore, signals))
+        hard = self._hard_verdict(st, attack, signals)
+        if hard is not None:    # the workspace says what happened exactly: no model call
+            self._emit_verdict(st, attack, hard)
             st.route = self._route_after(st, st.last_verdict.decision)
             return
         signals.budget_used = budget_fraction(st.used, self.ctx.budget)
@@ -326,6 +319,20 @@ class Solver:
         verdict = combine(model, signals)
         self._emit_verdict(st, attack, verdict)
         st.route = self._route_after(st, st.last_verdict.decision)
+
+    @staticmethod
+    def _hard_verdict(st: RunState, attack, signals):
+        """The verdict of a workspace's hard signals, or None where the model is asked: countdown
+        nodes, a hunt's checks, the conjecture ledger (a proof attempt itself is judged by the model)."""
+        if st.status == "solved":
+            return None
+        if st.workspace is not None:
+            return workspace_verdict(st.workspace, attack, signals)
+        if st.hunt is not None:
+            return hunt_verdict(st.hunt, signals)
+        if st.explore is not None and st.last_move != "attempt":
+            return explore_verdict(st.explore, signals)
+        return None
 
     async def _assess(self, st: RunState, inp: MoveInput, move: str):
         """The model's view of the step: one reflect call (verdict and next move) for a policy that
