@@ -262,16 +262,20 @@ def _comment_plan(code: str) -> str:
     return ""
 
 
-async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repairs: int = 1):
+async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repairs: int = 1, prefix: str = "",
+                        text: bool = False, keep_cut_output: bool = False):
     """Ask for a program, run it in the sandbox; on an error or empty output show the model what
-    happened and let it repair once. Returns (Program, ToolResult) of the last attempt."""
+    happened and let it repair once. Returns (Program, ToolResult) of the last attempt.
+    `prefix`: code run before the model's (a problem's own definition); `text`: the plain-text
+    system prompt; `keep_cut_output`: a run its time limit cut short is kept if it printed
+    something (a search reports how far it got)."""
     ctx = inp.ctx
-    msgs = messages(inp, f"{instruction}\n{CODE_FORMAT}")
+    msgs = messages(inp, f"{instruction}\n{CODE_FORMAT}", text=text)
     reply, _ = await ctx.ask_text(purpose, msgs, max_tokens=ctx.settings.code_max_tokens)
     program = parse_program(reply)
-    result = await _run(ctx, program)
+    result = await _run(ctx, program, prefix)
     for _ in range(repairs):
-        if result.ok and result.stdout.strip():
+        if result.stdout.strip() and (result.ok or (keep_cut_output and result.timed_out)):
             break
         msgs = msgs + [
             Message(role="assistant", content=reply),
@@ -280,19 +284,19 @@ async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repai
         ]
         reply, _ = await ctx.ask_text(purpose + ":repair", msgs, max_tokens=ctx.settings.code_max_tokens)
         program = parse_program(reply)
-        result = await _run(ctx, program)
+        result = await _run(ctx, program, prefix)
     return program, result
 
 
 NO_PROGRAM = "no program in the reply"
 
 
-async def _run(ctx, program: Program) -> ToolResult:
-    """Run the program; a reply without one is not run (and not recorded as a run)."""
+async def _run(ctx, program: Program, prefix: str = "") -> ToolResult:
+    """Run the program (after `prefix`); a reply without one is not run (and not recorded as a run)."""
     if not program.code.strip():
         return ToolResult(stdout="", stderr="The reply had no ```python block with a program.", exit_code=None,
                           timed_out=False, killed_reason=NO_PROGRAM, duration_s=0.0)
-    return await ctx.run_code(program.code)
+    return await ctx.run_code(f"{prefix}\n\n{program.code}" if prefix.strip() else program.code)
 
 
 def output_lines(text: str, limit: int = 12, width: int = 240) -> list[str]:

@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import re
 
-from agent.backends.base import Message
 from agent.trace.events import Findings, ToolCall
 from agent.verify.hunt import run_checks
 from agent.workspace.hunt import MAX_FAMILY, Family, HuntWorkspace, Search
-from strategies.base import CODE_FORMAT, MoveInput, MoveOutcome, messages, parse_program, render
+from strategies.base import MoveInput, MoveOutcome, render, write_and_run
 
 _INT = re.compile(r"-?\d+")
 _COUNTEREXAMPLE = re.compile(r"COUNTEREXAMPLE\s*:\s*(-?\d+)", re.I)
@@ -69,26 +68,10 @@ async def examples(inp: MoveInput) -> MoveOutcome:
 
 
 async def _program(inp: MoveInput, purpose: str, instruction: str, *, prefix: str = ""):
-    """Ask for a program, run it (with `prefix` prepended), one repair if it fails or prints
-    nothing. Returns (plan, ToolResult or None when no program was written)."""
-    ctx = inp.ctx
-    msgs = messages(inp, f"{instruction}\n{CODE_FORMAT}", text=True)
-    result, plan = None, ""
-    for attempt in range(2):
-        reply, _ = await ctx.ask_text(purpose + (":repair" if attempt else ""), msgs,
-                                      max_tokens=ctx.settings.code_max_tokens)
-        program = parse_program(reply)
-        plan = program.plan or plan
-        if not program.code.strip():
-            feedback = "Your reply had no ```python block with a program."
-        else:
-            result = await ctx.run_code(f"{prefix}\n\n{program.code}" if prefix else program.code)
-            if result.stdout.strip() and (result.ok or result.timed_out):   # a search cut by its time limit still reports
-                return plan, result
-            feedback = "You ran it. Output:\n" + result.for_prompt(800)
-        msgs = msgs + [Message(role="assistant", content=reply),
-                       Message(role="user", content=feedback + "\nFix the program. " + CODE_FORMAT)]
-    return plan, result
+    """The model's program, run (after `prefix`), one repair; a search cut by its time limit
+    still reports. Returns (plan, ToolResult); a reply with no program is a failed result."""
+    program, result = await write_and_run(inp, purpose, instruction, prefix=prefix, text=True, keep_cut_output=True)
+    return program.plan, result
 
 
 async def family(inp: MoveInput, purpose: str = "move:patterns", prompt: str = "hunt_family") -> MoveOutcome:
@@ -97,8 +80,8 @@ async def family(inp: MoveInput, purpose: str = "move:patterns", prompt: str = "
     ws = hunt_workspace(inp)
     plan, result = await _program(inp, purpose, render(prompt, workspace=ws.render()))
     label = (plan or prompt)[:120]
-    if result is None or not result.ok:
-        why = "no program" if result is None else (result.killed_reason or f"exit {result.exit_code}")
+    if not result.ok:
+        why = result.killed_reason or f"exit {result.exit_code}"
         ws.families.append(Family(label=label, note=f"the program failed: {why}"))
         return MoveOutcome(Findings(source="program", facts=[f"A candidate program failed ({why})."]), summary=label)
     values = list(dict.fromkeys(int(m.group()) for ln in result.stdout.splitlines() if (m := _INT.search(ln))))
@@ -135,9 +118,9 @@ async def search(inp: MoveInput, purpose: str = "move:counterexamples") -> MoveO
     plan, result = await _program(inp, purpose, render("hunt_search", workspace=ws.render(), seconds=seconds),
                                   prefix=inp.problem.definition)
     entry = Search(plan=(plan or "search")[:120])
-    if result is None or not result.ok:
-        entry.failed = "no program" if result is None else (result.killed_reason or f"exit {result.exit_code}")
-    out = result.stdout if result is not None else ""
+    if not result.ok:
+        entry.failed = result.killed_reason or f"exit {result.exit_code}"
+    out = result.stdout
     printed = [int(m) for m in _COUNTEREXAMPLE.findall(out)][:20]
     checked = _CHECKED.findall(out)
     entry.claimed = checked[-1].strip()[:120] if checked else ""
