@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from agent.trace.events import Findings
 from agent.verify.extract import parse_answer, strip_reasoning
+from strategies import answer as answer_moves
 from strategies import countdown, hunt, sequence
 from strategies.base import (
     MoveInput,
@@ -28,6 +29,8 @@ PROOF_KINDS = ("proof", "open")
 
 @move("attempt", "construct a candidate answer and submit it to the verifier")
 async def attempt(inp: MoveInput) -> MoveOutcome:
+    if answer_moves.answer_workspace(inp):    # one answer by a named method (strategies/answer.py)
+        return await answer_moves.attempt(inp)
     if inp.state.workspace is not None:
         held = await countdown.attempt(inp)
         if held is not None:      # an answer the workspace holds needs no model call to spell

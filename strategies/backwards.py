@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
+from strategies import answer as answer_moves
 from strategies import countdown, hunt
 from strategies.base import MoveInput, MoveOutcome, clipped_list, messages, move, render
 
@@ -17,6 +18,8 @@ class Backwards(BaseModel):
 
 @move("backwards", "work back from the goal: which intermediate results would suffice")
 async def backwards(inp: MoveInput) -> MoveOutcome:
+    if answer_moves.answer_workspace(inp):    # one answer by a named method (strategies/answer.py)
+        return await answer_moves.backwards(inp)
     if inp.state.workspace is not None:
         return await countdown.take_step(inp)
     if hunt.hunt_workspace(inp):

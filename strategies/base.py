@@ -181,10 +181,12 @@ def messages(inp: MoveInput, instruction: str, *, text: bool = False) -> list[Me
     prefix (system + problem) is identical across calls and llama.cpp's prefix cache is hit.
     `text=True`: the system prompt for a plain-text reply (reasoning, then an answer line)."""
     hint = kind_hint(inp.problem)
+    answers = getattr(inp.state, "answers", None)
     user = (
         f"PROBLEM\n{describe_problem(inp.problem)}\n"
         + (f"\nHINTS FOR THIS KIND OF PROBLEM\n{hint}\n" if hint else "")
         + f"\nNOTEBOOK (what is known so far)\n{inp.state.notebook.render(attack_id=inp.state.current_attack)}\n"
+        + (f"\nANSWERS SO FAR (every attempt, with its method)\n{answers.render()}\n" if answers is not None else "")
         + f"\nCURRENT LINE OF ATTACK\n{inp.attack_goal or '(none yet)'}\n"
         + f"\nYOUR TASK NOW\n{instruction}"
     )
@@ -263,14 +265,16 @@ def _comment_plan(code: str) -> str:
 
 
 async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repairs: int = 1, prefix: str = "",
-                        text: bool = False, keep_cut_output: bool = False):
+                        text: bool = False, keep_cut_output: bool = False, bare: bool = False):
     """Ask for a program, run it in the sandbox; on an error or empty output show the model what
     happened and let it repair once. Returns (Program, ToolResult) of the last attempt.
     `prefix`: code run before the model's (a problem's own definition); `text`: the plain-text
     system prompt; `keep_cut_output`: a run its time limit cut short is kept if it printed
-    something (a search reports how far it got)."""
+    something (a search reports how far it got); `bare`: the problem and the task alone, without
+    the notebook (an independent computation, not anchored on earlier answers)."""
     ctx = inp.ctx
-    msgs = messages(inp, f"{instruction}\n{CODE_FORMAT}", text=text)
+    task = f"{instruction}\n{CODE_FORMAT}"
+    msgs = text_messages(inp, task) if bare else messages(inp, task, text=text)
     reply, _ = await ctx.ask_text(purpose, msgs, max_tokens=ctx.settings.code_max_tokens)
     program = parse_program(reply)
     result = await _run(ctx, program, prefix)

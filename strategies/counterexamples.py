@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agent.trace.events import Findings
+from strategies import answer as answer_moves
 from strategies import countdown, explore, hunt, sequence
 from strategies.base import (
     MoveInput,
@@ -26,6 +27,8 @@ def _target(inp: MoveInput) -> str | None:
 
 @move("counterexamples", "search for a case that breaks the latest conjecture or candidate", uses_code=True)
 async def counterexamples(inp: MoveInput) -> MoveOutcome:
+    if answer_moves.answer_workspace(inp):    # one answer by a named method (strategies/answer.py)
+        return await answer_moves.counterexamples(inp)
     if inp.state.workspace is not None:
         return await countdown.counterexamples(inp)
     if sequence_workspace(inp):

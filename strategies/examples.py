@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agent.trace.events import Findings
+from strategies import answer as answer_moves
 from strategies import countdown, explore, hunt, sequence
 from strategies.base import (
     MoveInput,
@@ -17,6 +18,8 @@ from strategies.base import (
 
 @move("examples", "compute small or special cases with a short program and look at the data", uses_code=True)
 async def examples(inp: MoveInput) -> MoveOutcome:
+    if answer_moves.answer_workspace(inp):    # one answer by a named method (strategies/answer.py)
+        return await answer_moves.examples(inp)
     if inp.state.workspace is not None:
         return await countdown.take_step(inp)
     if sequence_workspace(inp):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from agent.trace.events import Findings
 from agent.verify.extract import parse_answer
+from strategies import answer as answer_moves
 from strategies import hunt
 from strategies.base import CODE_FORMAT, MoveInput, MoveOutcome, move, parse_program, render, text_messages
 
@@ -26,27 +27,35 @@ async def obvious(inp: MoveInput) -> MoveOutcome:
         return await hunt.search(inp, "move:attempt:obvious")
     text, _ = await ctx.ask_text("move:attempt:obvious", text_messages(inp, render("obvious")),
                                  max_tokens=OBVIOUS_MAX_TOKENS, temperature=0.0)
-    answer, how = parse_answer(text)
-    if not answer:
+    answer_text, how = parse_answer(text)
+    if not answer_text:
         return MoveOutcome(Findings(facts=["The first attempt gave no answer line."]), summary="no answer",
                            check="no answer")
-    findings = Findings(candidates=[answer])
+    findings = Findings(candidates=[answer_text])
+    ws = answer_moves.answer_workspace(inp)
+    if ws is not None:
+        ws.add(answer_text, "reasoning", "obvious", ctx.step, "chain of thought (greedy)")
     if inp.problem.checkable_at_solve_time:      # the verifier checks it: no self-check needed
-        return MoveOutcome(findings, summary=f"first attempt: {answer} ({how})", check="verifier")
+        return MoveOutcome(findings, summary=f"first attempt: {answer_text} ({how})", check="verifier")
     reply, _ = await ctx.ask_text("move:attempt:check", text_messages(inp, f"{render('obvious_check')}\n{CODE_FORMAT}"),
                                   max_tokens=ctx.settings.code_max_tokens, temperature=0.0)
     program = parse_program(reply)
     if not program.code.strip():
-        return MoveOutcome(findings, summary=f"first attempt: {answer}; the check wrote no program", check="no program")
+        return MoveOutcome(findings, summary=f"first attempt: {answer_text}; the check wrote no program", check="no program")
     result = await ctx.run_code(program.code)
     printed = next((ln.strip() for ln in reversed(result.stdout.splitlines()) if ln.strip()), "")
     if not result.ok or not printed:
         why = result.killed_reason or f"exit {result.exit_code}" if not result.ok else "printed nothing"
-        return MoveOutcome(findings, summary=f"first attempt: {answer}; the check failed ({why})", check="check failed")
+        if ws is not None:
+            ws.fail("obvious", ctx.step, f"the self-check program: {why}")
+        return MoveOutcome(findings, summary=f"first attempt: {answer_text}; the check failed ({why})", check="check failed")
     from agent.verify.answer import answers_agree
 
-    agree = answers_agree(answer, printed)
-    fact = f"A program computing the answer independently printed {printed[:80]}: it {'agrees' if agree else 'disagrees'} with {answer}"
+    agree = answers_agree(answer_text, printed)
+    if ws is not None:
+        ws.add(printed, "program", "obvious", ctx.step, "program: the self-check")
+    fact = (f"A program computing the answer independently printed {printed[:80]}: "
+            f"it {'agrees' if agree else 'disagrees'} with {answer_text}")
     findings.facts.append(fact)
     if not agree:    # an independent method's answer is a candidate too: later attempts may side with it
         findings.candidates.append(printed[:200])

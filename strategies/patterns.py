@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
+from strategies import answer as answer_moves
 from strategies import countdown, explore, hunt, sequence
 from strategies.base import (
     MoveInput,
@@ -26,6 +27,8 @@ class Patterns(BaseModel):
 
 @move("patterns", "state a precise, testable conjecture suggested by the examples")
 async def patterns(inp: MoveInput) -> MoveOutcome:
+    if answer_moves.answer_workspace(inp):    # one answer by a named method (strategies/answer.py)
+        return await answer_moves.patterns(inp)
     if inp.state.workspace is not None:
         return await countdown.patterns(inp)
     if sequence_workspace(inp):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
+from strategies import answer as answer_moves
 from strategies import countdown, explore, hunt
 from strategies.base import MoveInput, MoveOutcome, clipped, clipped_list, messages, move, render
 
@@ -18,6 +19,8 @@ class Understanding(BaseModel):
 
 @move("understand", "restate the problem, list the givens and propose lines of attack")
 async def understand(inp: MoveInput) -> MoveOutcome:
+    if answer_moves.answer_workspace(inp):    # one answer by a named method (strategies/answer.py)
+        return await answer_moves.understand(inp)
     if inp.state.workspace is not None:
         return await countdown.understand(inp)
     if hunt.hunt_workspace(inp):      # a person reads the claim and tries the small cases first

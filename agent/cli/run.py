@@ -22,8 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default="local", help="backend spec: local, local:small, openai:MODEL[@URL], ...")
     p.add_argument("--policy", default="llm", help="controller policy: llm, bandit, random, random:bare, fixed:m1,m2,...")
     p.add_argument("--loop", choices=("workspace", "notebook"), default="workspace",
-                   help="countdown problems: the typed workspace with exact tools (default), or the notebook-only "
-                        "loop of earlier versions (for comparison)")
+                   help="the typed workspaces with exact tools (countdown boards, hunts, explored proofs, "
+                        "candidate answers; default), or the notebook-only loop of earlier versions (for comparison)")
     p.add_argument("--budget", help="e.g. steps=12,tokens=20000,cost=0.5,wall=300 (on top of the problem's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--trace", help="trace file to write (default traces/runs/<time>-<problem>-<run>.jsonl)")

@@ -69,6 +69,10 @@ class RunSettings:
     # One reflect call after a move gives the verdict and the next move (policy `llm`); False gives
     # a judge call and a separate controller call, as traces recorded before it did.
     reflect: bool = True
+    # Answer problems (GSM8K, MATH) keep their candidate answers with how each was obtained
+    # (agent/workspace/answers.py) and the moves compute on it; False gives the notebook moves that
+    # traces recorded before it used.
+    answer_workspace: bool = True
 
 
 @dataclass

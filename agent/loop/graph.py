@@ -29,11 +29,12 @@ from agent.trace.events import (
     Verification,
 )
 from agent.verify import solve_time_check
+from agent.workspace.answers import AnswerWorkspace
 from agent.workspace.boards import CountdownWorkspace
 from agent.workspace.claims import checked_findings
 from agent.workspace.explore import ExplorationWorkspace, can_explore
 from agent.workspace.hunt import HuntWorkspace
-from agent.workspace.signals import explore_verdict, hunt_verdict, workspace_verdict
+from agent.workspace.signals import answer_verdict, explore_verdict, hunt_verdict, workspace_verdict
 from strategies.base import MoveInput, MoveOutcome, get_move
 
 # A step is forced to `attempt` when fewer than this many mean steps' worth of budget are left.
@@ -66,7 +67,7 @@ def closing_rule(choices, rng) -> tuple[int | None, str]:
 
 
 def _workspace_summary(st: RunState) -> dict | None:
-    ws = st.workspace or st.hunt or st.explore
+    ws = st.workspace or st.hunt or st.explore or st.answers
     return ws.summary() if ws is not None else None
 
 
@@ -158,8 +159,13 @@ class Solver:
             st.hunt = HuntWorkspace()
         elif can_explore(self.problem) and self.ctx.settings.workspace:   # examples and a conjecture ledger
             st.explore = ExplorationWorkspace()
+        elif self.problem.kind == "answer" and self.ctx.settings.workspace and self.ctx.settings.answer_workspace:
+            st.answers = AnswerWorkspace()     # candidate answers, each with the method that reached it
         if st.workspace is None and self.ctx.settings.first_attempt and self.problem.kind in FIRST_ATTEMPT_KINDS:
             if await self._obvious_first(st):
+                return
+            if st.answers is not None:      # the first attempt already stated the problem's answers
+                st.route = "controller"
                 return
         outcome, _ = await self._run_move(st, "understand", "-")
         st.plans = outcome.plans
@@ -332,6 +338,8 @@ class Solver:
             return hunt_verdict(st.hunt, signals)
         if st.explore is not None and st.last_move != "attempt":
             return explore_verdict(st.explore, signals)
+        if st.answers is not None:
+            return answer_verdict(st.answers, signals, st.step)
         return None
 
     async def _assess(self, st: RunState, inp: MoveInput, move: str):
@@ -353,6 +361,9 @@ class Solver:
             decision = "solved"   # no solve-time check: the judge accepts; a reference grades it after the run
             st.status, st.answer, st.verified = "answered", st.notebook.candidates[-1].answer, False
             st.end_reason = "the judge accepted the answer"
+        if decision == "solved" and st.answers is not None and st.answers.agreed() is not None:
+            st.status, st.verified = "answered", False      # settled by the run's own methods
+            st.answer, st.end_reason = st.answers.agreed()
         attack.progress.append(verdict.progress)
         self.policy.observe(signals.move, verdict.progress)
         st.last_verdict = LastVerdict(decision=decision, progress=verdict.progress, reason=verdict.reason)

@@ -148,6 +148,7 @@ def _settings(start: RunStart) -> RunSettings:
     recorded.setdefault("workspace", False)       # recorded before the workspace existed: notebook loop
     recorded.setdefault("first_attempt", False)   # ... and before the obvious first attempt
     recorded.setdefault("reflect", False)         # ... and before the reflect call
+    recorded.setdefault("answer_workspace", False)  # ... and before answer problems had a workspace
     return RunSettings(**recorded)
 
 

@@ -203,7 +203,8 @@ def grade_final(ctx: RunContext, problem: Any, state: RunState) -> None:
     elif problem.checkable_at_solve_time:
         return   # checked during the run, with the rules alone
     else:
-        answer = state.answer or run_vote([c.answer for c in state.notebook.candidates])
+        answer = (state.answer or (state.answers.best() if state.answers is not None else None)
+                  or run_vote([c.answer for c in state.notebook.candidates]))
     if state.status == "answered" and answer is None:
         state.status = "unsolved"
     if answer is None:

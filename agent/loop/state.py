@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, PrivateAttr
 
 from agent.trace.events import BudgetState, Decision, Findings
+from agent.workspace.answers import AnswerWorkspace
 from agent.workspace.boards import CountdownWorkspace, StepChoice
 from agent.workspace.explore import ExplorationWorkspace
 from agent.workspace.hunt import HuntWorkspace
@@ -144,6 +145,7 @@ class RunState(BaseModel):
     ledger: list[Fit] = Field(default_factory=list)  # sequence problems: every rule tried, with its status
     hunt: HuntWorkspace | None = None        # counterexample problems: what is checked, exactly
     explore: ExplorationWorkspace | None = None   # proofs that can be played with: examples and a conjecture ledger
+    answers: AnswerWorkspace | None = None   # answer problems: candidate answers, each with its method
     last_move: str | None = None
     last_new_findings: int = 0
     last_verdict: LastVerdict | None = None

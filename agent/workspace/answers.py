@@ -1,0 +1,119 @@
+"""The workspace of a problem with a short answer (GSM8K, MATH): candidate answers, each with how it
+was obtained.
+
+A person with a word problem and two answers that disagree does not vote on prose: they work it
+again by another method and see which answer the methods agree on. Each entry here is one answer
+and its method — `reasoning` (a plain chain of thought) or `program` (a program that computes the
+answer and was run in the sandbox) — with the move and step that produced it. The tools group the
+answers by mathematical equivalence (math-verify + sympy, as for grading, but between the run's own
+answers: no reference is involved) and say which answer two independent methods agree on.
+
+This is the only solve-time check an answer problem has; the hidden reference grades the run's
+final answer once, after the run.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from agent.verify.answer import answers_agree
+
+Method = Literal["reasoning", "program"]
+
+# An answer reached this many times, with no other answer reached more than once, is accepted
+# even when only one method reached it (self-consistency's majority, at its smallest).
+MAJORITY = 3
+
+
+class AnswerEntry(BaseModel):
+    answer: str
+    method: Method
+    move: str
+    step: int
+    how: str = ""            # "chain of thought", "program: <its first comment line>"
+
+    def line(self) -> str:
+        return f"{self.answer} — {self.method} ({self.move}, step {self.step}{': ' + self.how if self.how else ''})"
+
+
+class AnswerGroup(BaseModel):
+    """Answers the tools found equivalent; `answer` is the first one written."""
+
+    answer: str
+    entries: list[AnswerEntry]
+
+    @property
+    def methods(self) -> set[str]:
+        return {e.method for e in self.entries}
+
+    def line(self) -> str:
+        counts = {m: sum(e.method == m for e in self.entries) for m in ("reasoning", "program")}
+        by = ", ".join(f"{m} ×{n}" for m, n in counts.items() if n)
+        return f"{self.answer}: reached by {by}"
+
+
+class AnswerWorkspace(BaseModel):
+    entries: list[AnswerEntry] = Field(default_factory=list)
+    failures: list[str] = Field(default_factory=list)     # "step 3 (patterns): the program printed nothing"
+
+    def add(self, answer: str, method: Method, move: str, step: int, how: str = "") -> AnswerEntry:
+        entry = AnswerEntry(answer=answer.strip()[:200], method=method, move=move, step=step, how=how[:120])
+        self.entries.append(entry)
+        return entry
+
+    def fail(self, move: str, step: int, why: str) -> None:
+        self.failures.append(f"step {step} ({move}): {why[:160]}")
+
+    def groups(self) -> list[AnswerGroup]:
+        """Entries grouped by equivalence, in order of first appearance."""
+        groups: list[AnswerGroup] = []
+        for entry in self.entries:
+            for g in groups:
+                if answers_agree(g.answer, entry.answer):
+                    g.entries.append(entry)
+                    break
+            else:
+                groups.append(AnswerGroup(answer=entry.answer, entries=[entry]))
+        return groups
+
+    def agreed(self) -> tuple[str, str] | None:
+        """(answer, why) when the entries settle it: two independent methods reached the same
+        answer, or one answer was reached MAJORITY times while no other was reached twice."""
+        groups = self.groups()
+        both = [g for g in groups if len(g.methods) == 2]
+        if both:
+            g = max(both, key=lambda g: len(g.entries))
+            return g.answer, f"{g.answer} was reached by reasoning and by a program independently"
+        for g in groups:
+            rivals = [len(o.entries) for o in groups if o is not g]
+            if len(g.entries) >= MAJORITY and max(rivals, default=0) <= 1:
+                return g.answer, f"{g.answer} was reached {len(g.entries)} times, no other answer more than once"
+        return None
+
+    def best(self) -> str | None:
+        """The answer to give when the budget ends unsettled: the one reached by the most methods,
+        then the most often, then the latest."""
+        groups = self.groups()
+        if not groups:
+            return None
+        g = max(groups, key=lambda g: (len(g.methods), len(g.entries), max(e.step for e in g.entries)))
+        return g.answer
+
+    def leading(self, k: int = 2) -> list[AnswerGroup]:
+        return sorted(self.groups(), key=lambda g: (-len(g.entries), -max(e.step for e in g.entries)))[:k]
+
+    def render(self) -> str:
+        groups = self.groups()
+        if not groups:
+            lines = ["Candidate answers: none yet"]
+        else:
+            lines = ["Candidate answers (grouped by equivalence):"] + [f"- {g.line()}" for g in groups[:6]]
+        lines += [f"- no answer: {f}" for f in self.failures[-3:]]
+        return "\n".join(lines)
+
+    def summary(self) -> dict:
+        groups = self.groups()
+        return {"entries": len(self.entries), "groups": [g.line() for g in groups[:6]],
+                "failures": len(self.failures), "agreed": (self.agreed() or (None,))[0]}

@@ -1,0 +1,167 @@
+"""The answer workspace (agent/workspace/answers.py) and the moves that compute on it
+(strategies/answer.py): candidate answers with their methods, the agreement rule, the final answer."""
+
+from __future__ import annotations
+
+from agent.loop.context import RunSettings, ToolResult, ToolSource
+from agent.loop.judge import Signals
+from agent.loop.rerun import arerun
+from agent.loop.run import asolve
+from agent.problems.models import AnswerProblem, Budget
+from agent.trace.events import MoveEnd, Verdict, Verification
+from agent.trace.reader import read_events
+from agent.workspace.answers import AnswerWorkspace
+from agent.workspace.signals import answer_verdict
+from tests.loop_helpers import FunctionBackend, sequence
+
+PROBLEM = AnswerProblem(id="ducks", statement="Janet's ducks lay 16 eggs a day. She eats 3 and bakes with 4, "
+                        "and sells the rest at $2 each. How many dollars does she make a day?", answer="18")
+
+
+class PrintedTools(ToolSource):
+    """Each program run prints the next of `outputs` (the last repeats): no sandbox in unit tests."""
+
+    def __init__(self, *outputs: str):
+        self.outputs, self.codes = list(outputs), []
+
+    async def run(self, code: str, *, timeout_s: float, memory_mb: int) -> ToolResult:
+        self.codes.append(code)
+        out = self.outputs[min(len(self.codes) - 1, len(self.outputs) - 1)]
+        return ToolResult(out, "", 0, False, None, 0.01)
+
+
+def program(value: str) -> str:
+    return f"```python\n# the answer\nprint({value})\n```"
+
+
+async def run(tmp_path, backend, tools, policy, steps=6):
+    result = await asolve(PROBLEM, backend=backend, policy=policy, budget=Budget(steps=steps),
+                          trace=tmp_path / "t.jsonl", settings=RunSettings(), tools=tools)
+    return result, read_events(result.trace_path)
+
+
+def of(events, cls):
+    return [e for e in events if isinstance(e, cls)]
+
+
+# -- the workspace's tools -------------------------------------------------------------------------
+
+def test_groups_by_equivalence_and_settles_on_two_independent_methods():
+    ws = AnswerWorkspace()
+    ws.add("18", "reasoning", "obvious", 1)
+    ws.add("20", "program", "obvious", 1)
+    assert ws.agreed() is None and [g.answer for g in ws.groups()] == ["18", "20"]
+    ws.add("\\$18.00", "reasoning", "attempt", 2)           # equivalent to 18, but the same method
+    assert ws.agreed() is None and len(ws.groups()) == 2 and len(ws.groups()[0].entries) == 2
+    ws.add("18", "program", "patterns", 3)
+    answer, why = ws.agreed()
+    assert answer == "18" and "reasoning and by a program" in why
+
+
+def test_a_clear_majority_of_one_method_settles_only_without_a_rival_reached_twice():
+    ws = AnswerWorkspace()
+    for step in (1, 2, 3):
+        ws.add("3/4", "reasoning", "attempt", step)
+    ws.add("0.5", "reasoning", "reframe", 4)
+    assert ws.agreed()[0] == "3/4"                          # 3 against 1
+    ws2 = AnswerWorkspace()
+    for step, a in enumerate(["7", "7", "9", "9", "7"]):
+        ws2.add(a, "reasoning", "attempt", step)
+    assert ws2.agreed() is None                             # 3 against 2: not settled
+
+
+def test_best_prefers_more_methods_then_more_entries_then_the_latest():
+    ws = AnswerWorkspace()
+    assert ws.best() is None
+    ws.add("5", "reasoning", "obvious", 1)
+    ws.add("5", "reasoning", "attempt", 2)
+    ws.add("6", "program", "patterns", 3)
+    assert ws.best() == "5"
+    ws.add("6", "reasoning", "reframe", 4)                  # 6: two methods
+    assert ws.best() == "6"
+
+
+def test_the_verdict_is_a_hard_signal_and_says_which():
+    ws = AnswerWorkspace()
+    ws.add("18", "reasoning", "obvious", 1)
+    ws.fail("patterns", 2, "exit 1")
+    v = answer_verdict(ws, Signals("patterns", 0), step=2)
+    assert v.decision == "switch" and v.overrides == ["no_answer"] and "exit 1" in v.reason
+    ws.add("20", "program", "examples", 3)
+    v = answer_verdict(ws, Signals("examples", 1), step=3)
+    assert v.decision == "switch" and v.overrides == ["answers_disagree"] and v.model_decision is None
+    ws.add("18", "program", "patterns", 4)
+    v = answer_verdict(ws, Signals("patterns", 1), step=4)
+    assert v.decision == "solved" and v.overrides == ["methods_agree"] and v.progress == 0.9
+
+
+# -- the moves, in a run ---------------------------------------------------------------------------
+
+async def test_an_escalated_run_ends_when_a_new_method_agrees_and_the_reference_is_used_once(tmp_path):
+    """Obvious: reasoning says 16, its self-check program 18 (disagree: escalate). A second program
+    (patterns) prints 20; a chain of thought (attempt) says 18: reasoning and a program agree on 18."""
+    backend = FunctionBackend(overrides={
+        "move:attempt:obvious": "16 eggs a day.\nAnswer: 16",
+        "move:attempt:check": program("(16-3-4)*2"),
+        "move:patterns": program("20"),
+        "move:attempt": "16 - 3 - 4 = 9 eggs, 9 * 2 = 18.\nAnswer: 18"})
+    tools = PrintedTools("18\n", "20\n")
+    result, events = await run(tmp_path, backend, tools, "fixed:patterns,attempt")
+    purposes = [r.purpose for r in backend.requests]
+    assert purposes == ["move:attempt:obvious", "move:attempt:check", "move:patterns", "move:attempt"]
+    verdicts = of(events, Verdict)
+    assert [v.overrides for v in verdicts] == [["escalate"], ["answers_disagree"], ["methods_agree"]]
+    assert result.status == "solved" and result.answer == "18" and result.verified
+    checks = of(events, Verification)
+    assert len(checks) == 1 and checks[0].graded_after_run        # the reference, once, after the run
+    ws = of(events, MoveEnd)[-1].workspace
+    assert ws["agreed"] == "18" and ws["entries"] == 4
+    for request in backend.requests:
+        assert "reference" not in "\n".join(m.content for m in request.messages).lower()
+
+
+async def test_independent_methods_see_the_problem_alone_and_compare_sees_the_leading_answers(tmp_path):
+    backend = FunctionBackend(overrides={
+        "move:attempt:obvious": "Answer: 16",
+        "move:attempt:check": program("18"),
+        "move:examples": "```python\n# quantities\nprint('eggs_left = 9')\nprint(18)\n```",
+        "move:backwards": "Recheck: 9 eggs at $2.\nAnswer: 18"})
+    tools = PrintedTools("18\n", "eggs_left = 9\n20\n")
+    result, events = await run(tmp_path, backend, tools, "fixed:examples,backwards")
+    by_purpose = {r.purpose: "\n".join(m.content for m in r.messages) for r in backend.requests}
+    assert "16" not in by_purpose["move:examples"].split("PROBLEM", 1)[1].split("YOUR TASK", 1)[1]
+    assert "- 16: reached by reasoning ×1" in by_purpose["move:backwards"]
+    assert "- 18: reached by program ×1" in by_purpose["move:backwards"]
+    facts = [f for e in of(events, MoveEnd) if e.move == "examples" for f in e.findings.facts]
+    assert facts == ["computed by a program: eggs_left = 9"]      # computed, not claimed
+    assert result.answer == "18" and of(events, Verdict)[-1].overrides == ["methods_agree"]
+
+
+async def test_a_reply_without_an_answer_line_is_a_recorded_failure_and_the_best_answer_is_graded(tmp_path):
+    backend = FunctionBackend(overrides={
+        "move:attempt:obvious": "Answer: 16",
+        "move:attempt:check": program("18"),
+        "move:reframe": "Givens: 16 eggs. I am not sure.",
+        "move:attempt": "Answer: 17"})
+    result, events = await run(tmp_path, backend, PrintedTools("18\n"), "fixed:reframe,attempt", steps=3)
+    reframe = [v for v in of(events, Verdict) if v.move == "reframe"][0]
+    assert reframe.overrides == ["no_answer"] and "no answer line" in reframe.reason
+    # unsettled at the budget: 16 (reasoning), 18 (program), 17 (reasoning) -> the latest single entry
+    assert result.status == "budget" and result.answer == "17" and not result.verified
+    assert of(events, Verification)[-1].candidate == "17"
+
+
+async def test_a_run_on_the_answer_workspace_reruns_exactly(tmp_path):
+    backend = FunctionBackend(overrides={
+        "move:attempt:obvious": "Answer: 16",
+        "move:attempt:check": program("18"),
+        "move:counterexamples": program("18"),
+        "controller": {"move": "counterexamples", "new_attack": False, "goal": "", "reason": "test 16"},
+        "move:attempt": "Answer: 18"})
+    result, events = await run(tmp_path, backend, PrintedTools("18\n", "9 eggs: True\n18\n"), "llm")
+    assert result.answer == "18" and result.verified
+    assert "An earlier attempt answered" in "\n".join(
+        m.content for r in backend.requests if r.purpose == "move:counterexamples" for m in r.messages)
+    rerun, _ = await arerun(result.trace_path, trace=tmp_path / "rerun.jsonl")
+    assert (rerun.answer, rerun.status, rerun.steps) == (result.answer, result.status, result.steps)
+    assert [v.overrides for v in of(events, Verdict)] == [["escalate"], ["answers_disagree"], ["methods_agree"]]
