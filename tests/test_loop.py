@@ -510,6 +510,21 @@ async def test_abandon_in_a_reflection_opens_the_attack_it_names(tmp_path):
     assert "work back from 269 + 25 = 294" in goals
 
 
+async def test_a_goal_that_pastes_a_move_description_with_words_of_its_own_is_replaced(tmp_path):
+    from agent.trace.events import AttackOpen
+    from strategies.base import get_move
+
+    pasted = get_move("examples").description + " to understand the pattern of products"
+    backend = FunctionBackend(overrides={
+        "reflect": reflection("abandon", "backwards", new_goal=pasted),
+        "controller": {"move": "examples", "new_attack": False, "goal": "", "reason": "r"},
+        "move:examples": "Products.\n```python\nprint('2*7=14')\n```"})
+    _, events = await run(tmp_path, backend, policy="llm", settings=REFLECTING, budget=Budget(steps=6))
+    goals = [a.goal for a in of(events, AttackOpen)]
+    assert len(goals) >= 2 and pasted not in goals
+    assert goals[1] == "work back from 269"          # the next unused plan from `understand`
+
+
 def test_the_final_answer_without_acceptance_is_the_one_the_runs_own_candidates_agree_on():
     from agent.loop.run import run_vote
 

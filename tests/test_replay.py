@@ -235,3 +235,20 @@ def test_traces_lists_and_compares(recorded, tmp_path, capsys):
     assert cli(["traces", "--compare", str(path), str(runs / "killed.jsonl")]) == 0
     out = capsys.readouterr().out
     assert "A vs B" in out and "≠" in out
+
+
+async def test_replay_shows_a_trace_whose_failed_call_carries_usage(tmp_path, capsys):
+    """A failed reply's error carries its usage (a dict). The summary's fast reader must take it,
+    and a line it reads in full may refer to prompt blocks defined on lines it skipped."""
+    from agent.backends.base import Usage
+    from agent.errors import InvalidOutput
+
+    failing = InvalidOutput("Patterns: reply cut off mid-JSON", usage=Usage(prompt_tokens=300, completion_tokens=200))
+    backend = FunctionBackend(overrides={"move:patterns": failing})
+    result = await asolve(P269, backend=backend, policy="fixed:patterns,attempt", budget=Budget(steps=8),
+                          trace=tmp_path / "t.jsonl", settings=NOTEBOOK, tools=CannedTools())
+    failed = [e for e in read_events(result.trace_path) if isinstance(e, LLMCall) and e.error]
+    assert failed and failed[0].error["usage"]["completion_tokens"] == 200
+    assert cli(["replay", result.trace_path, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["used"]["llm_calls"] == result.used.llm_calls

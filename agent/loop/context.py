@@ -73,6 +73,9 @@ class RunSettings:
     # (agent/workspace/answers.py) and the moves compute on it; False gives the notebook moves that
     # traces recorded before it used.
     answer_workspace: bool = True
+    # A new attack's goal that pastes a move's description (with words of its own after it) is
+    # replaced by the next plan; False keeps such goals, as traces recorded before it did.
+    strict_goals: bool = True
 
 
 @dataclass

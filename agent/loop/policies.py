@@ -207,7 +207,11 @@ class LLMPolicy(Policy):
             # small models echo a move's description or paste every plan: fall back to the next plan
             descriptions = {s.description.lower() for s in registry().values()}
             written = written_goal.strip()
-            usable = written and written.lower() not in descriptions and written.count("|") == 0
+            # ... often with words of their own after it ("compute small cases ... to understand the pattern")
+            strict = getattr(inp.ctx.settings, "strict_goals", True)
+            pasted = (any(d[:40] in written.lower() for d in descriptions) if strict
+                      else written.lower() in descriptions)
+            usable = written and not pasted and written.count("|") == 0
             goal = written if usable else next_goal(inp, move)
         return Choice(move, new_attack, goal, reason)
 

@@ -149,6 +149,7 @@ def _settings(start: RunStart) -> RunSettings:
     recorded.setdefault("first_attempt", False)   # ... and before the obvious first attempt
     recorded.setdefault("reflect", False)         # ... and before the reflect call
     recorded.setdefault("answer_workspace", False)  # ... and before answer problems had a workspace
+    recorded.setdefault("strict_goals", False)    # ... and before pasted goals were refused
     return RunSettings(**recorded)
 
 

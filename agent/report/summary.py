@@ -257,7 +257,7 @@ class CallFacts(BaseModel):
     purpose: str
     replayed: bool = False
     response: _Response | None = None
-    error: dict[str, str] | None = None
+    error: dict[str, Any] | None = None     # type, message and, for a failed reply, its usage
 
 
 _CALL_ADAPTER = TypeAdapter(CallFacts)
@@ -266,8 +266,10 @@ _CALL_MARK = b'"type":"llm_call"'
 
 def _events(path: Path, report: ReadReport) -> Iterator[ev.EventBase | CallFacts]:
     """Like `iter_events` (streaming, torn last line reported, schema version checked) but reads
-    llm_call lines as CallFacts, which is several times faster on large traces."""
-    blocks = BlockReader()
+    llm_call lines as CallFacts, which is several times faster on large traces. The prompts of the
+    lines read that way are never expanded, so a line read in full may refer to a block defined on
+    one of them: the block reader is lenient (the summary does not use prompt text)."""
+    blocks = BlockReader(lenient=True)
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             report.lines = lineno

@@ -101,8 +101,11 @@ class BlockWriter:
 class BlockReader:
     """The reader's side: blocks defined so far in this file."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lenient: bool = False) -> None:
         self.blocks: dict[str, Any] = {}    # ID -> text (or a schema dict)
+        # lenient: a block this reader never saw becomes a placeholder, for readers that skip the
+        # lines they do not need (the summary reads most llm_call lines without their prompts)
+        self.lenient = lenient
 
     def expand_event(self, raw: dict[str, Any], where: str) -> None:
         """Restore `content` in an llm_call's request messages, in place."""
@@ -138,7 +141,10 @@ class BlockReader:
             refs = part.get("ref")
             if refs is not None:
                 try:
-                    text.extend([blocks[bid] for bid in refs])
+                    if self.lenient and isinstance(refs, list):
+                        text.extend([blocks.get(bid, f"[prompt block {bid} not read]") for bid in refs])
+                    else:
+                        text.extend([blocks[bid] for bid in refs])
                 except (KeyError, TypeError):
                     missing = next((b for b in refs if b not in blocks), refs) if isinstance(refs, list) else refs
                     raise InputError(f"prompt block {missing!r} is used before it is defined "
