@@ -27,6 +27,9 @@ def main(args: argparse.Namespace) -> int:
                            + " (local servers need none)")
         for line in details:
             print(f"{'':15}{line}")
-    print(f"\nmodel cache: {cache_dir()}    config: {config_path()}")
+    from agent.sandbox import isolation_report
+
+    print(f"\n{isolation_report()}")
+    print(f"model cache: {cache_dir()}    config: {config_path()}")
     print("try: polya ping local:small   |   polya ping openai:MODEL@http://127.0.0.1:PORT/v1")
     return 0

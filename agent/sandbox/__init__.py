@@ -6,9 +6,9 @@
 Each run gets a fresh scratch directory (its working directory and HOME, deleted afterwards), a
 scrubbed environment, CPU / memory / process / file-size limits, a wall timeout that kills the
 whole process tree, and capped output. Where the OS allows it, the program also runs in new
-network, PID and mount namespaces (no network, no survivors, read-only filesystem, homes hidden)
-and, when we are root, as a throw-away uid. `SandboxResult.isolation` says what actually held.
-See docs/sandbox.md for the threat model.
+network, PID and mount namespaces (no network, no survivors, read-only filesystem, homes hidden),
+made by `unshare` or else by bubblewrap (`bwrap`), and, when we are root, as a throw-away uid.
+`SandboxResult.isolation` says what actually held. See docs/sandbox.md for the threat model.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from agent.sandbox._probe import Isolation, kill_uid, probe_isolation, processes_of_uid, processes_with_env
 
-__all__ = ["SandboxResult", "run", "arun", "probe_isolation"]
+__all__ = ["SandboxResult", "run", "arun", "probe_isolation", "isolation_report"]
 
 _BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_bootstrap.py")
 _SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -92,6 +92,20 @@ def run(code: str, *, timeout_s: float = 10, memory_mb: int = 512, output_limit:
         return pool.submit(lambda: asyncio.run(arun(code, **coro_args))).result()
 
 
+def isolation_report() -> str:
+    """What this machine's sandbox gives (from a real run of `pass`) and whether model-written code runs."""
+    from agent.sandbox._probe import ALLOW_UNISOLATED_ENV, missing_for_model_code, refusal
+
+    iso = probe_isolation()
+    held = run("pass", timeout_s=10).isolation
+    why = refusal(iso)
+    if why:
+        return f"sandbox: {held}\n  {why}"
+    if missing_for_model_code(iso):
+        return f"sandbox: {held} (model-written code runs uncontained: {ALLOW_UNISOLATED_ENV}=1)"
+    return f"sandbox: {held} (model-written code runs)"
+
+
 async def arun(code: str, *, timeout_s: float = 10, memory_mb: int = 512, output_limit: int = 64_000,
                stdin: str = "", max_processes: int = 32) -> SandboxResult:
     iso = probe_isolation()
@@ -117,13 +131,13 @@ async def _run_in(scratch: str, iso: Isolation, run_id: str, code: str, timeout_
     report_r, report_w = os.pipe()
     cfg = {
         "python": sys.executable, "scratch": scratch, "env": env, "report_fd": report_w,
-        "as_init": iso.namespaces, "mounts": iso.mountns, "uid": uid,
+        "as_init": iso.namespaces, "mounts": iso.bootstrap_mounts, "uid": uid,
         "hide": _HIDDEN_DIRS, "expose": iso.expose_paths,
         "cpu_s": max(1, int(timeout_s + 0.999)), "mem_bytes": memory_mb * 1024 * 1024,
         "fsize_bytes": _FSIZE_MB * 1024 * 1024, "scratch_mb": _SCRATCH_MB,
         "nproc": iso.nproc_limit(max_processes), "seccomp": iso.seccomp,
     }
-    argv = [*iso.prefix, sys.executable, "-I", "-S", _BOOTSTRAP, json.dumps(cfg)]
+    argv = [*iso.launcher(scratch, _HIDDEN_DIRS, _SCRATCH_MB), sys.executable, "-I", "-S", _BOOTSTRAP, json.dumps(cfg)]
     started = time.monotonic()
     try:
         proc = await asyncio.create_subprocess_exec(

@@ -8,7 +8,8 @@ Two shapes:
 - inside fresh namespaces (`unshare --net --pid --mount ...`), this process is PID 1: it sets up the
   mounts (scratch tmpfs, homes hidden, everything else read-only), forks the model's program with
   limits applied and privileges dropped, reaps until that program ends, and reports its status.
-  When PID 1 exits the kernel kills everything left in the PID namespace.
+  When PID 1 exits the kernel kills everything left in the PID namespace. Under bwrap the same, except
+  that bwrap has made the mounts (config "mounts": false) and bwrap's own init is PID 1 above us.
 - without namespaces it just applies limits, drops privileges if it can, and execs the program.
 """
 
@@ -206,6 +207,8 @@ def main() -> None:
     try:
         if cfg["mounts"]:
             setup_mounts(cfg, held)
+        elif cfg.get("uid") is not None:  # bwrap made the scratch tmpfs, as root: hand it to the program's uid
+            os.chown(cfg["scratch"], cfg["uid"], cfg["uid"])
     except OSError as exc:
         held.append(f"mounts-failed({exc.strerror})")
     child = os.fork()

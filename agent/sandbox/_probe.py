@@ -15,11 +15,19 @@ from dataclasses import dataclass, field
 # a fresh one per run so RLIMIT_NPROC counts only that run and runs cannot signal each other.
 _UID_BASE, _UID_SPAN = 2_000_000, 1_000_000
 _FULL_NS = ["--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc"]
-NO_NAMESPACES_ENV = "POLYA_SANDBOX_NO_NAMESPACES"  # set to 1 to force the fallback (tests, debugging)
+# bubblewrap, the second way to the same namespaces; it makes the mounts itself (see Isolation.launcher).
+_BWRAP_NS = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+             "--die-with-parent", "--new-session"]
+_BWRAP_PROBE = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",  # every kind of mount a run needs
+                "--perms", "0755", "--size", "1048576", "--tmpfs", "/tmp", "--remount-ro", "/tmp"]
+_TOOL_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"  # where unshare and bwrap are looked for
+NO_NAMESPACES_ENV = "POLYA_SANDBOX_NO_NAMESPACES"  # 1: act as if no way to namespaces worked (tests, debugging)
+BACKEND_ENV = "POLYA_SANDBOX_BACKEND"  # unshare or bwrap: use only that way (default: unshare, then bwrap)
 
 
 @dataclass(frozen=True)
 class Isolation:
+    backend: str = ""  # the way to namespaces: "unshare", "bwrap", or "" (none)
     prefix: list[str] = field(default_factory=list)  # command that creates the namespaces, or []
     netns: bool = False
     pidns: bool = False
@@ -27,11 +35,23 @@ class Isolation:
     drop_uid: bool = False  # run as a throw-away uid (only possible as root)
     expose_paths: list[str] = field(default_factory=list)  # interpreter dirs kept visible under hidden dirs
     seccomp: bool = field(default_factory=lambda: _seccomp_supported())
+    tried: str = ""  # why full isolation was not had, e.g. "unshare: not installed; bwrap: not installed"
 
     @property
     def namespaces(self) -> bool:
-        """The bootstrap runs as PID 1 of a new PID namespace (mounts too when mountns)."""
+        """The bootstrap heads a new PID namespace and reaps the program (PID 1; under bwrap, bwrap's init is)."""
         return self.pidns
+
+    @property
+    def bootstrap_mounts(self) -> bool:
+        """The bootstrap makes the mounts itself (unshare); bwrap makes them before it starts."""
+        return self.mountns and self.backend == "unshare"
+
+    def launcher(self, scratch: str, hide: list[str], scratch_mb: int) -> list[str]:
+        """The command (before the bootstrap's) that starts one run in this isolation."""
+        if self.backend != "bwrap":
+            return list(self.prefix)
+        return [*self.prefix, *_bwrap_mounts(scratch, hide, self.expose_paths, scratch_mb)]
 
     def sandbox_uid(self) -> int | None:
         return _UID_BASE + secrets.randbelow(_UID_SPAN) if self.drop_uid else None
@@ -46,12 +66,43 @@ class Isolation:
     def describe(self, held: list[str]) -> str:
         parts = [name for name, on in (("netns", self.netns), ("pidns", self.pidns),
                                        ("mountns", self.mountns)) if on]
-        parts += held
+        parts += (["hidden-dirs", "scratch-tmpfs", "ro-fs"] if self.backend == "bwrap" else []) + held
         if self.drop_uid:
             parts.append("uid-drop")
         if self.seccomp:
             parts.append("seccomp")
-        return "+".join(parts + ["rlimits"]) if parts else "rlimits only"
+        what = "+".join(parts + ["rlimits"]) if parts else "rlimits only"
+        return f"{self.backend}: {what}" if self.backend else what
+
+
+def _bwrap_mounts(scratch: str, hide: list[str], expose: list[str], scratch_mb: int) -> list[str]:
+    """The same mounts as the bootstrap's `setup_mounts`, made by bwrap: everything read-only, `hide`
+    behind empty tmpfs (interpreter dirs bound back), a size-capped tmpfs at the scratch path."""
+    args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    hidden = [d for d in hide if os.path.isdir(d) and not os.path.islink(d)]
+    for top in hidden:
+        args += ["--perms", "0755", "--size", str(1 << 20), "--tmpfs", top]
+        for keep in (p for p in expose if os.path.isdir(p) and _under(p, top)):
+            args += [*_parent_dirs(keep, hidden), "--ro-bind", keep, keep]
+    main = os.path.join(scratch, "main.py")  # bind sources are the host's paths, not the new tmpfs
+    args += [*_parent_dirs(scratch, hidden), "--perms", "0700", "--size", str(scratch_mb << 20), "--tmpfs", scratch,
+             "--ro-bind", main, main]
+    return args + [a for d in [*hidden, "/dev"] for a in ("--remount-ro", d)]
+
+
+def _under(path: str, top: str) -> bool:
+    return os.path.commonpath([path, top]) == top
+
+
+def _parent_dirs(path: str, hidden: list[str]) -> list[str]:
+    """`--dir` for each parent of `path` inside a hidden dir's tmpfs: made 0755 (bwrap would make them
+    0700, out of the throw-away uid's reach)."""
+    parents = []
+    d = os.path.dirname(path)
+    while any(_under(d, top) and d != top for top in hidden):
+        parents.insert(0, d)
+        d = os.path.dirname(d)
+    return [a for d in parents for a in ("--dir", d)]
 
 
 def _seccomp_supported() -> bool:
@@ -107,28 +158,48 @@ def refusal(iso: Isolation) -> str | None:
     missing = missing_for_model_code(iso)
     if missing is None or os.environ.get(ALLOW_UNISOLATED_ENV) == "1":
         return None
-    return (f"model-written code not run: this machine gives no network/mount namespaces, so a program could reach "
-            f"{missing}. Enable unprivileged user namespaces (e.g. sysctl kernel.unprivileged_userns_clone=1, "
-            f"or run as root where `unshare -n` works), or accept the risk with {ALLOW_UNISOLATED_ENV}=1 "
-            "(recorded in the trace)")
+    return (f"model-written code not run: this machine gives no network/mount namespaces ({iso.tried or 'none'}), "
+            f"so a program could reach {missing}. Two ways to enable them: let `unshare` create namespaces "
+            f"(unprivileged user namespaces, e.g. sysctl kernel.unprivileged_userns_clone=1, or run as root), "
+            f"or install bubblewrap (`apt-get install bubblewrap`; `bwrap` must be able to create namespaces). "
+            f"Or accept the risk with {ALLOW_UNISOLATED_ENV}=1 (recorded in the trace)")
 
 
 @functools.lru_cache(maxsize=1)
 def probe_isolation() -> Isolation:
-    """Decide what the sandbox can use here. Cached; `probe_isolation.cache_clear()` to redo."""
+    """Decide what the sandbox can use here: unshare's namespaces, else bwrap's, else unshare's network
+    namespace alone, else none. Cached; `probe_isolation.cache_clear()` to redo."""
     is_root = hasattr(os, "geteuid") and os.geteuid() == 0
     expose = _interpreter_dirs()
-    unshare = shutil.which("unshare", path="/usr/bin:/bin:/usr/sbin:/sbin")
-    if sys.platform.startswith("linux") and unshare and os.environ.get(NO_NAMESPACES_ENV) != "1":
+    want = os.environ.get(BACKEND_ENV, "")
+    if not sys.platform.startswith("linux"):
+        tried = ["not Linux"]
+    elif os.environ.get(NO_NAMESPACES_ENV) == "1":
+        tried = [f"{NO_NAMESPACES_ENV}=1"]
+    elif want not in ("", "unshare", "bwrap"):
+        tried = [f"{BACKEND_ENV}={want!r} is neither unshare nor bwrap"]
+    else:
+        tried = [f"{other} not tried ({BACKEND_ENV}={want})" for other in ("unshare", "bwrap") if want and other != want]
+        unshare = shutil.which("unshare", path=_TOOL_PATH) if want != "bwrap" else None
         user = [] if is_root else ["--user", "--map-root-user"]
-        full = [unshare, *user, *_FULL_NS]
-        if _works([*full, "/bin/true"]):
-            return Isolation(prefix=full, netns=True, pidns=True, mountns=True, drop_uid=is_root,
-                             expose_paths=expose)
-        net_only = [unshare, *user, "--net"]
-        if _works([*net_only, "/bin/true"]):
-            return Isolation(prefix=net_only, netns=True, drop_uid=is_root and _reachable(expose))
-    return Isolation(drop_uid=is_root and _reachable(expose))
+        if want != "bwrap":
+            full = [unshare or "unshare", *user, *_FULL_NS]
+            if unshare and _works([*full, "/bin/true"]):
+                return Isolation("unshare", full, netns=True, pidns=True, mountns=True, drop_uid=is_root,
+                                 expose_paths=expose)
+            tried.append("unshare: " + ("cannot make net+pid+mount namespaces" if unshare else "not installed"))
+        if want != "unshare":
+            bwrap = shutil.which("bwrap", path=_TOOL_PATH)
+            launch = [bwrap or "bwrap", *_BWRAP_NS]
+            if bwrap and _works([*launch, *_BWRAP_PROBE, "/bin/true"]):
+                return Isolation("bwrap", launch, netns=True, pidns=True, mountns=True, drop_uid=is_root,
+                                 expose_paths=expose)
+            tried.append("bwrap: " + ("cannot create namespaces" if bwrap else "not installed"))
+        net_only = [unshare or "unshare", *user, "--net"]
+        if unshare and _works([*net_only, "/bin/true"]):
+            return Isolation("unshare", net_only, netns=True, drop_uid=is_root and _reachable(expose),
+                             tried="; ".join(tried))
+    return Isolation(drop_uid=is_root and _reachable(expose), tried="; ".join(tried))
 
 
 def _reachable(paths: list[str]) -> bool:
