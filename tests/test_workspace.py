@@ -375,3 +375,31 @@ async def test_attempt_under_use_all_rules_does_not_take_a_step_that_leaves_numb
     inp, _ = ws_input(tmp_path, numbers=[2, 7, 5, 1], target=14, rules="game24")
     held = await countdown_moves.attempt(inp)
     assert held is None and inp.state.workspace.at("A1").id == "N1" and len(inp.state.workspace.nodes) == 1
+
+
+# -- the viability estimate and the looks-dead rule (agent/workspace/signals.py) ---------------------
+def test_one_step_distance_is_measured_from_the_free_numbers_and_their_one_step_results():
+    assert countdown.one_step_distance(root_node([3, 8, 1], 24), "digits") == 0.0      # 3 * 8
+    assert countdown.one_step_distance(root_node([3, 8], 30), "digits") == pytest.approx(0.2)   # 24 is nearest
+    assert countdown.one_step_distance(root_node([10, 11, 3], 300), "digits") == pytest.approx(190 / 300)  # 110
+
+
+def test_viability_rises_with_nearness_and_free_numbers_and_a_node_that_looks_dead_is_abandoned():
+    from agent.loop.judge import Signals
+    from agent.loop.state import Attack
+    from agent.workspace.signals import LOOKS_DEAD, viability, workspace_verdict
+
+    near = CountdownWorkspace.start([4, 6, 1], 24, "digits")
+    far = CountdownWorkspace.start([10, 11, 3], 300, "digits")
+    wide = CountdownWorkspace.start([10, 11, 3, 2], 300, "digits")
+    assert viability(near, "A1") > viability(wide, "A1") > viability(far, "A1")
+    assert viability(far, "A1") < LOOKS_DEAD <= viability(wide, "A1")
+    # 1000 = X * 2 leaves 500 from [3, 4, 50]: nothing within reach in one step (4 * 50 = 200)
+    ws = CountdownWorkspace.start([3, 4, 50, 2], 1000, "digits")
+    ws.apply("A1", option(ws.root, "X * 2"))
+    attack = Attack(id="A1", goal="x", moves=["backwards"])
+    verdict = workspace_verdict(ws, attack, Signals("backwards", 1))
+    assert verdict.decision == "abandon" and verdict.overrides == ["looks_dead"] and "500" in verdict.reason
+    old = workspace_verdict(ws, attack, Signals("backwards", 1), estimate=False)   # traces recorded before it
+    assert old.decision == "persist" and old.overrides == ["node_open"]
+    assert workspace_verdict(near, attack, Signals("backwards", 1)).overrides == ["node_open"]

@@ -76,6 +76,9 @@ class RunSettings:
     # A new attack's goal that pastes a move's description (with words of its own after it) is
     # replaced by the next plan; False keeps such goals, as traces recorded before it did.
     strict_goals: bool = True
+    # Countdown verdicts: progress is the one-step viability estimate, and a node that looks dead is
+    # abandoned (agent/workspace/signals.py); False gives the measure of traces recorded before it.
+    viability_estimate: bool = True
 
 
 @dataclass

@@ -326,14 +326,13 @@ class Solver:
         self._emit_verdict(st, attack, verdict)
         st.route = self._route_after(st, st.last_verdict.decision)
 
-    @staticmethod
-    def _hard_verdict(st: RunState, attack, signals):
+    def _hard_verdict(self, st: RunState, attack, signals):
         """The verdict of a workspace's hard signals, or None where the model is asked: countdown
         nodes, a hunt's checks, the conjecture ledger (a proof attempt itself is judged by the model)."""
         if st.status == "solved":
             return None
         if st.workspace is not None:
-            return workspace_verdict(st.workspace, attack, signals)
+            return workspace_verdict(st.workspace, attack, signals, self.ctx.settings.viability_estimate)
         if st.hunt is not None:
             return hunt_verdict(st.hunt, signals)
         if st.explore is not None and st.last_move != "attempt":

@@ -150,6 +150,7 @@ def _settings(start: RunStart) -> RunSettings:
     recorded.setdefault("reflect", False)         # ... and before the reflect call
     recorded.setdefault("answer_workspace", False)  # ... and before answer problems had a workspace
     recorded.setdefault("strict_goals", False)    # ... and before pasted goals were refused
+    recorded.setdefault("viability_estimate", False)  # ... and before the countdown viability estimate
     return RunSettings(**recorded)
 
 

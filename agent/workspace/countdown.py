@@ -327,3 +327,14 @@ def distance(node: Node) -> float:
         return 1.0
     best = min(abs(it.v - g) for it in node.items)
     return float(min(1.0, best / max(abs(g), 1)))
+
+
+def one_step_distance(node: Node, rules: str | RuleSet) -> float:
+    """How near the goal the node gets in one step: the smallest |v - goal| / |goal| over its free
+    numbers and the results of its listed forward options (0: one step makes the goal). Measured
+    from the one-step options, not searched beyond them."""
+    g = node.g
+    if not node.items:
+        return 1.0
+    values = [it.v for it in node.items] + [parse_value(o.result) for o in forward_options(node, rules) if o.result]
+    return float(min(1.0, min(abs(v - g) for v in values) / max(abs(g), 1)))

@@ -14,7 +14,7 @@ import re
 from agent.loop.judge import Combined, Signals
 from agent.workspace.answers import AnswerWorkspace
 from agent.workspace.boards import CountdownWorkspace
-from agent.workspace.countdown import distance
+from agent.workspace.countdown import distance, one_step_distance
 from agent.workspace.explore import ExplorationWorkspace
 from agent.workspace.hunt import HuntWorkspace
 
@@ -33,9 +33,29 @@ def measured_progress(ws: CountdownWorkspace, attack_id: str) -> float:
     return round(min(0.95, 0.5 * settled + 0.5 * (1 - distance(node))), 3)
 
 
-def workspace_verdict(ws: CountdownWorkspace, attack, s: Signals) -> Combined:
+# A node whose viability estimate is below this is abandoned as looking dead. Measured on the dev
+# bench traces (docs/results/workspace-*, graded by the exhaustive solver after the runs): it flags
+# 46% of the dead nodes' verdicts and 9% of the viable ones'.
+LOOKS_DEAD = 0.25
+
+
+def viability(ws: CountdownWorkspace, attack_id: str) -> float:
+    """0..0.95, an estimate that the node's goal can still be made: how near one step gets to the
+    goal (log scale: within 0.1% is near 1) and how many numbers are still free (a board with more
+    numbers can make more values). On the dev traces it separates viable from dead nodes with ROC
+    AUC 0.82, where `measured_progress` scores 0.47 (it rewards depth, and deep nodes die more)."""
+    node = ws.at(attack_id)
+    if node.status == "dead":
+        return 0.0
+    near = min(1.0, -math.log10(one_step_distance(node, ws.rules) + 0.001) / 3)
+    return round(min(0.95, (near + 0.1 * len(node.items)) / 1.6), 3)
+
+
+def workspace_verdict(ws: CountdownWorkspace, attack, s: Signals, estimate: bool = True) -> Combined:
+    """`estimate`: progress is the viability estimate and a node that looks dead is abandoned;
+    False gives the settled-and-nearest measure of traces recorded before it."""
     node = ws.at(attack.id)
-    progress = measured_progress(ws, attack.id)
+    progress = viability(ws, attack.id) if estimate else measured_progress(ws, attack.id)
     evidence = [f"{node.render()}", f"{len(ws.nodes)} nodes in the workspace, {len(ws.closed())} closed"]
     evidence += [f"verifier rejected an answer: {r}" for r in s.rejections]
     if s.move_error:
@@ -51,6 +71,10 @@ def workspace_verdict(ws: CountdownWorkspace, attack, s: Signals) -> Combined:
                         evidence, ["attack_too_long"], None)
     if not ws.choices(attack.id):
         return Combined("abandon", progress, f"no one-step option left from {node.id}", evidence, ["no_options"], None)
+    if estimate and progress < LOOKS_DEAD and node.status != "closed":
+        return Combined("abandon", progress, f"{node.id} looks dead: no step comes near its goal {node.goal}, "
+                        f"with {len(node.items)} numbers free (viability {progress:.2f})", evidence,
+                        ["looks_dead"], None)
     return Combined("persist", progress, f"{node.id} is open: {node.render()}", evidence, ["node_open"], None)
 
 
