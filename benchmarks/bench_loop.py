@@ -3,9 +3,11 @@ zero-latency function backend and canned tool results, over a 200-step run of th
 (every step asks the backend, so the whole path runs) — side by side with a bare LangGraph of the
 same five nodes and routes doing nothing, in the same process, so the ratio is load-independent.
 
-    python benchmarks/bench_loop.py [--steps 200] [--fsync]
+    python benchmarks/bench_loop.py [--steps 200] [--fsync] [--repeats 5]
 
-Per-step time is the gap between consecutive move_start events. Reports median and p95.
+Per-step time is the gap between consecutive move_start events. Reports median and p95. With
+`--repeats N` the Polya run and the bare graph alternate N times and the medians of both CPU
+figures are compared (on a loaded machine one pair can be off by 2x either way).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--fsync", action="store_true", help="fsync every event (default: flush only)")
+    ap.add_argument("--repeats", type=int, default=1, help="alternate Polya and bare runs N times, compare medians")
     args = ap.parse_args()
     if args.fsync:
         original = writer.TraceWriter.__init__
@@ -69,6 +72,23 @@ def main() -> None:
     bare = bare_graph_ms(result.steps)
     print(f"bare LangGraph, same nodes and routes, no-op nodes: {bare:.2f} ms CPU per step; "
           f"Polya / bare = {cpu / result.steps * 1000 / bare:.2f}x")
+    if args.repeats > 1:
+        polya_ms, bare_ms = [cpu / result.steps * 1000], [bare]
+        for _ in range(args.repeats - 1):
+            polya_ms.append(polya_cpu_ms(backend, args.steps))
+            bare_ms.append(bare_graph_ms(args.steps))
+        p, b = statistics.median(polya_ms), statistics.median(bare_ms)
+        print(f"{args.repeats} alternating repeats: Polya median {p:.2f} ms CPU per step "
+              f"({', '.join(f'{x:.2f}' for x in polya_ms)}), bare median {b:.2f} "
+              f"({', '.join(f'{x:.2f}' for x in bare_ms)}); Polya / bare = {p / b:.2f}x")
+
+
+def polya_cpu_ms(backend, steps: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        cpu0 = time.process_time()
+        result = asyncio.run(asolve(P269, backend=backend, policy="bandit", budget=Budget(steps=steps),
+                                    trace=Path(tmp) / "bench.jsonl", tools=CannedTools(), settings=NOTEBOOK))
+        return (time.process_time() - cpu0) / result.steps * 1000
 
 
 class S(TypedDict):

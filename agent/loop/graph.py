@@ -400,11 +400,21 @@ class Solver:
 
     def _step_result_text(self, st: RunState) -> str:
         new = [e for sec in ("facts", "examples", "conjectures", "counterexamples")
-               for e in getattr(st.notebook, sec) if e.step == st.step]
+               for e in _this_step(getattr(st.notebook, sec), st.step)]
         lines = [f"- {e.text}" for e in new[:10]]
         lines += [f"- answer {c.answer}: {'verified correct' if c.ok else c.reason}"
                   for c in st.notebook.candidates if c.step == st.step]
         return "\n".join(lines) if lines else "(nothing new)"
+
+
+def _this_step(entries: list, step: int) -> list:
+    """The entries added at `step`: entries are appended in step order, so read from the end."""
+    out = []
+    for e in reversed(entries):
+        if e.step != step:
+            break
+        out.append(e)
+    return out[::-1]
 
 
 def _node(method: Callable[[RunState], Awaitable[None]]):

@@ -57,6 +57,8 @@ class Notebook(BaseModel):
     # normalised texts per section, with the entry count they were computed for (rebuilt when an
     # entry was appended elsewhere): adding stays O(new entries), not O(notebook), per step
     _keys: dict[str, tuple[int, set[str]]] = PrivateAttr(default_factory=dict)
+    # the same for candidates: answer key -> candidate, with the count it was built for
+    _tried: tuple[int, dict[str, Candidate]] = PrivateAttr(default=(-1, {}))
 
     def _seen(self, section: str) -> set[str]:
         entries = getattr(self, section)
@@ -80,7 +82,9 @@ class Notebook(BaseModel):
                                          source=findings.source))
                     new += 1
             self._keys[section] = (len(entries), seen)
-        tried = {_answer_key(c.answer): c for c in self.candidates}
+        count, tried = self._tried
+        if count != len(self.candidates):
+            tried = {_answer_key(c.answer): c for c in self.candidates}
         for answer in findings.candidates:
             key = _answer_key(answer)
             if key and key not in tried:
@@ -92,6 +96,7 @@ class Notebook(BaseModel):
                 if _norm(text) not in self._seen("facts"):
                     self.facts.append(Entry(text=text, step=step, move="verify", attack_id=attack_id,
                                             source="checked"))
+        self._tried = (len(self.candidates), tried)
         return new
 
     def unverified(self) -> list[Candidate]:
@@ -104,12 +109,13 @@ class Notebook(BaseModel):
         are always shown, none scrolled out, and so is what the opening `understand` found."""
         parts: list[str] = []
         for section in NOTEBOOK_SECTIONS:
-            entries = getattr(self, section)
-            if attack_id is not None:
-                entries = [e for e in entries if e.attack_id in (attack_id, "-") or e.move == "verify"]
-            pinned = [e for e in entries if e.move == "verify" or e.attack_id == "-"]
-            others = [e for e in entries if not (e.move == "verify" or e.attack_id == "-")][-limit_per_section:]
-            entries = sorted(pinned + others, key=lambda e: e.step)
+            pinned, others = [], []
+            for e in getattr(self, section):
+                if e.move == "verify" or e.attack_id == "-":
+                    pinned.append(e)
+                elif attack_id is None or e.attack_id == attack_id:
+                    others.append(e)
+            entries = sorted(pinned + others[-limit_per_section:], key=lambda e: e.step)
             if entries:
                 parts.append(f"{section.capitalize()}:")
                 parts.extend(f"- {e.text}" for e in entries)
