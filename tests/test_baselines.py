@@ -232,3 +232,22 @@ async def test_pot_gets_the_problems_definition_prepended(tmp_path):
     result, backend, events = await run(claim, "pot", {"baseline:pot": uses}, tmp_path)
     assert result.status == "solved" and result.answer == "40"
     assert "ALREADY DEFINED" in backend.requests[0].messages[-1].content
+
+
+# -- fit: sympy's fitting alone (agent/baselines/fit.py) ------------------------------------------
+async def test_fit_continues_a_fitted_sequence_with_no_model_call_and_gives_none_without_a_fit(tmp_path):
+    from agent.problems.models import SequenceProblem
+    from agent.trace.events import ToolCall, Verification
+
+    squares = SequenceProblem(id="sq", statement="continue", terms=[n * n + 1 for n in range(1, 11)],
+                              hidden=[122, 145, 170])
+    backend = FunctionBackend()
+    result = await asolve(squares, backend=backend, policy="fit", trace=tmp_path / "a.jsonl")
+    events = read_events(result.trace_path)
+    assert result.solved and result.answer == "122, 145, 170" and backend.requests == []
+    assert [e.tool for e in events if isinstance(e, ToolCall)] == ["fit_polynomial"]
+    assert [v.ok for v in events if isinstance(v, Verification)] == [True]
+    primes = SequenceProblem(id="p", statement="continue", terms=[2, 3, 5, 7, 11, 13, 17, 19, 23, 29], hidden=[31])
+    result = await asolve(primes, backend=backend, policy="fit", trace=tmp_path / "b.jsonl")
+    assert result.status == "unsolved" and result.answer is None and "no polynomial" in result.reason
+    assert not [e for e in read_events(result.trace_path) if isinstance(e, Verification)]
