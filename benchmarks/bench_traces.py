@@ -3,6 +3,7 @@ what a trace is made of (bytes per step, per event type, how much is repeated pr
 
     python benchmarks/bench_traces.py                     # makes a 10,000-event trace with a function backend
     python benchmarks/bench_traces.py --trace T.jsonl     # measures an existing trace (show, view, size; rerun too)
+    python benchmarks/bench_traces.py --no-rerun --repeat 5   # show and view only; median of 5 runs each
 
 Peak memory is Python's (tracemalloc), measured in a second, separate pass so it does not slow the
 timed one; the process's max RSS is printed at the end.
@@ -17,6 +18,7 @@ import hashlib
 import io
 import json
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -64,10 +66,14 @@ async def make_trace(path: Path, events: int) -> float:
     return time.perf_counter() - started
 
 
-def measure(label: str, fn) -> dict:
-    t0 = time.perf_counter()
-    fn()
-    seconds = time.perf_counter() - t0
+def measure(label: str, fn, repeat: int = 1) -> dict:
+    """Median seconds of `repeat` runs (the machine may be busy: one run is noisy), then peak memory."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    seconds = statistics.median(times)
     tracemalloc.start()
     fn()
     _, peak = tracemalloc.get_traced_memory()
@@ -117,6 +123,7 @@ def main() -> None:
     ap.add_argument("--trace", help="measure this trace instead of making one")
     ap.add_argument("--no-rerun", action="store_true")
     ap.add_argument("--json", help="write the figures here")
+    ap.add_argument("--repeat", type=int, default=1, help="time show and view this many times; report the median")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-traces-"))
     results: dict = {}
@@ -135,10 +142,10 @@ def main() -> None:
     def show() -> None:
         render(summarize(path), Console(file=io.StringIO(), width=160))
 
-    results["show"] = measure("show (summary + terminal)", show)
-    results["json"] = measure("show --json", lambda: summarize(path).model_dump_json())
+    results["show"] = measure("show (summary + terminal)", show, args.repeat)
+    results["json"] = measure("show --json", lambda: summarize(path).model_dump_json(), args.repeat)
     html = tmp / "view.html"
-    results["view"] = measure("view (HTML)", lambda: write_html(path, html))
+    results["view"] = measure("view (HTML)", lambda: write_html(path, html), args.repeat)
     results["html_bytes"] = html.stat().st_size
     print(f"HTML page {html.stat().st_size / 2**20:.2f} MB")
     if not args.no_rerun:

@@ -4,14 +4,17 @@ messages, showing as many moves and verdicts as the trace holds."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import shutil
 import subprocess
+from html import unescape
 from pathlib import Path
 
 import pytest
 
 from agent.cli import main as cli
+from agent.errors import InputError
 from agent.report.html import write_html
 from agent.trace.events import LLMCall, MoveStart, ToolRun, Verdict, Verification
 from agent.trace.reader import read_events
@@ -52,23 +55,71 @@ def test_page_has_every_step_call_run_check_and_verdict(page):
     assert '<svg id="progress-plot"' in text and text.count('class="pt"') == counts[Verdict]
 
 
+def prompt_lines(trace) -> set[str]:
+    from agent.trace.blocks import MIN_BLOCK
+
+    return {line for e in read_events(trace) if isinstance(e, LLMCall) for m in e.request["messages"]
+            for line in m["content"].splitlines(keepends=True) if len(line) >= MIN_BLOCK}
+
+
 def test_repeated_prompt_text_is_shown_once(page):
     trace, html, _ = page
     text = html.read_text()
     system = next(e for e in read_events(trace) if isinstance(e, LLMCall)).request["messages"][0]["content"]
     assert text.count(system[:60].replace("&", "&amp;").replace("<", "&lt;")) == 1
     assert "same as <a href=" in text
-    assert re.search(r"first \d+ and last \d+ characters as in <a href=", text)   # only the changed middle is shown
+    # every prompt line is written once; where it comes again, a reference the page's script fills in
+    shown = [unescape(t) for t in re.findall(r'<span id="b\d+">(.*?)</span>', text, flags=re.S)]
+    assert len(shown) == len(set(shown)) and set(shown) == prompt_lines(trace)
+    assert re.search(r'<i class="r" id="b\d+" data-r="[\d ]+">\[\d+ characters shown earlier\]</i>', text)
     assert len(text) < sum(len(e.model_dump_json()) for e in read_events(trace))   # smaller than the prompts whole
 
 
-def test_shared_head_and_tail():
-    from agent.report.html import _shared
+def test_a_growing_prompt_refers_to_the_same_run_last_time():
+    """The notebook grows by a line a call: the next call's run of old lines is the last call's run
+    plus the new line, two numbers on the page however long the notebook."""
+    from agent.report.html import _Prompts
+    from agent.trace.blocks import BlockWriter
 
-    assert _shared("abcXdef", "abcYYdef") == (3, 3)
-    assert _shared("same", "same") == (4, 0)
-    assert _shared("abab", "ab") == (2, 0)
-    assert _shared("", "x") == (0, 0)
+    writer, prompts, pages = BlockWriter(), _Prompts(), []
+    notebook = [f"- fact number {i} found by a move of the solver\n" for i in range(40)]
+    for k in (30, 31, 32):
+        msg = writer.compress_request({"messages": [{"role": "user", "content": "TASK\n" + "".join(notebook[:k])}]})
+        pages.append(prompts.message(msg["messages"][0], ("judge", 1), f"m-{k}-1", f"call #{k}", "t.jsonl"))
+    runs = [re.findall(r'<i class="r" id="b(\d+)" data-r="([\d ]+)"', p) for p in pages]
+    assert runs[0] == []                                   # call 30: every line is new
+    [(run31, nums31)] = runs[1]
+    assert len(nums31.split()) == 30                       # call 31: call 30's lines, a number each
+    new31 = re.search(r'<span id="b(\d+)"', pages[1])[1]    # and its new line
+    assert runs[2][0][1].split() == [run31, new31]          # call 32: two numbers
+    content = "TASK\n" + "".join(notebook[:32])
+    new = len("TASK\n") + len(notebook[31])                # a short line is literal text, written each time
+    assert f"({len(content)} characters; {new} new)" in pages[2]
+
+
+def test_a_schema_1_trace_gives_the_same_page(page, tmp_path):
+    """Prompts stored whole (schema 1, before prompt blocks) are split into lines as the writer
+    would: the steps read the same."""
+    trace, html, _ = page
+    old = tmp_path / "schema1.jsonl"
+    old.write_text("".join(json.dumps({**e.model_dump(mode="json"), "schema_version": 1}) + "\n" for e in read_events(trace)))
+    write_html(old, tmp_path / "old.html")
+
+    def steps(text: str) -> str:
+        return text[text.index('<h2 id="steps-heading">'):]
+
+    assert steps((tmp_path / "old.html").read_text()) == steps(html.read_text())
+
+
+def test_a_prompt_block_used_before_it_is_defined_is_an_input_error(page, tmp_path):
+    trace, _, _ = page
+    lines = trace.read_text().splitlines(keepends=True)
+    first_call = next(i for i, line in enumerate(lines) if '"type":"llm_call"' in line)
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text("".join(lines[:first_call] + lines[first_call + 1:]))
+    with pytest.raises(InputError, match="used before it is defined"):
+        write_html(cut, tmp_path / "cut.html")
+    assert not (tmp_path / "cut.html").exists()
 
 
 def test_torn_trace_still_renders_with_a_warning(page, tmp_path):
@@ -116,6 +167,22 @@ def test_chromium_renders_the_page_without_console_messages(page, tmp_path):
     assert match, dom[:500]
     assert (int(match[1]), int(match[2])) == (counts[MoveStart], counts[Verdict])
     assert f"{counts[MoveStart]} moves, {counts[Verdict]} verdicts" in dom
+
+
+@needs_chromium
+def test_chromium_fills_in_every_prompt_when_opened(page, tmp_path):
+    """Opened, every message reads as the trace's whole prompt: the lines shown earlier come back."""
+    trace, html, _ = page
+    opened = tmp_path / "opened.html"
+    opened.write_text(html.read_text().replace(
+        "</body>", '<script>document.querySelectorAll("details").forEach(function (d) { d.open = true; });</script></body>'))
+    run = chromium(opened.as_uri(), tmp_path, "--virtual-time-budget=10000", "--dump-dom")   # the toggle events run
+    assert run.returncode == 0 and console_messages(run.stderr) == []
+    shown = {(int(c), int(i)): unescape(re.sub(r"<[^>]+>", "", body)) for c, i, body in
+             re.findall(r'<details id="m-(\d+)-(\d+)"[^>]*>.*?<pre[^>]*>(.*?)</pre>', run.stdout, flags=re.S)}
+    calls = {e.call_index: [m["content"] for m in e.request["messages"]] for e in read_events(trace) if isinstance(e, LLMCall)}
+    assert shown and 'class="r"' not in run.stdout
+    assert all(text == calls[c][i] for (c, i), text in shown.items())
 
 
 def test_committed_example_from_the_local_model_shows_and_views(tmp_path, capsys):

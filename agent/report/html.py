@@ -2,25 +2,28 @@
 network) with the lines of attack as lanes, progress over steps, and every step with its LLM
 calls, program runs, verifier checks and verdict.
 
-Two streaming passes: the summary (small) for the header, lanes and plot; then the events again,
-written out step by step, so a large trace is never held in memory. A message text already shown
-earlier (the system prompt, the problem: the same prefix in every call) is shown once and then
-referred to, which keeps the page a fraction of the trace's size.
+One streaming pass: the summary's reader hands every event to the page's writer, which writes the
+steps to a temporary file; then the page is the header (lanes and plot, drawn from the summary),
+those steps and the script. A large trace is never held in memory. Prompt text is shown the way
+the trace stores it: each line once, later a reference the page's script fills in when its message
+is opened (`_Prompts`), which keeps the page a fraction of the trace's size.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import shutil
+import tempfile
 from html import escape
 from importlib import resources
 from pathlib import Path
 from string import Template
-from typing import IO
+from typing import IO, Any
 
+from agent.errors import InputError
 from agent.report.summary import StepSummary, TraceSummary, summarize
 from agent.trace import events as ev
-from agent.trace.reader import iter_events
+from agent.trace.blocks import BlockWriter
 
 COLORS = ["#4a7bd0", "#d9822b", "#2e9e6b", "#a64ca6", "#c94f4f", "#3a9fb0", "#8c6d1f", "#5b5fc7"]
 
@@ -80,16 +83,28 @@ def _cell(st: StepSummary) -> str:
 
 
 def lanes_html(s: TraceSummary) -> str:
-    """A grid: one row per line of attack, one column per step."""
+    """A grid: one row per line of attack, one column per step. A row's empty stretch is one cell
+    (colspan): 450 attacks over 1,400 steps were 640,000 empty cells, 5.7 MB of the page."""
     head = "<tr><th>attack</th><th class=goal>goal</th>" + "".join(f"<th>{st.step}</th>" for st in s.steps) + "</tr>"
     lanes = [("-", "before any line of attack", "")] + [(a.id, a.goal, a.status) for a in s.attacks]
+    ids = {a.id for a in s.attacks}
+    columns: dict[str, list[int]] = {}
+    for i, st in enumerate(s.steps):
+        columns.setdefault(st.attack_id if st.attack_id in ids else "-", []).append(i)
     body = []
     for lane, goal, status in lanes:
-        cells = "".join(_cell(st) if st.attack_id == lane or (lane == "-" and st.attack_id not in {a.id for a in s.attacks})
-                        else "<td></td>" for st in s.steps)
+        cells, last = [], -1
+        for i in columns.get(lane, []):
+            cells += [_gap(i - last - 1), _cell(s.steps[i])]
+            last = i
+        cells.append(_gap(len(s.steps) - last - 1))
         label = f"{e(lane)}" + (f' <span class="muted">[{e(status)}]</span>' if status else "")
-        body.append(f'<tr class="lane" data-attack="{e(lane)}"><th>{label}</th><th class=goal>{e(goal)}</th>{cells}</tr>')
+        body.append(f'<tr class="lane" data-attack="{e(lane)}"><th>{label}</th><th class=goal>{e(goal)}</th>{"".join(cells)}</tr>')
     return f'<div style="overflow-x:auto"><table class="lanes">{head}{"".join(body)}</table></div>'
+
+
+def _gap(n: int) -> str:
+    return "" if n <= 0 else "<td></td>" if n == 1 else f'<td colspan="{n}"></td>'
 
 
 def plot_svg(s: TraceSummary, width: int = 900, height: int = 220) -> str:
@@ -113,9 +128,13 @@ def plot_svg(s: TraceSummary, width: int = 900, height: int = 220) -> str:
                    f'<text x="{pad_l - 6}" y="{y(p) + 4}" text-anchor="end">{p:.2f}</text>')
     for st in s.steps:
         out.append(f'<text x="{x(st.step)}" y="{height - 8}" text-anchor="middle">{st.step}</text>')
+    judged: dict[str, list[tuple[int, float, str | None]]] = {}     # attack -> its judged steps (one pass, not one per attack)
+    for st in s.steps:
+        if st.progress is not None:
+            judged.setdefault(st.attack_id, []).append((st.step, st.progress, st.decision))
     for i, a in enumerate(s.attacks):
         color = COLORS[i % len(COLORS)]
-        pts = [(st.step, st.progress, st.decision) for st in s.steps if st.attack_id == a.id and st.progress is not None]
+        pts = judged.get(a.id, [])
         if len(pts) > 1:
             out.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" '
                        f'points="{" ".join(f"{x(p[0])},{y(p[1])}" for p in pts)}"/>')
@@ -130,20 +149,25 @@ def plot_svg(s: TraceSummary, width: int = 900, height: int = 220) -> str:
     return "".join(out)
 
 
-# -- steps: streamed ------------------------------------------------------------------------------
+# -- steps: written in the summary's pass ---------------------------------------------------------
 class _StepWriter:
-    def __init__(self, out: IO[str], summary: TraceSummary):
+    """The steps' HTML, written while the summary reads the trace (one pass). A step is held until
+    it ends, since the cost line under its title needs all its calls: memory is one step's HTML."""
+
+    def __init__(self, out: IO[str], trace: str):
         self.out = out
-        self.steps = {st.step: st for st in summary.steps}
-        self.seen: dict[str, str] = {}          # message hash -> where it was first shown
-        self.full: dict[tuple[str, int], tuple[str, str]] = {}   # (purpose, index) -> last text shown whole
+        self.trace = trace
+        self.prompts = _Prompts()
+        self.step: StepSummary | None = None    # the open step's summary, filled in as its events are read
+        self.head = ""
+        self.body: list[str] = []
         self.pending: list[str] = []            # controller calls and attack events before the next move
         self.open = False
 
-    def write(self, event: ev.EventBase) -> None:
+    def write(self, event: ev.EventBase, steps: dict[int, StepSummary]) -> None:
         if isinstance(event, ev.MoveStart):
             self._close()
-            self._open(event)
+            self._open(event, steps.get(event.step))
         elif isinstance(event, ev.LLMCall):
             self._put(self._call(event), before_move=event.purpose == "controller")
         elif isinstance(event, ev.ToolRun):
@@ -173,33 +197,35 @@ class _StepWriter:
         self._close()
         if self.pending:
             self.out.write("".join(self.pending))
+            self.pending = []
 
     def _put(self, html: str, before_move: bool = False) -> None:
         # Events between a verdict and the next move_start (controller choice, attacks) belong to the next step.
         if before_move or not self.open:
             self.pending.append(html)
         else:
-            self.out.write(html)
+            self.body.append(html)
 
-    def _open(self, event: ev.MoveStart) -> None:
-        st = self.steps.get(event.step)
-        cost = ""
-        if st:
-            cost = (f"{st.tokens} tokens · {st.llm_calls} LLM call(s) · {st.tool_runs} run(s) · "
-                    f"{st.wall_s:.1f} s (model {st.llm_s:.1f} s, programs {st.tool_s:.1f} s)")
-        self.out.write(f'<section class="step" id="step-{event.step}" data-move="{e(event.move)}" '
-                       f'data-attack="{e(event.attack_id)}"><h3>step {event.step}: {e(event.move)} '
-                       f'<span class="muted">attack {e(event.attack_id)}</span></h3><div class="muted">{cost}</div>')
-        if st and st.chosen_by:
-            self.out.write(f'<div class="event">why this move: {e(st.chosen_by)}</div>')
-        self.out.write("".join(self.pending))
+    def _open(self, event: ev.MoveStart, st: StepSummary | None) -> None:
+        self.head = (f'<section class="step" id="step-{event.step}" data-move="{e(event.move)}" '
+                     f'data-attack="{e(event.attack_id)}"><h3>step {event.step}: {e(event.move)} '
+                     f'<span class="muted">attack {e(event.attack_id)}</span></h3>')
+        self.step = st
+        self.body = [f'<div class="event">why this move: {e(st.chosen_by)}</div>'] if st and st.chosen_by else []
+        self.body += self.pending
         self.pending = []
         self.open = True
 
     def _close(self) -> None:
-        if self.open:
-            self.out.write("</section>\n")
-            self.open = False
+        if not self.open:
+            return
+        st, cost = self.step, ""
+        if st:
+            cost = (f"{st.tokens} tokens · {st.llm_calls} LLM call(s) · {st.tool_runs} run(s) · "
+                    f"{st.wall_s:.1f} s (model {st.llm_s:.1f} s, programs {st.tool_s:.1f} s)")
+        self.out.write(f'{self.head}<div class="muted">{cost}</div>{"".join(self.body)}</section>\n')
+        self.body = []
+        self.open = False
 
     def _move_end(self, m: ev.MoveEnd) -> str:
         items = []
@@ -211,73 +237,185 @@ class _StepWriter:
         return (f'<div class="findings">{summary}<div>findings: {m.new_findings} new</div>'
                 + (f"<ul>{''.join(items)}</ul>" if items else "") + err + "</div>")
 
-    def _message(self, call: ev.LLMCall, i: int, msg: dict) -> str:
-        content = str(msg.get("content", ""))
-        key = hashlib.blake2b(content.encode(), digest_size=12).hexdigest()
-        role = e(msg.get("role", "?"))
-        if key in self.seen:
-            return f'<div class="same">{role}: same as {self.seen[key]} ({len(content)} characters)</div>'
-        anchor = f"m-{call.call_index}-{i}"
-        ref = f'<a href="#{anchor}">call #{call.call_index} message {i}</a>'
-        self.seen[key] = ref
-        # Prompts share most of their text with the previous call of the same purpose (problem,
-        # notebook so far, task): show only what changed, and where the rest is.
-        slot = (call.purpose, i)
-        base = self.full.get(slot)
-        if base is not None:
-            base_text, base_ref = base
-            head, tail = _shared(base_text, content)
-            if head + tail >= len(content) // 2:
-                middle = content[head:len(content) - tail]
-                return (f'<details id="{anchor}"><summary>{role} ({len(content)} characters; '
-                        f'{len(content) - head - tail} new)</summary>'
-                        f'<div class="same">first {head} and last {tail} characters as in {base_ref}</div>'
-                        f"<pre>{e(middle)}</pre></details>")
-        self.full[slot] = (content, ref)
-        return f'<details id="{anchor}"><summary>{role} ({len(content)} characters)</summary><pre>{e(content)}</pre></details>'
-
     def _call(self, call: ev.LLMCall) -> str:
         r = call.response or {}
-        usage = r.get("usage", {})
+        usage = r.get("usage") if isinstance(r.get("usage"), dict) else {}
         tags = '<span class="replayed">replayed</span> ' if call.replayed else ""
         status = f'<span class="failed">failed: {e(call.error.get("type"))}</span> ' if call.error else ""
         summary = (f"LLM call #{call.call_index} <b>{e(call.purpose)}</b> {tags}{status}"
-                   f'<span class="muted">{usage.get("prompt_tokens", 0)}+{usage.get("completion_tokens", 0)} tokens, '
-                   f'{float(r.get("latency_s", 0.0)):.2f} s {e(r.get("model", ""))}</span>')
-        msgs = "".join(self._message(call, i, m) for i, m in enumerate(call.request.get("messages", [])))
+                   f'<span class="muted">{e(usage.get("prompt_tokens", 0))}+{e(usage.get("completion_tokens", 0))} tokens, '
+                   f'{_float(r.get("latency_s")):.2f} s {e(r.get("model", ""))}</span>')
+        messages = call.request.get("messages")
+        where = f"{self.trace}: llm_call #{call.call_index}"
+        msgs = "".join(self.prompts.message(m, (call.purpose, i), f"m-{call.call_index}-{i}", f"call #{call.call_index} message {i}", where)
+                       for i, m in enumerate(messages if isinstance(messages, list) else []))
         body = [f"<div>request:</div>{msgs}"]
         if call.error:
             body.append(f'<pre class="failed">{e(call.error.get("message", ""))}</pre>')
         if r:
             shown = json.dumps(r["parsed"], indent=2, ensure_ascii=False) if r.get("parsed") is not None else r.get("text", "")
-            body.append(f"<div>response ({e(r.get('finish_reason') or '-')}, {e(r.get('dialect') or '-')}):</div><pre>{e(shown)}</pre>")
+            body.append(f"<div>response ({e(r.get('finish_reason') or '-')}, {e(r.get('dialect') or '-')}):</div>"
+                        f"<pre>{_text(str(shown))}</pre>")
             if r.get("reasoning"):
-                body.append(f"<details><summary>reasoning</summary><pre>{e(r['reasoning'])}</pre></details>")
+                body.append(f"<details><summary>reasoning</summary><pre>{_text(str(r['reasoning']))}</pre></details>")
         return f'<details class="llm-call"><summary>{summary}</summary>{"".join(body)}</details>'
 
     def _tool(self, t: ev.ToolRun) -> str:
         ok = t.exit_code == 0 and not t.timed_out
         status = "ok" if ok else (t.killed_reason or f"exit {t.exit_code}")
         out = f"<details class=\"tool-run\"><summary>program run #{t.tool_index} ({e(t.tool)}): {e(status)}, {t.duration_s:.2f} s</summary>"
-        out += f"<div>code:</div><pre>{e(t.code)}</pre><div>stdout:</div><pre>{e(t.stdout)}</pre>"
+        out += f"<div>code:</div><pre>{_text(t.code)}</pre><div>stdout:</div><pre>{_text(t.stdout)}</pre>"
         if t.stderr:
-            out += f"<div>stderr:</div><pre>{e(t.stderr)}</pre>"
+            out += f"<div>stderr:</div><pre>{_text(t.stderr)}</pre>"
         return out + "</details>"
 
 
-def _shared(a: str, b: str) -> tuple[int, int]:
-    """Lengths of the common prefix and (not overlapping it) common suffix of a and b. Binary
-    search over slice comparisons: the comparing is done in C, which matters for 10,000 calls."""
-    def longest(limit: int, same) -> int:
-        lo, hi = 0, limit
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            lo, hi = (mid, hi) if same(mid) else (lo, mid - 1)
-        return lo
+# -- prompts: each line once -----------------------------------------------------------------------
+MAX_DEPTH = 32    # a reference to a reference to ...: bounded, so the page's script never recurses deeply
 
-    head = longest(min(len(a), len(b)), lambda k: a[:k] == b[:k])
-    tail = longest(min(len(a), len(b)) - head, lambda k: a[len(a) - k:] == b[len(b) - k:])
-    return head, tail
+
+class _Prompts:
+    """Prompt text on the page the way the trace stores it (agent/trace/blocks.py): a line is shown
+    where it first appears (`<span id="bN">`); a run of lines seen before is a reference (`<i
+    class="r" id="bM" data-r="N ...">`) that the page's script fills in when its message is opened;
+    a whole message seen before is a link to it. A message's runs mostly repeat the runs of the
+    previous call of the same purpose and message, plus a line or two (the notebook grows), so a
+    run that does starts with a reference to that earlier run: a trace's ~620,000 line references
+    become ~40,000 numbers on the page. (Written out whole, they made the 10,800-event benchmark
+    trace a 40 MB page.) Memory: a number and a length per distinct line, as the trace reader
+    keeps, and the runs of one message per purpose."""
+
+    def __init__(self) -> None:
+        self.num: dict[str, int] = {}       # block ID -> its number on the page
+        self.length: dict[int, int] = {}    # number of a line or message -> characters
+        self.link: dict[int, str] = {}      # number of a whole message -> a link to where it is shown
+        self.count = 0                      # numbers given so far (lines, messages, runs)
+        self.last: dict[tuple[str, int], dict[str, tuple[list[str], int, int, int]]] = {}
+        # (purpose, message index) -> first block ID -> (block IDs, number, characters, depth) of the
+        # runs in the last such message
+        self.split = BlockWriter()          # a message stored whole (schema 1) is split as the writer would
+
+    def message(self, msg: Any, slot: tuple[str, int], anchor: str, label: str, where: str) -> str:
+        if not isinstance(msg, dict):
+            msg = {"content": msg}
+        role = e(msg.get("role", "?"))
+        if "content_parts" not in msg:
+            content = msg.get("content", "")
+            msg = self.split.compress_request({"messages": [{"content": str(content)}]})["messages"][0]
+            if "content_parts" not in msg:      # shorter than a block
+                return (f'<details id="{anchor}"><summary>{role} ({len(msg["content"])} characters)</summary>'
+                        f'<pre>{_text(msg["content"])}</pre></details>')
+        parts, whole = msg["content_parts"], msg.get("content_id")
+        if isinstance(parts, list) and len(parts) == 1 and isinstance(parts[0], dict):
+            refs = parts[0].get("ref")
+            n = self.num.get(refs[0]) if isinstance(refs, list) and len(refs) == 1 and type(refs[0]) is str else None
+            if n in self.link:
+                return f'<div class="same">{role}: same as {self.link[n]} ({self.length[n]} characters)</div>'
+        html, total, new = self._parts(parts, slot, where)
+        pre = "<pre>"
+        if type(whole) is str and whole not in self.num:
+            n = self._add(whole, total)
+            self.link[n] = f'<a href="#{anchor}">{label}</a>'
+            pre = f'<pre id="b{n}">'
+        sizes = f"{total} characters" + (f"; {new} new" if new < total else "")
+        return f'<details id="{anchor}"><summary>{role} ({sizes})</summary>{pre}{html}</pre></details>'
+
+    def _add(self, bid: str, length: int) -> int:
+        n = self.num[bid] = self.count
+        self.length[n] = length
+        self.count += 1
+        return n
+
+    def _parts(self, parts: Any, slot: tuple[str, int], where: str) -> tuple[str, int, int]:
+        """(HTML, characters, characters not shown before) of a message's content_parts."""
+        if not isinstance(parts, list):
+            raise InputError("content_parts must be a list", where=where)
+        html: list[str] = []
+        total = new = 0
+        before, runs = self.last.get(slot, {}), {}
+        for part in parts:
+            if type(part) is str:
+                html.append(_text(part))
+                total += len(part)
+                new += len(part)
+                continue
+            refs = part.get("ref") if isinstance(part, dict) else None
+            if isinstance(refs, list):
+                if not refs:
+                    continue
+                ref, run = self._run(refs, before, where)
+                html.append(ref)
+                runs[refs[0]] = run
+                total += run[2]
+            elif isinstance(part, dict) and type(part.get("def")) is str and isinstance(part.get("text"), str):
+                text = part["text"]
+                total += len(text)
+                n = self.num.get(part["def"])
+                if n is not None:            # defined again (a resumed run's trace): still shown once
+                    html.append(f'<i class="r" data-r="{n}">[{len(text)} characters shown earlier]</i>')
+                else:
+                    html.append(f'<span id="b{self._add(part["def"], len(text))}">{_text(text)}</span>')
+                    new += len(text)
+            else:
+                raise InputError(f"a content part must be text, a def or a ref, got {part!r:.80}", where=where)
+        self.last[slot] = runs
+        return "".join(html), total, new
+
+    def _run(self, refs: list, before: dict, where: str) -> tuple[str, tuple[list[str], int, int, int]]:
+        """A run of lines shown earlier: its reference, and (IDs, number, characters, depth)."""
+        prev = before.get(refs[0]) if type(refs[0]) is str else None
+        head, chars, depth, rest = [], 0, 0, refs
+        if prev and prev[3] < MAX_DEPTH and refs[:len(prev[0])] == prev[0]:
+            head, chars, depth, rest = [prev[1]], prev[2], prev[3] + 1, refs[len(prev[0]):]
+        try:
+            nums = head + [self.num[bid] for bid in rest]
+        except (KeyError, TypeError):
+            missing = next(b for b in rest if type(b) is not str or b not in self.num)
+            raise InputError(f"prompt block {missing!r} is used before it is defined "
+                             "(a trace cut at the front, or lines out of order)", where=where) from None
+        chars += sum([self.length[n] for n in nums[len(head):]])
+        n, self.count = self.count, self.count + 1
+        ref = f'<i class="r" id="b{n}" data-r="{" ".join(map(str, nums))}">[{chars} characters shown earlier]</i>'
+        return ref, (refs, n, chars, depth)
+
+
+# Fills in the references above when a message is opened (toggle events do not bubble: captured).
+# It is the page's own script, after the steps: view.html's template holds the rest.
+SCRIPT = """<style>i.r { color: var(--mute); } pre .seen { color: #4a5263; }</style>
+<script>
+(function () {
+  "use strict";
+  function text(n) {
+    var el = document.getElementById("b" + n);
+    if (!el) { return ""; }
+    if (el.matches("i.r")) { return fill(el).textContent; }
+    el.querySelectorAll("i.r").forEach(fill);
+    return el.textContent;
+  }
+  function fill(ref) {
+    if (!ref.isConnected) { return ref; }
+    var seen = document.createElement("span");
+    seen.className = "seen";
+    if (ref.id) { seen.id = ref.id; }
+    seen.textContent = ref.getAttribute("data-r").split(" ").map(function (n) { return text(Number(n)); }).join("");
+    ref.replaceWith(seen);
+    return seen;
+  }
+  document.addEventListener("toggle", function (ev) {
+    if (ev.target.open) { ev.target.querySelectorAll("i.r").forEach(fill); }
+  }, true);
+})();
+</script>
+"""
+
+
+def _text(s: str) -> str:
+    """Escape text for an element's content (quotes need no escaping there)."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _float(x: object) -> float:
+    return float(x) if isinstance(x, (int, float)) else 0.0
 
 
 def _event_line(event: ev.EventBase) -> str:
@@ -291,24 +429,27 @@ def _event_line(event: ev.EventBase) -> str:
 
 
 def write_html(trace: str | Path, out_path: str | Path) -> TraceSummary:
-    """Render `trace` to one self-contained HTML file at `out_path`; returns the summary."""
-    summary = summarize(trace)
-    head, tail = _template()
-    counts = {
-        "title": e(f"Polya trace: {summary.problem_id} ({summary.status})"),
-        "moves": len(summary.steps), "verdicts": sum(1 for st in summary.steps if st.decision),
-        "checks": sum(len(st.checks) for st in summary.steps), "llm_calls": summary.used.llm_calls,
-        "header": header_html(summary),
-    }
+    """Render `trace` to one self-contained HTML file at `out_path`; returns the summary.
+
+    One pass: the steps go to a temporary file as the summary is read, then the page is the header
+    (drawn from the summary), those steps, and the script."""
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(out_path, "w", encoding="utf-8") as out:
-        out.write(Template(head).substitute(counts))
-        writer = _StepWriter(out, summary)
-        events = iter_events(trace)
-        next(events)                            # run_start: already in the header
-        for event in events:
-            writer.write(event)
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as steps:
+        writer = _StepWriter(steps, str(trace))
+        summary = summarize(trace, writer.write)
         writer.finish()
-        out.write(tail)
+        head, tail = _template()
+        counts = {
+            "title": e(f"Polya trace: {summary.problem_id} ({summary.status})"),
+            "moves": len(summary.steps), "verdicts": sum(1 for st in summary.steps if st.decision),
+            "checks": sum(len(st.checks) for st in summary.steps), "llm_calls": summary.used.llm_calls,
+            "header": header_html(summary),
+        }
+        steps.seek(0)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(out_path, "w", encoding="utf-8") as out:
+            out.write(Template(head).substitute(counts))
+            shutil.copyfileobj(steps, out, 1 << 20)
+            out.write(SCRIPT)
+            out.write(tail)
     return summary

@@ -7,7 +7,7 @@ terminal view, `--json`, `polya traces` and the HTML page's header are all drawn
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -150,10 +150,19 @@ class _Builder:
             self.step_start[e.step] = self.last_end_ts
             self.s.steps.append(st)
             self.computed.steps = max(self.computed.steps, e.step)
+            if self.orphans:      # the controller's calls for this move: counted now, so a step is complete when it ends
+                for _, call in (o for o in self.orphans if o[0] == e.step):
+                    self._count_call(st, call)
+                self.orphans = [o for o in self.orphans if o[0] != e.step]
             if e.attack_id in self.attacks:
                 self.attacks[e.attack_id].steps.append(e.step)
         elif isinstance(e, CallFacts):
             self._llm(e)
+        elif isinstance(e, ev.LLMCall):       # read whole (for the HTML page): take the same facts from it
+            try:
+                self._llm(_CALL_ADAPTER.validate_python(e, from_attributes=True))
+            except ValidationError:
+                pass                          # as on the fast path: a call whose facts do not read is not counted
         elif isinstance(e, ev.ToolRun):
             st = self.step_for(e.step)
             self.s.tool_runs += 1
@@ -264,11 +273,12 @@ _CALL_ADAPTER = TypeAdapter(CallFacts)
 _CALL_MARK = b'"type":"llm_call"'
 
 
-def _events(path: Path, report: ReadReport) -> Iterator[ev.EventBase | CallFacts]:
+def _events(path: Path, report: ReadReport, whole_calls: bool = False) -> Iterator[ev.EventBase | CallFacts]:
     """Like `iter_events` (streaming, torn last line reported, schema version checked) but reads
     llm_call lines as CallFacts, which is several times faster on large traces. The prompts of the
     lines read that way are never expanded, so a line read in full may refer to a block defined on
-    one of them: the block reader is lenient (the summary does not use prompt text)."""
+    one of them: the block reader is lenient (the summary does not use prompt text).
+    whole_calls: llm_call lines are read whole instead, their prompts as stored (`content_parts`)."""
     blocks = BlockReader(lenient=True)
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
@@ -276,7 +286,7 @@ def _events(path: Path, report: ReadReport) -> Iterator[ev.EventBase | CallFacts
             if not raw.strip():
                 continue
             try:
-                if _CALL_MARK in raw[:200]:
+                if not whole_calls and _CALL_MARK in raw[:200]:
                     try:
                         facts = _CALL_ADAPTER.validate_json(raw)
                         if facts.schema_version in ev.READABLE_VERSIONS:
@@ -284,7 +294,7 @@ def _events(path: Path, report: ReadReport) -> Iterator[ev.EventBase | CallFacts
                             continue
                     except ValidationError:
                         pass          # let the full reader say what is wrong
-                yield _parse(path, lineno, raw.decode("utf-8", errors="replace"), blocks)
+                yield _parse(path, lineno, raw.decode("utf-8", errors="replace"), blocks, expand=not whole_calls)
             except InputError:
                 if raw.endswith(b"\n"):
                     raise
@@ -292,17 +302,22 @@ def _events(path: Path, report: ReadReport) -> Iterator[ev.EventBase | CallFacts
                 report.warnings.append(f"{path}:{lineno}: torn last line ignored (was the run killed?)")
 
 
-def summarize(path: str | Path) -> TraceSummary:
-    """Read a trace once, streaming, and summarise it."""
+def summarize(path: str | Path,
+              on_event: Callable[[ev.EventBase, dict[int, StepSummary]], None] | None = None) -> TraceSummary:
+    """Read a trace once, streaming, and summarise it. on_event, if given, sees every event after
+    run_start, llm_calls whole (prompts as stored), with the steps summarised so far: the HTML page
+    is written in the same pass."""
     path = Path(path)
     if not path.is_file():
         raise InputError("no such trace file", where=str(path))
     report = ReadReport()
-    events = _events(path, report)
+    events = _events(path, report, whole_calls=on_event is not None)
     first = next(events, None)
     if not isinstance(first, ev.RunStart):
         raise InputError("a trace must start with a run_start event", where=str(path))
     b = _Builder(first, path)
     for e in events:
         b.add(e)
+        if on_event is not None:
+            on_event(e, b.by_step)  # type: ignore[arg-type]
     return b.finish(report)

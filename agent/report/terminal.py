@@ -3,7 +3,10 @@ its key finding, the judge's verdict, the verifier's checks, tokens and time, th
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from rich.console import Console
+from rich.segment import Segment, Segments
 from rich.table import Table
 from rich.text import Text
 
@@ -12,6 +15,7 @@ from agent.report.summary import StepSummary, TraceSummary
 DECISION_STYLE = {"persist": "green", "switch": "yellow", "abandon": "red", "solved": "bold green",
                   "give_up": "bold red"}
 MAX_LANES = 8
+_NEWLINE = Segment.line()
 STATUS_STYLE = {"solved": "bold green", "incomplete": "bold magenta", "error": "bold red"}
 
 
@@ -28,9 +32,10 @@ def cost_line(s: StepSummary) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def step_lines(s: StepSummary) -> list[Text]:
-    """A move, then its checks and verdict, as a few lines."""
-    head = Text()
+def step_lines(s: StepSummary, first: str = "", rest: str = "") -> list[Text]:
+    """A move, then its checks and verdict, as a few lines; `first` and `rest` are the tree's
+    drawing before the first line and the others."""
+    head = Text(first)
     head.append(f"step {s.step} ", style="bold")
     head.append(s.move, style="bold cyan")
     head.append(f"  +{s.new_findings} new", style="dim")
@@ -41,14 +46,14 @@ def step_lines(s: StepSummary) -> list[Text]:
     head.append(f"   [{cost_line(s)}]", style="dim")
     lines = [head]
     if s.chosen_by:
-        lines.append(Text(f"  why: {_clip(s.chosen_by, 110)}", style="dim"))
+        lines.append(Text(rest).append(f"  why: {_clip(s.chosen_by, 110)}", style="dim"))
     for c in s.checks:
         mark = ("CORRECT" if c.ok else "rejected: " + _clip(c.reason, 90)) if c.verified else \
             f"unverified ({'accepted' if c.ok else c.reason})"
-        lines.append(Text(f"  verifier: {_clip(c.candidate, 60)!r} -> {mark}",
-                          style="bold green" if c.ok and c.verified else "magenta"))
+        lines.append(Text(rest).append(f"  verifier: {_clip(c.candidate, 60)!r} -> {mark}",
+                                       style="bold green" if c.ok and c.verified else "magenta"))
     if s.decision:
-        v = Text("  judge: ")
+        v = Text(rest + "  judge: ")
         v.append(s.decision, style=DECISION_STYLE.get(s.decision, ""))
         v.append(f" (progress {s.progress:.2f}) {_clip(s.reason, 100)}")
         if s.overrides:
@@ -73,7 +78,7 @@ def header(s: TraceSummary) -> Text:
     return t
 
 
-def tree_view(s: TraceSummary) -> Text:
+def tree_lines(s: TraceSummary) -> Iterator[Text]:
     """The run as a tree: steps before any attack at the top level, then each line of attack with
     its steps. Drawn as plain lines (rich's Tree is too slow for runs of thousands of steps)."""
     by_attack = {a.id: a for a in s.attacks}
@@ -86,13 +91,12 @@ def tree_view(s: TraceSummary) -> Text:
             groups.append((None, [st]))
         else:
             groups.append((key, [st]))
-    out: list[Text] = [header(s)]
+    yield header(s)
     for gi, (key, steps) in enumerate(groups):
         last_group = gi == len(groups) - 1
         branch, stem = ("└── ", "    ") if last_group else ("├── ", "│   ")
         if key is None:
-            for li, line in enumerate(step_lines(steps[0])):
-                out.append(Text(branch if li == 0 else stem) + line)
+            yield from step_lines(steps[0], branch, stem)
             continue
         a = by_attack[key]
         label = Text(branch)
@@ -101,12 +105,25 @@ def tree_view(s: TraceSummary) -> Text:
         label.append(_clip(a.goal, 100))
         if a.closed_step is not None and a.close_reason:
             label.append(f"  (closed at step {a.closed_step}: {_clip(a.close_reason, 70)})", style="dim")
-        out.append(label)
+        yield label
         for si, st in enumerate(steps):
             sub_branch, sub_stem = ("└── ", "    ") if si == len(steps) - 1 else ("├── ", "│   ")
-            for li, line in enumerate(step_lines(st)):
-                out.append(Text(stem + (sub_branch if li == 0 else sub_stem)) + line)
-    return Text("\n").join(out)
+            yield from step_lines(st, stem + sub_branch, stem + sub_stem)
+
+
+def print_lines(console: Console, lines: Iterable[Text], chunk: int = 500) -> None:
+    """Print lines as rich would print them joined (soft wrap: the terminal folds long lines), a
+    chunk at a time: rendering each line to segments is over twice as fast as printing one long Text for
+    a run of thousands of steps, and the run is never held whole."""
+    segments: list[Segment] = []
+    for n, line in enumerate(lines, start=1):
+        for part in line.split("\n", allow_blank=True) if "\n" in line.plain else (line,):
+            segments += part.render(console)     # styles end at each line's end, as rich prints them
+            segments.append(_NEWLINE)
+        if n % chunk == 0:
+            console.print(Segments(segments), end="", soft_wrap=True)
+            segments = []
+    console.print(Segments(segments), end="", soft_wrap=True)
 
 
 def lanes_view(s: TraceSummary) -> Table:
@@ -164,7 +181,7 @@ def render(s: TraceSummary, console: Console, layout: str = "tree") -> None:
         console.print(header(s))
         console.print(lanes_view(s))
     else:
-        console.print(tree_view(s), soft_wrap=True)
+        print_lines(console, tree_lines(s))
     console.print(totals(s))
 
 

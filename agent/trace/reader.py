@@ -46,7 +46,9 @@ def iter_events(path: str | Path, report: ReadReport | None = None) -> Iterator[
                 report.warnings.append(f"{path}:{lineno}: torn last line ignored (was the run killed?)")
 
 
-def _parse(path: Path, lineno: int, line: str, blocks: BlockReader | None = None) -> Event:
+def _parse(path: Path, lineno: int, line: str, blocks: BlockReader | None = None, *, expand: bool = True) -> Event:
+    """One line -> one event. expand=False leaves an llm_call's prompt as stored (`content_parts`):
+    for the HTML page, which shows it that way (agent/report/html.py)."""
     where = f"{path}:{lineno}"
     try:
         raw = json.loads(line)
@@ -61,7 +63,7 @@ def _parse(path: Path, lineno: int, line: str, blocks: BlockReader | None = None
             f"{', '.join(map(str, READABLE_VERSIONS))} (writes {SCHEMA_VERSION})",
             where=where,
         )
-    if raw.get("type") == "llm_call":
+    if expand and raw.get("type") == "llm_call":
         (blocks or BlockReader()).expand_event(raw, where)
     try:
         return EVENT_ADAPTER.validate_python(raw)
