@@ -20,6 +20,8 @@ Independent attempts see the problem alone, not earlier answers; only `backwards
 
 from __future__ import annotations
 
+import re
+
 from agent.trace.events import Findings
 from agent.verify.extract import parse_answer
 from agent.workspace.answers import AnswerWorkspace, Method
@@ -33,8 +35,13 @@ def answer_workspace(inp: MoveInput) -> AnswerWorkspace | None:
     return getattr(inp.state, "answers", None)
 
 
+_ANSWER_PREFIX = re.compile(r"^(?:the\s+)?(?:final\s+)?answer\s*(?:is)?\s*[:：=]?\s*", re.I)
+
+
 def last_printed(stdout: str) -> str:
-    return next((ln.strip() for ln in reversed(stdout.splitlines()) if ln.strip()), "")
+    """The last non-empty line a program printed, an "Answer:" prefix removed."""
+    line = next((ln.strip() for ln in reversed(stdout.splitlines()) if ln.strip()), "")
+    return _ANSWER_PREFIX.sub("", line).strip() or line
 
 
 def _outcome(inp: MoveInput, move: str, method: Method, answer: str | None, how: str, why_not: str,

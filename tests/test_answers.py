@@ -165,3 +165,12 @@ async def test_a_run_on_the_answer_workspace_reruns_exactly(tmp_path):
     rerun, _ = await arerun(result.trace_path, trace=tmp_path / "rerun.jsonl")
     assert (rerun.answer, rerun.status, rerun.steps) == (result.answer, result.status, result.steps)
     assert [v.overrides for v in of(events, Verdict)] == [["escalate"], ["answers_disagree"], ["methods_agree"]]
+
+
+def test_a_programs_answer_is_its_last_line_without_an_answer_prefix():
+    from strategies.answer import last_printed
+
+    assert last_printed("eggs = 9\nAnswer: 18\n\n") == "18"
+    assert last_printed("The answer is 3/4") == "3/4"
+    assert last_printed("x = 2\n42") == "42"
+    assert last_printed("") == ""
