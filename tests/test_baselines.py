@@ -41,8 +41,8 @@ async def run(problem, policy, table, tmp_path, budget=None):
     return result, backend, read_events(tmp_path / "t.jsonl")
 
 
-def test_registry_has_the_five_baselines():
-    assert {"direct", "cot", "self-consistency", "tot", "pot"} <= set(baseline_names())
+def test_registry_has_the_six_baselines():
+    assert {"direct", "cot", "self-consistency", "tot", "pot", "fit"} <= set(baseline_names())
     assert get_baseline("self-consistency:7") is get_baseline("self-consistency")
     assert get_baseline("llm") is None
 
