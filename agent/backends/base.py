@@ -24,7 +24,12 @@ class Message(BaseModel):
 @functools.cache
 def _json_schema(output_type: type[BaseModel]) -> dict[str, Any]:
     # Building a schema costs ~5 ms; the loop asks for the same few types hundreds of times.
+    # One dict per type, shared by every request of it: never mutated.
     return output_type.model_json_schema()
+
+
+# json.dumps(obj, sort_keys=True), without building an encoder per call (a tenth of a fingerprint)
+_sorted_json = json.JSONEncoder(sort_keys=True).encode
 
 
 class LLMRequest(BaseModel):
@@ -60,7 +65,7 @@ class LLMRequest(BaseModel):
             payload = self.model_dump(mode="json", exclude={"purpose", "repair"})
         else:
             payload = {k: v for k, v in dumped.items() if k not in ("purpose", "repair")}
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+        return hashlib.sha256(_sorted_json(payload).encode()).hexdigest()[:16]
 
 
 class Usage(BaseModel):

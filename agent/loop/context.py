@@ -30,6 +30,8 @@ ANSWER_PURPOSE = "move:attempt"   # the calls that may spend the answer reserve 
 PROMPT_CHARS_PER_TOKEN = 2.8
 PROMPT_TOKENS_PER_MESSAGE = 8
 MIN_COMPLETION_TOKENS = 16        # below this a reply cannot say anything: the budget is spent
+# an LLMRequest's dumped fields, in model_dump's order
+_REQUEST_FIELDS = tuple(name for name, f in LLMRequest.model_fields.items() if not f.exclude)
 
 
 def estimate_prompt_tokens(messages: list[Message]) -> int:
@@ -186,7 +188,13 @@ class RunContext:
         index = self.llm_calls
         self.llm_calls += 1
         self.state.used.llm_calls += 1
-        dumped = request.model_dump(mode="json")     # once: the trace and the fingerprint share it
+        # dumped once: the trace and the fingerprint share it. The schema is the type's one object,
+        # not a copy: the trace writer hashes a schema once per object (BlockWriter._schema_id).
+        if request.output_schema is None:
+            dumped = request.model_dump(mode="json")
+        else:
+            rest = request.model_dump(mode="json", exclude={"output_schema"})
+            dumped = {k: request.output_schema if k == "output_schema" else rest[k] for k in _REQUEST_FIELDS}
         event = LLMCall(run_id="", step=self.step, call_index=index, purpose=purpose,
                         request=dumped, fingerprint=request.fingerprint(dumped), budget_prompt_tokens=prompt_tokens)
         try:

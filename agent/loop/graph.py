@@ -8,8 +8,8 @@ verifier) and records what happened; `state.route` says where to go next.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypedDict
+import functools
+from typing import TYPE_CHECKING, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
@@ -36,6 +36,9 @@ from agent.workspace.explore import ExplorationWorkspace, can_explore
 from agent.workspace.hunt import HuntWorkspace
 from agent.workspace.signals import answer_verdict, explore_verdict, hunt_verdict, workspace_verdict
 from strategies.base import MoveInput, MoveOutcome, get_move
+
+if TYPE_CHECKING:   # LangGraph hands a node the run's config when `config` is annotated with it
+    from langchain_core.runnables import RunnableConfig
 
 # A step is forced to `attempt` when fewer than this many mean steps' worth of budget are left.
 LAST_STEP_MARGIN = 1.5
@@ -403,12 +406,13 @@ class Solver:
                for e in _this_step(getattr(st.notebook, sec), st.step)]
         lines = [f"- {e.text}" for e in new[:10]]
         lines += [f"- answer {c.answer}: {'verified correct' if c.ok else c.reason}"
-                  for c in st.notebook.candidates if c.step == st.step]
+                  for c in _this_step(st.notebook.candidates, st.step)]
         return "\n".join(lines) if lines else "(nothing new)"
 
 
 def _this_step(entries: list, step: int) -> list:
-    """The entries added at `step`: entries are appended in step order, so read from the end."""
+    """The entries (or candidates) added at `step`: they are appended in step order, so read
+    from the end."""
     out = []
     for e in reversed(entries):
         if e.step != step:
@@ -417,16 +421,16 @@ def _this_step(entries: list, step: int) -> list:
     return out[::-1]
 
 
-def _node(method: Callable[[RunState], Awaitable[None]]):
-    async def node(gs: GraphState) -> GraphState:
+def _node(name: str):
+    async def node(gs: GraphState, config: RunnableConfig) -> GraphState:
         st = gs["run"]
         try:
-            await method(st)
+            await getattr(config["configurable"]["solver"], name)(st)
         except BudgetExceeded as err:
             st.status, st.end_reason, st.route = "budget", str(err), "end"
         return {"run": st}
 
-    node.__name__ = method.__name__
+    node.__name__ = name
     return node
 
 
@@ -446,9 +450,17 @@ ROUTES: dict[str, tuple[str, ...]] = {
 
 
 def build_graph(solver: Solver):
+    """The graph, bound to this run's solver (its nodes find it in the run's config)."""
+    return _compiled().with_config(configurable={"solver": solver})
+
+
+@functools.cache
+def _compiled():
+    # Compiled once per process: compiling costs ~1.5 ms (LangGraph inspects every node), and
+    # nothing in the graph depends on the run.
     graph = StateGraph(GraphState)
     for name in ROUTES:
-        graph.add_node(name, _node(getattr(solver, name)))
+        graph.add_node(name, _node(name))
     graph.add_edge(START, "understand")
     for name, targets in ROUTES.items():
         graph.add_conditional_edges(name, _route, {t: t for t in targets} | {"end": END})

@@ -6,7 +6,9 @@ normalised text so the judge can see when a move only repeats what is already kn
 
 from __future__ import annotations
 
+import operator
 import re
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
@@ -48,41 +50,60 @@ class Candidate(BaseModel):
     graded_later: bool = False      # no solve-time check: graded once, after the run
 
 
+@dataclass
+class _Memo:
+    """What the notebook's methods keep between calls, never serialised. Entries are only
+    appended (never edited), so each cache is checked against the entry count it was made for
+    and rebuilt when an entry was appended elsewhere: a step's work stays O(new entries). One
+    object, read once per call (see Notebook._caches)."""
+
+    keys: dict[str, tuple[int, set[str]]] = field(default_factory=dict)   # section -> (count, normalised texts)
+    tried: tuple[int, dict[str, Candidate]] = field(default_factory=lambda: (-1, {}))   # (count, key -> candidate)
+    rendered: dict[str, tuple] = field(default_factory=dict)   # section -> (entries, count, attack_id, limit, text)
+
+
 class Notebook(BaseModel):
     facts: list[Entry] = Field(default_factory=list)
     examples: list[Entry] = Field(default_factory=list)
     conjectures: list[Entry] = Field(default_factory=list)
     counterexamples: list[Entry] = Field(default_factory=list)
     candidates: list[Candidate] = Field(default_factory=list)
-    # normalised texts per section, with the entry count they were computed for (rebuilt when an
-    # entry was appended elsewhere): adding stays O(new entries), not O(notebook), per step
-    _keys: dict[str, tuple[int, set[str]]] = PrivateAttr(default_factory=dict)
-    # the same for candidates: answer key -> candidate, with the count it was built for
-    _tried: tuple[int, dict[str, Candidate]] = PrivateAttr(default=(-1, {}))
+    _memo: _Memo = PrivateAttr(default_factory=_Memo)
 
-    def _seen(self, section: str) -> set[str]:
+    def _caches(self) -> _Memo:
+        # straight from the private values: `self._memo` goes through pydantic's __getattr__,
+        # ~1.7 us a read, and every prompt reads it
+        return self.__pydantic_private__["_memo"]
+
+    def _seen(self, section: str, memo: _Memo) -> set[str]:
         entries = getattr(self, section)
-        count, keys = self._keys.get(section, (-1, set()))
+        count, keys = memo.keys.get(section, (-1, set()))
         if count != len(entries):
             keys = {_norm(e.text) for e in entries}
-        self._keys[section] = (len(entries), keys)
+        memo.keys[section] = (len(entries), keys)
         return keys
 
     def add(self, findings: Findings, *, step: int, move: str, attack_id: str) -> int:
         """Add findings; return how many were new (not already in the notebook)."""
+        memo = self._caches()
         new = 0
         for section in NOTEBOOK_SECTIONS:
+            texts = getattr(findings, section)
+            if not texts:
+                continue
             entries: list[Entry] = getattr(self, section)
-            seen = self._seen(section)
-            for text in getattr(findings, section):
+            seen = self._seen(section, memo)
+            for text in texts:
                 key = _norm(text)
                 if key and key not in seen:
                     seen.add(key)
                     entries.append(Entry(text=text.strip(), step=step, move=move, attack_id=attack_id,
                                          source=findings.source))
                     new += 1
-            self._keys[section] = (len(entries), seen)
-        count, tried = self._tried
+            memo.keys[section] = (len(entries), seen)
+        if not findings.candidates:
+            return new
+        count, tried = memo.tried
         if count != len(self.candidates):
             tried = {_answer_key(c.answer): c for c in self.candidates}
         for answer in findings.candidates:
@@ -93,10 +114,10 @@ class Notebook(BaseModel):
                 new += 1
             elif key and tried[key].ok is False:   # refused with the earlier reason, not silently dropped
                 text = f"Answer {answer.strip()} was proposed again; it was already rejected: {tried[key].reason}"
-                if _norm(text) not in self._seen("facts"):
+                if _norm(text) not in self._seen("facts", memo):
                     self.facts.append(Entry(text=text, step=step, move="verify", attack_id=attack_id,
                                             source="checked"))
-        self._tried = (len(self.candidates), tried)
+        memo.tried = (len(self.candidates), tried)
         return new
 
     def unverified(self) -> list[Candidate]:
@@ -107,19 +128,34 @@ class Notebook(BaseModel):
         `attack_id`, only what that attack and the opening moves found: an abandoned attack's
         claims no longer shape the next prompts (the trace keeps them). The verifier's rejections
         are always shown, none scrolled out, and so is what the opening `understand` found."""
+        # Every prompt renders the notebook and most sections did not change since the last one:
+        # a section's text is kept with the list and entry count it was made from, and made
+        # again only when they changed.
+        cache = self._caches().rendered
         parts: list[str] = []
         for section in NOTEBOOK_SECTIONS:
-            pinned, others = [], []
-            for e in getattr(self, section):
-                if e.move == "verify" or e.attack_id == "-":
-                    pinned.append(e)
-                elif attack_id is None or e.attack_id == attack_id:
-                    others.append(e)
-            entries = sorted(pinned + others[-limit_per_section:], key=lambda e: e.step)
-            if entries:
-                parts.append(f"{section.capitalize()}:")
-                parts.extend(f"- {e.text}" for e in entries)
+            entries = getattr(self, section)
+            hit = cache.get(section)
+            if hit is None or hit[0] is not entries or hit[1:4] != (len(entries), attack_id, limit_per_section):
+                hit = cache[section] = (entries, len(entries), attack_id, limit_per_section,
+                                        _render_section(section, entries, attack_id, limit_per_section))
+            if hit[4]:
+                parts.append(hit[4])
         return "\n".join(parts) if parts else "(empty)"
+
+
+def _render_section(section: str, entries: list[Entry], attack_id: str | None, limit: int) -> str:
+    pinned, others = [], []
+    for e in entries:
+        if e.move == "verify" or e.attack_id == "-":
+            pinned.append(e)
+        elif attack_id is None or e.attack_id == attack_id:
+            others.append(e)
+    shown = sorted(pinned + others[-limit:], key=_step)
+    return "\n".join([f"{section.capitalize()}:", *(f"- {e.text}" for e in shown)]) if shown else ""
+
+
+_step = operator.attrgetter("step")
 
 
 class Attack(BaseModel):
@@ -165,7 +201,8 @@ class RunState(BaseModel):
 
     def attack(self, attack_id: str | None = None) -> Attack | None:
         wanted = attack_id or self.current_attack
-        return next((a for a in self.attacks if a.id == wanted), None)
+        # newest first: the current attack is almost always the last one (ids are unique)
+        return next((a for a in reversed(self.attacks) if a.id == wanted), None)
 
     def open_attack(self, goal: str) -> Attack:
         attack = Attack(id=f"A{len(self.attacks) + 1}", goal=goal, opened_step=self.step)

@@ -36,23 +36,31 @@ def _block_id(text: str) -> str:
 
 
 class BlockWriter:
-    """The writer's side: which blocks this file already holds."""
+    """The writer's side: which blocks this file already holds.
+
+    Every prompt line goes through here (a 200-step run splits ~30,000 lines), so the common case
+    (a line this file already defined) is one dict lookup, and a line is hashed only once."""
 
     def __init__(self) -> None:
         self.known: set[str] = set()
-        self._ids: dict[str, str] = {}     # text -> ID: a dict lookup instead of a hash for text seen before
+        self._text_ids: dict[str, str] = {}   # text -> ID, for texts whose ID is in `known`
+        self._schemas: dict[int, tuple[Any, str]] = {}   # id(schema) -> (schema, ID): see _schema_id
 
-    def _id(self, text: str) -> str:
-        bid = self._ids.get(text)
-        if bid is None:
-            bid = self._ids[text] = _block_id(text)
-        return bid
+    def _schema_id(self, schema: dict[str, Any]) -> str:
+        # A type's schema is one shared dict (agent.backends.base._json_schema, never mutated), so
+        # it is hashed once per object; the entry keeps the object alive, so its id() is not reused.
+        hit = self._schemas.get(id(schema))
+        if hit is None or hit[0] is not schema:
+            if len(self._schemas) >= 64:        # fresh dicts each call (an odd caller): stay small
+                self._schemas.clear()
+            hit = self._schemas[id(schema)] = (schema, _block_id(json.dumps(schema, sort_keys=True)))
+        return hit[1]
 
     def compress_request(self, request: dict[str, Any]) -> dict[str, Any]:
         out = dict(request)
         schema = request.get("output_schema")
         if isinstance(schema, dict):
-            sid = _block_id(json.dumps(schema, sort_keys=True))
+            sid = self._schema_id(schema)
             if sid in self.known:
                 del out["output_schema"]
                 out["output_schema_ref"] = sid
@@ -69,32 +77,46 @@ class BlockWriter:
         if not isinstance(content, str) or len(content) < MIN_BLOCK:
             return message
         rest = {k: v for k, v in message.items() if k != "content"}
-        whole = self._id(content)
+        whole = self._text_ids.get(content)
+        if whole is None:
+            whole = _block_id(content)
         if whole in self.known:
+            self._text_ids[content] = whole
             return {**rest, "content_parts": [{"ref": [whole]}]}
         # the lines first: a one-line message's line has the message's own ID, and must be
         # defined, not referenced; then the reader keeps the joined text under `content_id`
         parts = self._parts(content)
         self.known.add(whole)
+        self._text_ids[content] = whole
         return {**rest, "content_id": whole, "content_parts": parts}
 
     def _parts(self, content: str) -> list[Any]:
         parts: list[Any] = []
+        refs: list[str] | None = None     # the ID list of the last part, when that part is a ref
+        literal = False                   # whether the last part is literal text
+        known, text_ids = self.known, self._text_ids
         for line in content.splitlines(keepends=True):
-            if len(line) < MIN_BLOCK:
-                if parts and isinstance(parts[-1], str):
-                    parts[-1] += line
-                else:
-                    parts.append(line)
-                continue
-            bid = self._id(line)
-            if bid not in self.known:
-                self.known.add(bid)
-                parts.append({"def": bid, "text": line})
-            elif parts and isinstance(parts[-1], dict) and "ref" in parts[-1]:
-                parts[-1]["ref"].append(bid)
-            else:
-                parts.append({"ref": [bid]})
+            bid = text_ids.get(line)      # only texts of MIN_BLOCK characters or more are in it
+            if bid is None:
+                if len(line) < MIN_BLOCK:
+                    if literal:
+                        parts[-1] += line
+                    else:
+                        parts.append(line)
+                        literal, refs = True, None
+                    continue
+                bid = _block_id(line)
+                text_ids[line] = bid
+                if bid not in known:      # (an ID can be known under another text: a whole message)
+                    known.add(bid)
+                    parts.append({"def": bid, "text": line})
+                    literal, refs = False, None
+                    continue
+            if refs is None:
+                refs = []
+                parts.append({"ref": refs})
+                literal = False
+            refs.append(bid)
         return parts
 
 
