@@ -174,3 +174,27 @@ def test_a_programs_answer_is_its_last_line_without_an_answer_prefix():
     assert last_printed("The answer is 3/4") == "3/4"
     assert last_printed("x = 2\n42") == "42"
     assert last_printed("") == ""
+
+
+async def test_random_makes_its_own_move_sequence_per_problem_at_one_seed(tmp_path):
+    """With the seed alone every answer problem got the same random moves; the problem's id is
+    mixed into the seed (RunSettings.rng_per_problem), and a recorded run still reruns exactly."""
+    def moves(problem_id, per_problem=True):
+        backend = FunctionBackend(overrides={"move:attempt:obvious": "Answer: 16",
+                                             "move:attempt:check": program("18")})
+        problem = PROBLEM.model_copy(update={"id": problem_id})
+        result = asolve(problem, backend=backend, policy="random", budget=Budget(steps=8),
+                        trace=tmp_path / f"{problem_id}-{per_problem}.jsonl", tools=PrintedTools("18\n", "20\n"),
+                        settings=RunSettings(rng_per_problem=per_problem))
+        return result
+
+    sequences = {}
+    for pid in ("p1", "p2", "p3", "p4"):
+        result = await moves(pid)
+        sequences[pid] = [e.move for e in read_events(result.trace_path) if isinstance(e, MoveEnd)]
+    assert len({tuple(s) for s in sequences.values()}) > 1
+    fixed = [await moves(pid, per_problem=False) for pid in ("q1", "q2")]
+    runs = [[e.move for e in read_events(r.trace_path) if isinstance(e, MoveEnd)] for r in fixed]
+    assert runs[0] == runs[1]
+    rerun, _ = await arerun((tmp_path / "p2-True.jsonl"), trace=tmp_path / "rerun.jsonl")
+    assert rerun.steps == len(sequences["p2"])

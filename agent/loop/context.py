@@ -81,6 +81,10 @@ class RunSettings:
     # Countdown verdicts: progress is the one-step viability estimate, and a node that looks dead is
     # abandoned (agent/workspace/signals.py); False gives the measure of traces recorded before it.
     viability_estimate: bool = True
+    # The run's RNG is seeded with the seed and the problem's id, so a bench at one seed gives each
+    # problem its own random stream (with the seed alone, `random` made the same move sequence on
+    # every answer problem); False seeds with the seed alone, as traces recorded before it did.
+    rng_per_problem: bool = True
 
 
 @dataclass
@@ -102,9 +106,12 @@ class RunContext:
     state: Any = None                     # the RunState, set by the runner (budget usage lives there)
     answer_reserve: int = 0               # tokens only an answer attempt may spend (set by the loop)
     answer_only: bool = False             # set when a non-answer call no longer fits: attempts only
+    problem_id: str = ""                  # mixed into the RNG's seed (RunSettings.rng_per_problem)
 
     def __post_init__(self) -> None:
-        self.rng = random.Random(self.seed)
+        # a str seed is hashed with SHA-512 by `random`: the same stream on every machine and run
+        per_problem = self.problem_id and self.settings.rng_per_problem
+        self.rng = random.Random(f"{self.seed}:{self.problem_id}" if per_problem else self.seed)
         self.started = time.monotonic()
 
     # -- events ---------------------------------------------------------------------------

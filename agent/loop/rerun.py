@@ -151,6 +151,7 @@ def _settings(start: RunStart) -> RunSettings:
     recorded.setdefault("answer_workspace", False)  # ... and before answer problems had a workspace
     recorded.setdefault("strict_goals", False)    # ... and before pasted goals were refused
     recorded.setdefault("viability_estimate", False)  # ... and before the countdown viability estimate
+    recorded.setdefault("rng_per_problem", False)   # ... and before the RNG knew the problem
     return RunSettings(**recorded)
 
 

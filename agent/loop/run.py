@@ -127,7 +127,7 @@ async def asolve(
     path = Path(trace) if trace else default_trace_path(problem.id, run_id, Path(trace_dir) if trace_dir else None)
     writer = TraceWriter(path, run_id)
     ctx = RunContext(backend=backend_obj, trace=writer, budget=budget, seed=seed, settings=settings,
-                     tools=tools or ToolSource(), clock_enabled=clock_enabled, on_event=on_event,
+                     problem_id=problem.id, tools=tools or ToolSource(), clock_enabled=clock_enabled, on_event=on_event,
                      policy_spec=policy if isinstance(policy, str) else policy_obj.name)
     state = RunState()
     ctx.state = state
