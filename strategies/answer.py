@@ -38,10 +38,10 @@ def answer_workspace(inp: MoveInput) -> AnswerWorkspace | None:
 _ANSWER_PREFIX = re.compile(r"^(?:the\s+)?(?:final\s+)?answer\s*(?:is)?\s*[:：=]?\s*", re.I)
 
 
-def last_printed(stdout: str) -> str:
+def last_printed(stdout: str, *, strip_prefix: bool = True) -> str:
     """The last non-empty line a program printed, an "Answer:" prefix removed."""
     line = next((ln.strip() for ln in reversed(stdout.splitlines()) if ln.strip()), "")
-    return _ANSWER_PREFIX.sub("", line).strip() or line
+    return (_ANSWER_PREFIX.sub("", line).strip() or line) if strip_prefix else line
 
 
 def _outcome(inp: MoveInput, move: str, method: Method, answer: str | None, how: str, why_not: str,

@@ -43,9 +43,8 @@ async def obvious(inp: MoveInput) -> MoveOutcome:
     if not program.code.strip():
         return MoveOutcome(findings, summary=f"first attempt: {answer_text}; the check wrote no program", check="no program")
     result = await ctx.run_code(program.code)
-    printed = next((ln.strip() for ln in reversed(result.stdout.splitlines()) if ln.strip()), "")
-    if ws is not None:     # an "Answer:" prefix is not part of the answer (older runs kept it)
-        printed = answer_moves.last_printed(result.stdout)
+    # an "Answer:" prefix is not part of the answer; runs before the answer workspace kept it
+    printed = answer_moves.last_printed(result.stdout, strip_prefix=ws is not None)
     if not result.ok or not printed:
         why = result.killed_reason or f"exit {result.exit_code}" if not result.ok else "printed nothing"
         if ws is not None:

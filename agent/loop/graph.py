@@ -363,9 +363,10 @@ class Solver:
             decision = "solved"   # no solve-time check: the judge accepts; a reference grades it after the run
             st.status, st.answer, st.verified = "answered", st.notebook.candidates[-1].answer, False
             st.end_reason = "the judge accepted the answer"
-        if decision == "solved" and st.answers is not None and st.answers.agreed() is not None:
-            st.status, st.verified = "answered", False      # settled by the run's own methods
-            st.answer, st.end_reason = st.answers.agreed()
+        settled = st.answers.agreed() if decision == "solved" and st.answers is not None else None
+        if settled is not None:      # settled by the run's own methods
+            st.status, st.verified = "answered", False
+            st.answer, st.end_reason = settled
         attack.progress.append(verdict.progress)
         self.policy.observe(signals.move, verdict.progress)
         st.last_verdict = LastVerdict(decision=decision, progress=verdict.progress, reason=verdict.reason)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from agent.verify.answer import answers_agree
 
@@ -57,6 +57,9 @@ class AnswerGroup(BaseModel):
 class AnswerWorkspace(BaseModel):
     entries: list[AnswerEntry] = Field(default_factory=list)
     failures: list[str] = Field(default_factory=list)     # "step 3 (patterns): the program printed nothing"
+    # (entries grouped so far, their groups): entries are only appended, and each verdict, prompt
+    # and trace summary asks for the groups, so a new entry is compared once, not once per ask
+    _grouped: tuple[int, list[AnswerGroup]] = PrivateAttr(default_factory=lambda: (0, []))
 
     def add(self, answer: str, method: Method, move: str, step: int, how: str = "") -> AnswerEntry:
         entry = AnswerEntry(answer=answer.strip()[:200], method=method, move=move, step=step, how=how[:120])
@@ -67,15 +70,16 @@ class AnswerWorkspace(BaseModel):
         self.failures.append(f"step {step} ({move}): {why[:160]}")
 
     def groups(self) -> list[AnswerGroup]:
-        """Entries grouped by equivalence, in order of first appearance."""
-        groups: list[AnswerGroup] = []
-        for entry in self.entries:
+        """Entries grouped by equivalence, in order of first appearance (shared: do not modify)."""
+        done, groups = self._grouped
+        for entry in self.entries[done:]:
             for g in groups:
                 if answers_agree(g.answer, entry.answer):
                     g.entries.append(entry)
                     break
             else:
                 groups.append(AnswerGroup(answer=entry.answer, entries=[entry]))
+        self._grouped = (len(self.entries), groups)
         return groups
 
     def agreed(self) -> tuple[str, str] | None:
