@@ -13,6 +13,7 @@ import os
 import secrets
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -43,16 +44,8 @@ def _fresh_probe():
     probe_isolation.cache_clear()  # monkeypatch has not undone the environment yet: the next probe redoes it
 
 
-# Known bug, not yet mended: under bwrap, a Python whose prefix is under /tmp (a venv in a clone
-# in /tmp) runs but prints nothing: /tmp is covered by a tmpfs and binding the prefix back does not
-# give it what it needs. The unshare path works there. Found in a fresh clone's `make test`.
-PREFIX_UNDER_TMP = any(os.path.realpath(p).startswith("/tmp/") for p in (sys.prefix, sys.executable))
-
-
 @pytest.fixture
 def bwrap(monkeypatch):
-    if PREFIX_UNDER_TMP:
-        pytest.skip("known bug: bwrap cannot run a Python whose prefix is under /tmp (see PREFIX_UNDER_TMP)")
     iso = _probe_with(monkeypatch, **{BACKEND_ENV: "bwrap"})
     if iso.backend != "bwrap":
         why = iso.tried.split("; ")[-1]  # "bwrap: not installed" or "bwrap: cannot create namespaces"
@@ -185,11 +178,27 @@ def test_hostile_program_is_contained_under_bwrap(program, world, bwrap):
     assert result.isolation.startswith("bwrap: ")
 
 
+def test_a_checkout_under_tmp_runs_its_bootstrap_and_still_hides_the_rest(bwrap):
+    # A fresh clone in /tmp once printed nothing under bwrap: /tmp is hidden behind a tmpfs before the
+    # bootstrap script (in the clone) is opened. The script is bound back; the clone's other files are not.
+    checkout = Path(tempfile.mkdtemp(prefix="polya-checkout-", dir="/tmp"))
+    try:
+        shutil.copytree(REPO / "agent", checkout / "agent", ignore=shutil.ignore_patterns("__pycache__"))
+        (checkout / "secret.txt").write_text("not for the program")
+        program = ("import os\nprint(6 * 7)\n"
+                   f"print(os.path.exists({str(checkout / 'secret.txt')!r}))")
+        probe = f"from agent.sandbox import run\nr = run({program!r})\nprint(repr(r.stdout), repr(r.stderr))"
+        done = subprocess.run([sys.executable, "-c", probe], cwd=checkout, capture_output=True, text=True,
+                              timeout=120, env={**os.environ, BACKEND_ENV: "bwrap", "PYTHONPATH": str(checkout)})
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == repr("42\nFalse\n") + " ''"
+    finally:
+        shutil.rmtree(checkout, ignore_errors=True)
+
+
 # --- how the way is chosen ------------------------------------------------------------------------------
 def test_bwrap_is_taken_by_itself_when_unshare_is_missing(monkeypatch, tmp_path):
     real = shutil.which("bwrap", path=_probe._TOOL_PATH)
-    if PREFIX_UNDER_TMP:
-        pytest.skip("known bug: bwrap cannot run a Python whose prefix is under /tmp (see PREFIX_UNDER_TMP)")
     if real is None or _probe_with(monkeypatch, **{BACKEND_ENV: "bwrap"}).backend != "bwrap":
         pytest.skip("bubblewrap not usable here; `apt-get install bubblewrap` to run this")
     os.symlink(real, tmp_path / "bwrap")  # a tool path that has bwrap but no unshare

@@ -137,7 +137,7 @@ async def _run_in(scratch: str, iso: Isolation, run_id: str, code: str, timeout_
         "fsize_bytes": _FSIZE_MB * 1024 * 1024, "scratch_mb": _SCRATCH_MB,
         "nproc": iso.nproc_limit(max_processes), "seccomp": iso.seccomp,
     }
-    argv = [*iso.launcher(scratch, _HIDDEN_DIRS, _SCRATCH_MB), sys.executable, "-I", "-S", _BOOTSTRAP, json.dumps(cfg)]
+    argv = [*iso.launcher(scratch, _HIDDEN_DIRS, _SCRATCH_MB, (_BOOTSTRAP,)), sys.executable, "-I", "-S", _BOOTSTRAP, json.dumps(cfg)]
     started = time.monotonic()
     try:
         proc = await asyncio.create_subprocess_exec(

@@ -47,11 +47,12 @@ class Isolation:
         """The bootstrap makes the mounts itself (unshare); bwrap makes them before it starts."""
         return self.mountns and self.backend == "unshare"
 
-    def launcher(self, scratch: str, hide: list[str], scratch_mb: int) -> list[str]:
-        """The command (before the bootstrap's) that starts one run in this isolation."""
+    def launcher(self, scratch: str, hide: list[str], scratch_mb: int, keep_files: tuple[str, ...] = ()) -> list[str]:
+        """The command (before the bootstrap's) that starts one run in this isolation. `keep_files`
+        (the bootstrap script) stay readable even where they live under a hidden dir."""
         if self.backend != "bwrap":
             return list(self.prefix)
-        return [*self.prefix, *_bwrap_mounts(scratch, hide, self.expose_paths, scratch_mb)]
+        return [*self.prefix, *_bwrap_mounts(scratch, hide, self.expose_paths, scratch_mb, keep_files)]
 
     def sandbox_uid(self) -> int | None:
         return _UID_BASE + secrets.randbelow(_UID_SPAN) if self.drop_uid else None
@@ -75,14 +76,20 @@ class Isolation:
         return f"{self.backend}: {what}" if self.backend else what
 
 
-def _bwrap_mounts(scratch: str, hide: list[str], expose: list[str], scratch_mb: int) -> list[str]:
+def _bwrap_mounts(scratch: str, hide: list[str], expose: list[str], scratch_mb: int,
+                  keep_files: tuple[str, ...] = ()) -> list[str]:
     """The same mounts as the bootstrap's `setup_mounts`, made by bwrap: everything read-only, `hide`
-    behind empty tmpfs (interpreter dirs bound back), a size-capped tmpfs at the scratch path."""
+    behind empty tmpfs (interpreter dirs and `keep_files` bound back), a size-capped tmpfs at the
+    scratch path. bwrap mounts before the bootstrap starts, so a checkout under /tmp needs its
+    bootstrap script bound back (the unshare path opens it before hiding anything)."""
     args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     hidden = [d for d in hide if os.path.isdir(d) and not os.path.islink(d)]
     for top in hidden:
         args += ["--perms", "0755", "--size", str(1 << 20), "--tmpfs", top]
         for keep in (p for p in expose if os.path.isdir(p) and _under(p, top)):
+            args += [*_parent_dirs(keep, hidden), "--ro-bind", keep, keep]
+    for keep in (f for f in keep_files if any(_under(f, top) for top in hidden)):
+        if not any(_under(keep, d) for d in expose):
             args += [*_parent_dirs(keep, hidden), "--ro-bind", keep, keep]
     main = os.path.join(scratch, "main.py")  # bind sources are the host's paths, not the new tmpfs
     args += [*_parent_dirs(scratch, hidden), "--perms", "0700", "--size", str(scratch_mb << 20), "--tmpfs", scratch,
