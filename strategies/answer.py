@@ -27,6 +27,17 @@ from agent.verify.extract import parse_answer
 from agent.workspace.answers import AnswerWorkspace, Method
 from strategies.base import MoveInput, MoveOutcome, render, text_messages, write_and_run
 
+# What each move computes on an answer problem, in one line: the compact controller shows these
+# (agent/loop/policies.py), not the moves' general descriptions.
+METHODS = {
+    "attempt": "a fresh chain of thought, sampled (reasoning)",
+    "reframe": "the givens restated as a list with units, then solved from the list (reasoning)",
+    "backwards": "the leading answers side by side; work the problem again and decide (reasoning)",
+    "patterns": "a program that computes the answer from the givens (program)",
+    "examples": "a program that prints every intermediate quantity by name, then the answer (program)",
+    "counterexamples": "a program that recomputes the answer and checks the problem's conditions (program)",
+}
+
 REASONING_MAX_TOKENS = 1024     # the obvious attempt's room: GSM8K chains of thought run 200-600 tokens
 REASONING_TEMPERATURE = 0.7     # a second greedy pass would repeat the first attempt word for word
 

@@ -8,10 +8,11 @@ from agent.loop.judge import Signals
 from agent.loop.rerun import arerun
 from agent.loop.run import asolve
 from agent.problems.models import AnswerProblem, Budget
-from agent.trace.events import MoveEnd, Verdict, Verification
+from agent.trace.events import AttackOpen, MoveEnd, Verdict, Verification
 from agent.trace.reader import read_events
 from agent.workspace.answers import AnswerWorkspace
 from agent.workspace.signals import answer_verdict
+from strategies.answer import METHODS
 from tests.loop_helpers import FunctionBackend, sequence
 
 PROBLEM = AnswerProblem(id="ducks", statement="Janet's ducks lay 16 eggs a day. She eats 3 and bakes with 4, "
@@ -165,6 +166,39 @@ async def test_a_run_on_the_answer_workspace_reruns_exactly(tmp_path):
     rerun, _ = await arerun(result.trace_path, trace=tmp_path / "rerun.jsonl")
     assert (rerun.answer, rerun.status, rerun.steps) == (result.answer, result.status, result.steps)
     assert [v.overrides for v in of(events, Verdict)] == [["escalate"], ["answers_disagree"], ["methods_agree"]]
+
+
+def _first_listed_method(request):
+    """The controller's reply: the first method its prompt lists."""
+    listed = [ln[2:].split(":")[0] for ln in request.messages[-1].content.splitlines() if ln.startswith("- ")]
+    return {"move": next(m for m in listed if m in METHODS), "reason": "first listed"}
+
+
+async def test_the_llm_controller_on_answers_sees_the_answers_not_the_notebook_and_keeps_its_attack(tmp_path):
+    backend = FunctionBackend(overrides={
+        "move:attempt:obvious": "Answer: 16",
+        "move:attempt:check": program("20"),
+        "controller": _first_listed_method,
+        "move:attempt": "Answer: 17",
+        "move:reframe": "Givens: 16, 3, 4, $2.\nAnswer: 19"})
+    result, events = await run(tmp_path, backend, PrintedTools("20\n"), "llm", steps=4)
+    controls = [r for r in backend.requests if r.purpose == "controller"]
+    assert len(controls) == 2 and all(r.schema_name == "MethodChoice" for r in controls)   # the last step: attempt
+    text = "\n".join(m.content for m in controls[-1].messages)
+    assert "NOTEBOOK" not in text and "Lines of attack" not in text
+    assert "- 16: reached by reasoning ×1" in text and "- 17: reached by reasoning ×1" in text
+    # the method a switch verdict moved away from is not offered again
+    assert [e.move for e in of(events, MoveEnd)] == ["obvious", "attempt", "reframe", "attempt"]
+    assert "- attempt:" not in controls[1].messages[-1].content and "- reframe:" in controls[1].messages[-1].content
+    # the obvious attempt's line, and the one its escalation opened: the controller opens none itself
+    assert len(of(events, AttackOpen)) == 2
+    # traces recorded before the compact controller rerun with the full prompt
+    full = FunctionBackend(overrides={**backend.overrides, "controller": {
+        "move": "patterns", "new_attack": True, "goal": "a new goal", "reason": "r"}})
+    old = await asolve(PROBLEM, backend=full, policy="llm", budget=Budget(steps=3), trace=tmp_path / "old.jsonl",
+                       settings=RunSettings(compact_control=False), tools=PrintedTools("20\n", "17\n"))
+    assert old.steps == 3
+    assert "NOTEBOOK" in "\n".join(m.content for r in full.requests if r.purpose == "controller" for m in r.messages)
 
 
 def test_a_programs_answer_is_its_last_line_without_an_answer_prefix():

@@ -378,6 +378,27 @@ async def test_attempt_under_use_all_rules_does_not_take_a_step_that_leaves_numb
 
 
 # -- the viability estimate and the looks-dead rule (agent/workspace/signals.py) ---------------------
+def test_a_node_with_only_stepping_back_left_is_left_not_persisted_on():
+    from agent.loop.judge import Signals
+    from agent.loop.state import Attack
+    from agent.workspace.signals import workspace_verdict
+
+    # 1000 = X * 2 leaves 500 from [3, 4, 50]: every step from there makes a dead end, so the only
+    # choices listed are stepping back to the board (a move of the attack, not a step of the node)
+    ws = CountdownWorkspace.start([3, 4, 50, 2], 1000, "digits")
+    ws.apply("A1", option(ws.root, "X * 2"))
+    assert [c.option for c in ws.choices("A1")] == [None] and ws.choices("A1")[0].node_id == ws.root.id
+    attack = Attack(id="A1", goal="x", moves=["backwards"])
+    verdict = workspace_verdict(ws, attack, Signals("backwards", 1))
+    assert verdict.decision == "abandon" and verdict.overrides == ["node_exhausted"] and "N2" in verdict.reason
+    # a node that still has a step of its own is not exhausted: 24 from [4, 6, 1] (4 * 6)
+    near = CountdownWorkspace.start([4, 6, 1], 24, "digits")
+    assert workspace_verdict(near, attack, Signals("backwards", 1)).overrides == ["node_open"]
+    # traces recorded before the rule persist there (the viability estimate off too: it would abandon)
+    old = workspace_verdict(ws, attack, Signals("backwards", 1), estimate=False, exhausted=False)
+    assert old.decision == "persist" and old.overrides == ["node_open"]
+
+
 def test_one_step_distance_is_measured_from_the_free_numbers_and_their_one_step_results():
     assert countdown.one_step_distance(root_node([3, 8, 1], 24), "digits") == 0.0      # 3 * 8
     assert countdown.one_step_distance(root_node([3, 8], 30), "digits") == pytest.approx(0.2)   # 24 is nearest
@@ -398,8 +419,8 @@ def test_viability_rises_with_nearness_and_free_numbers_and_a_node_that_looks_de
     ws = CountdownWorkspace.start([3, 4, 50, 2], 1000, "digits")
     ws.apply("A1", option(ws.root, "X * 2"))
     attack = Attack(id="A1", goal="x", moves=["backwards"])
-    verdict = workspace_verdict(ws, attack, Signals("backwards", 1))
+    verdict = workspace_verdict(ws, attack, Signals("backwards", 1), exhausted=False)
     assert verdict.decision == "abandon" and verdict.overrides == ["looks_dead"] and "500" in verdict.reason
-    old = workspace_verdict(ws, attack, Signals("backwards", 1), estimate=False)   # traces recorded before it
+    old = workspace_verdict(ws, attack, Signals("backwards", 1), estimate=False, exhausted=False)   # traces before it
     assert old.decision == "persist" and old.overrides == ["node_open"]
     assert workspace_verdict(near, attack, Signals("backwards", 1)).overrides == ["node_open"]

@@ -81,6 +81,13 @@ class RunSettings:
     # Countdown verdicts: progress is the one-step viability estimate, and a node that looks dead is
     # abandoned (agent/workspace/signals.py); False gives the measure of traces recorded before it.
     viability_estimate: bool = True
+    # Countdown verdicts: a node with no step of its own left (only stepping back) is left, with the
+    # signal `node_exhausted`, not persisted on; False persists there, as traces recorded before it did.
+    exhausted_nodes: bool = True
+    # On an answer workspace the `llm` controller sees the problem and the answers so far, and picks
+    # the method of the next answer (agent/loop/prompts/choose_method.md); False gives the full
+    # controller prompt (notebook, lines of attack, a new attack's goal), as traces recorded before it did.
+    compact_control: bool = True
     # The run's RNG is seeded with the seed and the problem's id, so a bench at one seed gives each
     # problem its own random stream (with the seed alone, `random` made the same move sequence on
     # every answer problem); False seeds with the seed alone, as traces recorded before it did.

@@ -335,7 +335,9 @@ class Solver:
         if st.status == "solved":
             return None
         if st.workspace is not None:
-            return workspace_verdict(st.workspace, attack, signals, self.ctx.settings.viability_estimate)
+            settings = self.ctx.settings
+            return workspace_verdict(st.workspace, attack, signals, settings.viability_estimate,
+                                     settings.exhausted_nodes)
         if st.hunt is not None:
             return hunt_verdict(st.hunt, signals)
         if st.explore is not None and st.last_move != "attempt":

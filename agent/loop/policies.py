@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, create_model
 
 from agent.errors import BackendError, InputError
-from agent.loop.choose import model_pick, render_loop_prompt
+from agent.loop.choose import compact_messages, model_pick, render_loop_prompt
 from strategies.base import MoveInput, clipped, messages, registry, solving_moves
 
 
@@ -31,6 +31,7 @@ class Choice:
 
 
 CONTROLLER_MAX_TOKENS = 256    # fits ControllerChoice at its bounds (strategies.base.token_room)
+METHOD_MAX_TOKENS = 96         # fits MethodChoice at its bounds
 
 class Policy:
     name = "policy"
@@ -156,6 +157,12 @@ class LLMPolicy(Policy):
             new_goal=(clipped(160), Field(description="after abandon: the goal of the next line of attack; else empty")),
         )
         self.pending: tuple[int, Choice] | None = None   # (step, choice) from this step's reflect call
+        from strategies.answer import METHODS
+        self.method_schema: type[BaseModel] = create_model(
+            "MethodChoice",
+            move=(Literal[tuple(m for m in METHODS if m in names)], Field(description="the method for the next answer")),  # type: ignore[valid-type]
+            reason=(clipped(100), Field(description="why, in a few words")),
+        )
 
     reflects = True
 
@@ -179,6 +186,8 @@ class LLMPolicy(Policy):
             self.pending = None
             return await self._accept(inp, pending.move, must_open or pending.new_attack, pending.goal,
                                       pending.reason, avoid=avoid)
+        if getattr(state, "answers", None) is not None and getattr(inp.ctx.settings, "compact_control", False):
+            return await self._choose_method(inp, must_open=must_open, avoid=avoid)
         moves_text = self.moves_text()
         last = state.last_verdict
         plans_hint = self.plans_hint(state)
@@ -194,6 +203,27 @@ class LLMPolicy(Policy):
             choice.reason = "controller call failed; bandit fallback: " + choice.reason
             return choice
         return await self._accept(inp, out.move, must_open or bool(out.new_attack), out.goal, out.reason, avoid=avoid)
+
+    async def _choose_method(self, inp, *, must_open, avoid) -> Choice:
+        """On an answer workspace: which method makes the next answer, from the problem and the
+        answers so far alone (no notebook, no lines of attack: ~250 prompt tokens, not ~600). The
+        line of attack changes only when the verdict abandoned it."""
+        from strategies.answer import METHODS
+
+        state = inp.state
+        last = state.last_verdict
+        shown = {m: d for m, d in METHODS.items() if m != avoid and m in solving_moves()}
+        prompt = render_loop_prompt("choose_method", answers=state.answers.render(),
+                                    methods="\n".join(f"- {m}: {d}" for m, d in shown.items()),
+                                    last_verdict=f"{last.decision}: {last.reason}" if last else "none yet")
+        try:
+            out, _ = await inp.ctx.ask("controller", compact_messages(inp.problem, prompt), self.method_schema,
+                                       max_tokens=METHOD_MAX_TOKENS)
+        except BackendError:
+            choice = await self.fallback.choose(inp, must_open=must_open, avoid=avoid)
+            choice.reason = "controller call failed; bandit fallback: " + choice.reason
+            return choice
+        return await self._accept(inp, out.move, must_open, "", out.reason, avoid=avoid)
 
     async def _accept(self, inp, move: str, new_attack: bool, written_goal: str, reason: str, *, avoid) -> Choice:
         """The model's choice, checked: the move it was just told to switch away from is replaced by

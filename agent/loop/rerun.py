@@ -151,6 +151,8 @@ def _settings(start: RunStart) -> RunSettings:
     recorded.setdefault("answer_workspace", False)  # ... and before answer problems had a workspace
     recorded.setdefault("strict_goals", False)    # ... and before pasted goals were refused
     recorded.setdefault("viability_estimate", False)  # ... and before the countdown viability estimate
+    recorded.setdefault("exhausted_nodes", False)   # ... and before exhausted nodes were left
+    recorded.setdefault("compact_control", False)   # ... and before the compact answer controller
     recorded.setdefault("rng_per_problem", False)   # ... and before the RNG knew the problem
     return RunSettings(**recorded)
 
