@@ -7,7 +7,7 @@
 | examples        | `scan`: the next block of small n, each checked by the definition (tool, no model) |
 | patterns        | the model's program prints a family of candidates (where it would break); the tool checks each |
 | backwards       | the same, for n satisfying a necessary condition for failure                 |
-| counterexamples | the model's search program over a range it chooses (definition prepended)    |
+| counterexamples | the model's search program, upward from the first unchecked n until a clock stops it (definition prepended) |
 | attempt         | a confirmed counterexample is the answer (no model call); otherwise the model's free-text attempt |
 
 Every candidate a program prints is checked by the problem's own definition
@@ -110,13 +110,28 @@ async def family(inp: MoveInput, purpose: str = "move:patterns", prompt: str = "
     return MoveOutcome(found, summary=entry.line())
 
 
+def search_clock(start: int, seconds: int) -> str:
+    """Code prepended to a timed search (after the definition): where to start and a clock, so the
+    program searches as far as its time allows instead of to a round number it picked."""
+    return (f"import time as _polya_time\n_POLYA_T0 = _polya_time.monotonic()\nSTART = {start}\n\n\n"
+            f"def time_left():\n    return {seconds} - (_polya_time.monotonic() - _POLYA_T0)\n")
+
+
 async def search(inp: MoveInput, purpose: str = "move:counterexamples") -> MoveOutcome:
-    """The model's own search program over a range it chooses; the definition is prepended, and
-    whatever it prints as a counterexample is checked by the definition before it counts."""
+    """The model's own search program; the definition is prepended, and whatever it prints as a
+    counterexample is checked by the definition before it counts. With `timed_search` the program
+    runs upward from the first n not checked one by one until a clock says stop; without it (traces
+    recorded before), over a range it chooses — where the 1.5B model wrote range(1, 1000)."""
     ws = hunt_workspace(inp)
     seconds = max(1, int(inp.ctx.settings.code_timeout_s * 0.8))
-    plan, result = await _program(inp, purpose, render("hunt_search", workspace=ws.render(), seconds=seconds),
-                                  prefix=inp.problem.definition)
+    if getattr(inp.ctx.settings, "timed_search", False):
+        start = max(ws.scanned_to + 1, 0)
+        instruction = render("hunt_search_timed", workspace=ws.render(), seconds=seconds, start=start)
+        prefix = f"{inp.problem.definition}\n\n{search_clock(start, seconds)}"
+    else:
+        instruction = render("hunt_search", workspace=ws.render(), seconds=seconds)
+        prefix = inp.problem.definition
+    plan, result = await _program(inp, purpose, instruction, prefix=prefix)
     entry = Search(plan=(plan or "search")[:120])
     if not result.ok:
         entry.failed = result.killed_reason or f"exit {result.exit_code}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent.loop.context import RunSettings
 from agent.loop.run import asolve
 from agent.problems.models import Budget, CounterexampleProblem
 from agent.trace.reader import read_events
@@ -115,6 +116,31 @@ async def test_the_search_program_gets_the_definition_prepended(tmp_path):
     assert result.status == "solved" and result.answer == "40" and result.steps == 1
     runs = [e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_run"]
     assert runs[0].code.startswith(EULER.definition.strip()[:20]) or "def holds" in runs[0].code
+
+
+BIG = CounterexampleProblem(   # false, with a counterexample far past any round number a model picks
+    id="ce-big", statement="Claim: no integer n >= 0 equals 123457.",
+    definition="def in_domain(n):\n    return n >= 0\ndef holds(n):\n    return n != 123457\n", answer="123457",
+    searched=10)
+TIMED = ("Upward until the clock stops.\n```python\nn = START\nwhile time_left() > 0:\n"
+         "    if in_domain(n) and not holds(n):\n        print(f'COUNTEREXAMPLE: {n}')\n        break\n"
+         "    n += 1\nprint(f'CHECKED {START} to {n}')\n```")
+
+
+async def test_a_timed_search_starts_where_checking_stopped_and_runs_until_its_clock_says_stop(tmp_path):
+    be = backend(**{"move:attempt:obvious": TIMED})
+    result = await asolve(BIG, backend=be, policy="fixed:examples", budget=Budget(steps=2), trace=tmp_path / "t.jsonl")
+    assert result.status == "solved" and result.answer == "123457" and result.steps == 1
+    prompt = "\n".join(m.content for m in be.requests[0].messages)
+    assert "START (the first n not yet checked one by one, 0)" in prompt and "while time_left() > 0" in prompt
+    run = next(e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_run")
+    assert "START = 0" in run.code and "def time_left():" in run.code
+    # traces recorded before the clock: the model picks its range, and neither name is defined
+    old = backend(**{"move:attempt:obvious": TIMED})
+    before = await asolve(BIG, backend=old, policy="fixed:examples", budget=Budget(steps=1), trace=tmp_path / "o.jsonl",
+                          settings=RunSettings(timed_search=False))
+    assert before.status != "solved" and "checks n in a range you" in old.requests[0].messages[-1].content
+    assert "NameError" in next(e for e in read_events(tmp_path / "o.jsonl") if e.type == "tool_run").stderr
 
 
 async def test_a_true_claim_ends_with_none_graded_once_after_the_run(tmp_path):

@@ -88,6 +88,9 @@ class RunSettings:
     # the method of the next answer (agent/loop/prompts/choose_method.md); False gives the full
     # controller prompt (notebook, lines of attack, a new attack's goal), as traces recorded before it did.
     compact_control: bool = True
+    # A hunt's search program starts at the first n not checked and runs until a clock it is given
+    # says stop (strategies/hunt.py); False lets it pick its range, as traces recorded before it did.
+    timed_search: bool = True
     # The run's RNG is seeded with the seed and the problem's id, so a bench at one seed gives each
     # problem its own random stream (with the seed alone, `random` made the same move sequence on
     # every answer problem); False seeds with the seed alone, as traces recorded before it did.

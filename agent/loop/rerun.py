@@ -153,6 +153,7 @@ def _settings(start: RunStart) -> RunSettings:
     recorded.setdefault("viability_estimate", False)  # ... and before the countdown viability estimate
     recorded.setdefault("exhausted_nodes", False)   # ... and before exhausted nodes were left
     recorded.setdefault("compact_control", False)   # ... and before the compact answer controller
+    recorded.setdefault("timed_search", False)      # ... and before hunt searches ran on a clock
     recorded.setdefault("rng_per_problem", False)   # ... and before the RNG knew the problem
     return RunSettings(**recorded)
 
