@@ -49,6 +49,13 @@ def test_read_terms_takes_the_last_comma_separated_run():
     assert read_terms("\\boxed{-1, 2, -3}") == [-1, 2, -3]
 
 
+def test_read_terms_takes_a_space_separated_run_when_there_is_no_comma():
+    assert read_terms("1 1 1 1 1") == [1, 1, 1, 1, 1]                 # print(*terms)
+    assert read_terms("Answer: [8 13 21 34 55]") == [8, 13, 21, 34, 55]
+    assert read_terms("the next terms: 8, 13, 21 then 1 2") == [8, 13, 21]   # a comma run wins
+    assert read_terms("a(21) = 34") == [34] and read_terms("version 1.5 gives 34") == [34]
+
+
 def test_oeis_sample_references_verify():
     for p in load_problems(ROOT / "problems/sequences/oeis-sample.yaml")[:20]:
         assert verify(p, ", ".join(map(str, p.hidden))).ok

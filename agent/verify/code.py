@@ -16,6 +16,7 @@ from agent.verify.result import VerifyResult
 RESULT_MARK = "__POLYA_RESULT__"
 _INT_RUN = re.compile(r"-?\d+(?:\s*[,;]\s*-?\d+)+")
 _INT = re.compile(r"-?\d+")
+_SPACED_RUN = re.compile(r"(?<![\w.])-?\d+(?:[ \t]+-?\d+)+(?![\w.])")   # "1 1 2 3 5", as a program prints a list
 
 
 def _sandbox_run(code: str, timeout_s: float, memory_mb: int = 512):
@@ -65,9 +66,10 @@ def expected_terms(problem: SequenceProblem) -> list[int]:
 
 
 def read_terms(candidate: str) -> list[int]:
-    """The integers a model gave as the next terms: the last comma-separated run in its answer."""
+    """The integers a model gave as the next terms: the last comma-separated run in its answer, else
+    the last run separated by spaces alone (`print(*terms)`), else its last integer."""
     text = focus(candidate).replace("\\,", "")
-    runs = _INT_RUN.findall(text)
+    runs = _INT_RUN.findall(text) or _SPACED_RUN.findall(text)
     if runs:
         return [int(x) for x in _INT.findall(runs[-1])]
     return [int(x) for x in _INT.findall(text)][-1:]
