@@ -7,7 +7,7 @@
 | examples        | `scan`: the next block of small n, each checked by the definition (tool, no model) |
 | patterns        | the model's program prints a family of candidates (where it would break); the tool checks each |
 | backwards       | the same, for n satisfying a necessary condition for failure                 |
-| counterexamples | the model's search program, upward from the first unchecked n until a clock stops it (definition prepended) |
+| counterexamples | the model's search program over a range it chooses (definition prepended; `timed_search`: on a clock) |
 | attempt         | a confirmed counterexample is the answer (no model call); otherwise the model's free-text attempt |
 
 Every candidate a program prints is checked by the problem's own definition
@@ -120,8 +120,8 @@ def search_clock(start: int, seconds: int) -> str:
 async def search(inp: MoveInput, purpose: str = "move:counterexamples") -> MoveOutcome:
     """The model's own search program; the definition is prepended, and whatever it prints as a
     counterexample is checked by the definition before it counts. With `timed_search` the program
-    runs upward from the first n not checked one by one until a clock says stop; without it (traces
-    recorded before), over a range it chooses — where the 1.5B model wrote range(1, 1000)."""
+    runs upward from the first n not checked one by one until a clock says stop; without it (the default,
+    and traces recorded before), over a range it chooses — where the 1.5B model wrote range(1, 1000)."""
     ws = hunt_workspace(inp)
     seconds = max(1, int(inp.ctx.settings.code_timeout_s * 0.8))
     if getattr(inp.ctx.settings, "timed_search", False):

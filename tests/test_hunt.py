@@ -129,13 +129,14 @@ TIMED = ("Upward until the clock stops.\n```python\nn = START\nwhile time_left()
 
 async def test_a_timed_search_starts_where_checking_stopped_and_runs_until_its_clock_says_stop(tmp_path):
     be = backend(**{"move:attempt:obvious": TIMED})
-    result = await asolve(BIG, backend=be, policy="fixed:examples", budget=Budget(steps=2), trace=tmp_path / "t.jsonl")
+    result = await asolve(BIG, backend=be, policy="fixed:examples", budget=Budget(steps=2), trace=tmp_path / "t.jsonl",
+                          settings=RunSettings(timed_search=True))
     assert result.status == "solved" and result.answer == "123457" and result.steps == 1
     prompt = "\n".join(m.content for m in be.requests[0].messages)
     assert "START (the first n not yet checked one by one, 0)" in prompt and "while time_left() > 0" in prompt
     run = next(e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_run")
     assert "START = 0" in run.code and "def time_left():" in run.code
-    # traces recorded before the clock: the model picks its range, and neither name is defined
+    # the default, and traces recorded before the clock: the model picks its range, neither name is defined
     old = backend(**{"move:attempt:obvious": TIMED})
     before = await asolve(BIG, backend=old, policy="fixed:examples", budget=Budget(steps=1), trace=tmp_path / "o.jsonl",
                           settings=RunSettings(timed_search=False))

@@ -89,8 +89,10 @@ class RunSettings:
     # controller prompt (notebook, lines of attack, a new attack's goal), as traces recorded before it did.
     compact_control: bool = True
     # A hunt's search program starts at the first n not checked and runs until a clock it is given
-    # says stop (strategies/hunt.py); False lets it pick its range, as traces recorded before it did.
-    timed_search: bool = True
+    # says stop (strategies/hunt.py). Off by default: in its first bench run the 1.5B model assigned
+    # `time_left = 8` over the function and looped until the sandbox killed it, twice, printing
+    # nothing; with its own range(1, 1000) it at least reports. False: the model picks its range.
+    timed_search: bool = False
     # The run's RNG is seeded with the seed and the problem's id, so a bench at one seed gives each
     # problem its own random stream (with the seed alone, `random` made the same move sequence on
     # every answer problem); False seeds with the seed alone, as traces recorded before it did.
