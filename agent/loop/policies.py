@@ -206,7 +206,7 @@ class LLMPolicy(Policy):
 
     async def _choose_method(self, inp, *, must_open, avoid) -> Choice:
         """On an answer workspace: which method makes the next answer, from the problem and the
-        answers so far alone (no notebook, no lines of attack: ~250 prompt tokens, not ~600). The
+        answers so far alone (no notebook, no lines of attack: ~450 prompt tokens measured, not ~600). The
         line of attack changes only when the verdict abandoned it."""
         from strategies.answer import METHODS
 
