@@ -13,7 +13,7 @@ from agent.trace.reader import read_events
 from agent.workspace.answers import AnswerWorkspace
 from agent.workspace.signals import answer_verdict
 from strategies.answer import METHODS
-from tests.loop_helpers import FunctionBackend, sequence
+from tests.loop_helpers import FunctionBackend
 
 PROBLEM = AnswerProblem(id="ducks", statement="Janet's ducks lay 16 eggs a day. She eats 3 and bakes with 4, "
                         "and sells the rest at $2 each. How many dollars does she make a day?", answer="18")
