@@ -125,7 +125,7 @@ async def search(inp: MoveInput, purpose: str = "move:counterexamples") -> MoveO
     ws = hunt_workspace(inp)
     seconds = max(1, int(inp.ctx.settings.code_timeout_s * 0.8))
     if getattr(inp.ctx.settings, "timed_search", False):
-        start = max(ws.scanned_to + 1, 0)
+        start = ws.scanned_to + 1          # scanned_to is -1 before any scan
         instruction = render("hunt_search_timed", workspace=ws.render(), seconds=seconds, start=start)
         prefix = f"{inp.problem.definition}\n\n{search_clock(start, seconds)}"
     else:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, create_model
 
 from agent.errors import BackendError, InputError
 from agent.loop.choose import compact_messages, model_pick, render_loop_prompt
+from strategies.answer import METHODS
 from strategies.base import MoveInput, clipped, messages, registry, solving_moves
 
 
@@ -157,7 +158,6 @@ class LLMPolicy(Policy):
             new_goal=(clipped(160), Field(description="after abandon: the goal of the next line of attack; else empty")),
         )
         self.pending: tuple[int, Choice] | None = None   # (step, choice) from this step's reflect call
-        from strategies.answer import METHODS
         self.method_schema: type[BaseModel] = create_model(
             "MethodChoice",
             move=(Literal[tuple(m for m in METHODS if m in names)], Field(description="the method for the next answer")),  # type: ignore[valid-type]
@@ -208,8 +208,6 @@ class LLMPolicy(Policy):
         """On an answer workspace: which method makes the next answer, from the problem and the
         answers so far alone (no notebook, no lines of attack: ~450 prompt tokens measured, not ~600). The
         line of attack changes only when the verdict abandoned it."""
-        from strategies.answer import METHODS
-
         state = inp.state
         last = state.last_verdict
         shown = {m: d for m, d in METHODS.items() if m != avoid and m in solving_moves()}

@@ -88,8 +88,8 @@ def _bwrap_mounts(scratch: str, hide: list[str], expose: list[str], scratch_mb: 
         args += ["--perms", "0755", "--size", str(1 << 20), "--tmpfs", top]
         for keep in (p for p in expose if os.path.isdir(p) and _under(p, top)):
             args += [*_parent_dirs(keep, hidden), "--ro-bind", keep, keep]
-    for keep in (f for f in keep_files if any(_under(f, top) for top in hidden)):
-        if not any(_under(keep, d) for d in expose):
+    for keep in keep_files:   # only what a hidden dir covers and no exposed dir already gives back
+        if any(_under(keep, top) for top in hidden) and not any(_under(keep, d) for d in expose):
             args += [*_parent_dirs(keep, hidden), "--ro-bind", keep, keep]
     main = os.path.join(scratch, "main.py")  # bind sources are the host's paths, not the new tmpfs
     args += [*_parent_dirs(scratch, hidden), "--perms", "0700", "--size", str(scratch_mb << 20), "--tmpfs", scratch,
