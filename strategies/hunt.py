@@ -7,7 +7,7 @@
 | examples        | `scan`: the next block of small n, each checked by the definition (tool, no model) |
 | patterns        | the model's program prints a family of candidates (where it would break); the tool checks each |
 | backwards       | the same, for n satisfying a necessary condition for failure                 |
-| counterexamples | the model's search program over a range it chooses (definition prepended; `timed_search`: on a clock) |
+| counterexamples | the model's search program over a range it chooses (definition prepended) over `candidates()`, on the harness's clock |
 | attempt         | a confirmed counterexample is the answer (no model call); otherwise the model's free-text attempt |
 
 Every candidate a program prints is checked by the problem's own definition
@@ -111,17 +111,24 @@ async def family(inp: MoveInput, purpose: str = "move:patterns", prompt: str = "
 
 
 def search_clock(start: int, seconds: int) -> str:
-    """Code prepended to a timed search (after the definition): where to start and a clock, so the
-    program searches as far as its time allows instead of to a round number it picked."""
-    return (f"import time as _polya_time\n_POLYA_T0 = _polya_time.monotonic()\nSTART = {start}\n\n\n"
-            f"def time_left():\n    return {seconds} - (_polya_time.monotonic() - _POLYA_T0)\n")
+    """Code prepended to a timed search (after the definition): `candidates()` yields START, START + 1,
+    ... and stops by itself when the time is up, then prints how far it got. The clock lives in the
+    generator's default arguments, so a program that assigns over a name (the 1.5B model once wrote
+    `time_left = 8` over a clock function and looped until killed) cannot stop it; stdout is line
+    buffered so what was printed survives the sandbox's kill if the program ignores the generator."""
+    return (f"import sys as _polya_sys\nimport time as _polya_time\n_polya_sys.stdout.reconfigure(line_buffering=True)\n"
+            f"START = {start}\n\n\n"
+            f"def candidates(_start={start}, _stop=_polya_time.monotonic() + {seconds}, _now=_polya_time.monotonic):\n"
+            f"    n = _start\n    while _now() < _stop:\n        yield n\n        n += 1\n"
+            f"    print(f'CHECKED {{_start}} to {{n - 1}}')\n")
 
 
 async def search(inp: MoveInput, purpose: str = "move:counterexamples") -> MoveOutcome:
     """The model's own search program; the definition is prepended, and whatever it prints as a
-    counterexample is checked by the definition before it counts. With `timed_search` the program
-    runs upward from the first n not checked one by one until a clock says stop; without it (the default,
-    and traces recorded before), over a range it chooses — where the 1.5B model wrote range(1, 1000)."""
+    counterexample is checked by the definition before it counts. With `timed_search` (the default) the
+    program loops over `candidates()`, upward from the first n not checked one by one until the
+    harness's clock stops it; without it (traces recorded before), over a range it chooses — where
+    the 1.5B model wrote range(1, 1000) and missed 5,777."""
     ws = hunt_workspace(inp)
     seconds = max(1, int(inp.ctx.settings.code_timeout_s * 0.8))
     if getattr(inp.ctx.settings, "timed_search", False):

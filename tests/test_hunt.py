@@ -122,26 +122,39 @@ BIG = CounterexampleProblem(   # false, with a counterexample far past any round
     id="ce-big", statement="Claim: no integer n >= 0 equals 123457.",
     definition="def in_domain(n):\n    return n >= 0\ndef holds(n):\n    return n != 123457\n", answer="123457",
     searched=10)
-TIMED = ("Upward until the clock stops.\n```python\nn = START\nwhile time_left() > 0:\n"
-         "    if in_domain(n) and not holds(n):\n        print(f'COUNTEREXAMPLE: {n}')\n        break\n"
-         "    n += 1\nprint(f'CHECKED {START} to {n}')\n```")
+TIMED = ("Upward until the clock stops.\n```python\ntime_left = 8\ncandidates_seen = 0\nfor n in candidates():\n"
+         "    if in_domain(n) and not holds(n):\n        print(f'COUNTEREXAMPLE: {n}')\n        break\n```")
 
 
-async def test_a_timed_search_starts_where_checking_stopped_and_runs_until_its_clock_says_stop(tmp_path):
+async def test_a_timed_search_starts_where_checking_stopped_and_runs_until_the_harness_clock_stops_it(tmp_path):
     be = backend(**{"move:attempt:obvious": TIMED})
-    result = await asolve(BIG, backend=be, policy="fixed:examples", budget=Budget(steps=2), trace=tmp_path / "t.jsonl",
-                          settings=RunSettings(timed_search=True))
+    result = await asolve(BIG, backend=be, policy="fixed:examples", budget=Budget(steps=2), trace=tmp_path / "t.jsonl")
     assert result.status == "solved" and result.answer == "123457" and result.steps == 1
     prompt = "\n".join(m.content for m in be.requests[0].messages)
-    assert "START (the first n not yet checked one by one, 0)" in prompt and "while time_left() > 0" in prompt
+    assert "yields n = 0, 0 + 1" in prompt and "for n in candidates():" in prompt
     run = next(e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_run")
-    assert "START = 0" in run.code and "def time_left():" in run.code
-    # the default, and traces recorded before the clock: the model picks its range, neither name is defined
+    assert "START = 0" in run.code and "def candidates(" in run.code
+    # the old prompt, for traces recorded before the clock: the model picks its range, no generator
     old = backend(**{"move:attempt:obvious": TIMED})
     before = await asolve(BIG, backend=old, policy="fixed:examples", budget=Budget(steps=1), trace=tmp_path / "o.jsonl",
                           settings=RunSettings(timed_search=False))
     assert before.status != "solved" and "checks n in a range you" in old.requests[0].messages[-1].content
     assert "NameError" in next(e for e in read_events(tmp_path / "o.jsonl") if e.type == "tool_run").stderr
+
+
+async def test_the_search_clock_stops_a_loop_the_program_never_breaks_and_reports_how_far_it_got(tmp_path):
+    """The program cannot stop the clock: the generator ends by itself before the sandbox's wall
+    timeout, the program's own code after the loop runs, and the generator's CHECKED line is kept."""
+    from agent.sandbox import arun
+    from strategies.hunt import search_clock
+    code = f"{BIG.definition}\n\n{search_clock(5, 1)}\ntime_left = 8\n_stop = 0\nfor n in candidates():\n    holds(n)\nprint('after the loop')\n"
+    result = await arun(code, timeout_s=10)
+    assert result.ok and not result.timed_out and result.duration_s < 5
+    checked = [ln for ln in result.stdout.splitlines() if ln.startswith("CHECKED 5 to ")]
+    assert len(checked) == 1 and int(checked[0].split()[-1]) > 1000 and result.stdout.rstrip().endswith("after the loop")
+    # a program that ignores the generator and is killed keeps what it printed (line-buffered stdout)
+    killed = await arun(f"{search_clock(0, 1)}\nprint('COUNTEREXAMPLE: 7')\nwhile True:\n    pass\n", timeout_s=2)
+    assert killed.timed_out and "COUNTEREXAMPLE: 7" in killed.stdout
 
 
 async def test_a_true_claim_ends_with_none_graded_once_after_the_run(tmp_path):

@@ -88,11 +88,12 @@ class RunSettings:
     # the method of the next answer (agent/loop/prompts/choose_method.md); False gives the full
     # controller prompt (notebook, lines of attack, a new attack's goal), as traces recorded before it did.
     compact_control: bool = True
-    # A hunt's search program starts at the first n not checked and runs until a clock it is given
-    # says stop (strategies/hunt.py). Off by default: in its first bench run the 1.5B model assigned
-    # `time_left = 8` over the function and looped until the sandbox killed it, twice, printing
-    # nothing; with its own range(1, 1000) it at least reports. False: the model picks its range.
-    timed_search: bool = False
+    # A hunt's search program loops over `candidates()`, from the first n not checked upward until the
+    # harness's clock stops the generator (strategies/hunt.py). The clock is held in the generator's
+    # default arguments: an earlier version handed the program a `time_left()` function, and the
+    # 1.5B model assigned `time_left = 8` over it and looped until killed. False: the model picks its
+    # own range, as traces recorded before did.
+    timed_search: bool = True
     # The run's RNG is seeded with the seed and the problem's id, so a bench at one seed gives each
     # problem its own random stream (with the seed alone, `random` made the same move sequence on
     # every answer problem); False seeds with the seed alone, as traces recorded before it did.
