@@ -14,7 +14,7 @@ from __future__ import annotations
 from agent.trace.events import Findings
 from agent.verify.extract import parse_answer
 from strategies import answer as answer_moves
-from strategies import hunt
+from strategies import hunt, sequence
 from strategies.base import CODE_FORMAT, MoveInput, MoveOutcome, move, parse_program, render, text_messages
 
 OBVIOUS_MAX_TOKENS = 1024
@@ -25,6 +25,8 @@ async def obvious(inp: MoveInput) -> MoveOutcome:
     ctx = inp.ctx
     if hunt.hunt_workspace(inp):      # a hunt's obvious first attempt is a search program
         return await hunt.search(inp, "move:attempt:obvious")
+    if inp.problem.kind == "sequence" and getattr(ctx.settings, "sequence_programs", False):
+        return await sequence.first_rule(inp)     # the fits, else the model's rule as a program
     text, _ = await ctx.ask_text("move:attempt:obvious", text_messages(inp, render("obvious")),
                                  max_tokens=OBVIOUS_MAX_TOKENS, temperature=0.0)
     answer_text, how = parse_answer(text)

@@ -4,7 +4,8 @@ when the run works on a workspace, `RunSettings.workspace`).
 | move            | computes                                                                     |
 |-----------------|------------------------------------------------------------------------------|
 | examples        | the term table with differences and exact ratios (tool)                      |
-| patterns        | sympy fits — lowest-degree polynomial, lowest-order linear recurrence — as ledger entries; if none survives, the model proposes one closed form, which is checked against every term |
+| obvious (first) | `sequence_programs`: the sympy fits (tools); if none survives, the model's rule as a program `a(n)`, run and checked against every given term |
+| patterns        | sympy fits — lowest-degree polynomial, lowest-order linear recurrence — as ledger entries; if none survives, the model proposes a rule (a program `a(n)` with `sequence_programs`, else one closed form), checked against every term |
 | counterexamples | every conjecture in the notebook of the form "a(n) = ..." checked against every given term |
 | attempt         | the next terms from the surviving ledger entry (no model call); the model only when none survives |
 
@@ -19,10 +20,20 @@ import re
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings, ToolCall
-from agent.workspace.sequences import Fit, check_formula, fit_polynomial, fit_recurrence, tables
-from strategies.base import MoveInput, MoveOutcome, clipped, text_messages
+from agent.workspace.sequences import (
+    Fit,
+    check_formula,
+    check_program,
+    copies_terms,
+    fit_polynomial,
+    fit_recurrence,
+    program_suffix,
+    tables,
+)
+from strategies.base import MoveInput, MoveOutcome, clipped, parse_program, render, text_messages
 
 FORMULA_MAX_TOKENS = 96
+RULE_MAX_TOKENS = 512      # a rule is a short program; a longer reply is prose the model was asked not to write
 _RULE = re.compile(r"a\(n\)\s*=\s*(.+)$")
 
 
@@ -50,16 +61,59 @@ async def examples(inp: MoveInput) -> MoveOutcome:
     return MoveOutcome(Findings(source="tool:sequence", examples=lines), summary="difference and ratio tables")
 
 
-async def patterns(inp: MoveInput) -> MoveOutcome:
-    p = inp.problem
-    fits = []
+def _fits(inp: MoveInput) -> list[Fit]:
+    """The sympy fits (tools, no model call), each recorded and kept in the ledger if it survives."""
+    p, fits = inp.problem, []
     for name, tool in (("fit_polynomial", fit_polynomial), ("fit_recurrence", fit_recurrence)):
         fit = tool(p.terms, p.n_predict)
         _record(inp, name, {"terms": len(p.terms)}, fit.line() if fit else "no fit explains every term")
         if fit:
             fits.append(_add(inp, fit))
+    return fits
+
+
+async def propose_rule(inp: MoveInput, purpose: str) -> Fit:
+    """The model's rule as a program defining a(n); the harness calls a(0..) in the sandbox and the
+    values are checked against every given term (a lookup table of the terms is refused)."""
+    p = inp.problem
+    tried = [f.line() for f in inp.state.ledger if f.source == "model"]
+    task = render("sequence_rule", tables="\n".join(tables(p.terms)),
+                  tried=("Rules already tried:\n" + "\n".join(tried[-4:])) if tried else "")
+    reply, _ = await inp.ctx.ask_text(purpose, text_messages(inp, task), max_tokens=RULE_MAX_TOKENS)
+    program = parse_program(reply)
+    rule = (program.plan or "a(n), the model's program")[:120]
+    if "def a(" not in program.code:
+        fit = check_program("", "the reply defines no a(n)", rule, p.terms, p.n_predict)
+    elif copies_terms(program.code, p.terms):
+        fit = check_program("", "", rule, p.terms, p.n_predict, copied=True)
+    else:
+        result = await inp.ctx.run_code(program.code + program_suffix(len(p.terms) + p.n_predict))
+        failed = "" if result.ok else (result.killed_reason or f"exit {result.exit_code}: {result.stderr.strip()[-160:]}")
+        fit = check_program(result.stdout, failed, rule, p.terms, p.n_predict)
+    _record(inp, "check_program", {"rule": rule}, fit.line())
+    return _add(inp, fit)
+
+
+async def first_rule(inp: MoveInput) -> MoveOutcome:
+    """The obvious attempt on a sequence: the fits a person with sympy tries first, else the model's
+    rule as a program. Consistency with every given term is the solve-time check."""
+    fits = [f for f in _fits(inp) if f.status == "survived"] or [await propose_rule(inp, "move:attempt:obvious")]
+    fit = fits[0]
+    if fit.status != "survived":
+        return MoveOutcome(_findings([fit], "checked"), summary=fit.line(), check="refuted")
+    answer = ", ".join(map(str, fit.next_terms))
+    return MoveOutcome(Findings(source=fit.source, candidates=[answer], conjectures=[fit.line()]),
+                       summary=fit.line(), check="consistent")
+
+
+async def patterns(inp: MoveInput) -> MoveOutcome:
+    p = inp.problem
+    fits = _fits(inp)
     if fits:
         return MoveOutcome(_findings(fits, "tool:fit"), summary=fits[0].line())
+    if getattr(inp.ctx.settings, "sequence_programs", False):
+        fit = await propose_rule(inp, "move:patterns")
+        return MoveOutcome(_findings([fit], "checked"), summary=fit.line())
     task = ("No polynomial of degree <= 4 and no linear recurrence of order <= 4 explains every term. "
             "Propose one closed form for a(n), n = 1, 2, ..., in Python/sympy syntax.")
     out, _ = await inp.ctx.ask("move:patterns", text_messages(inp, task), Formula, max_tokens=FORMULA_MAX_TOKENS)

@@ -50,10 +50,10 @@ def seq_input(tmp_path):
     from strategies.base import MoveInput
     from tests.loop_helpers import FunctionBackend
 
-    def make(terms, backend=None):
+    def make(terms, backend=None, **settings):
         backend = backend or FunctionBackend()
         ctx = RunContext(backend=backend, trace=TraceWriter(tmp_path / "t.jsonl", "r"), budget=Budget(steps=10),
-                         seed=1, settings=RunSettings())
+                         seed=1, settings=RunSettings(**settings))
         ctx.state = RunState()
         problem = SequenceProblem(id="s", terms=terms, hidden=[0, 0], predict=2)
         return MoveInput(ctx, problem, ctx.state, ""), backend
@@ -77,7 +77,7 @@ async def test_without_a_fit_the_model_proposes_a_formula_that_is_checked(seq_in
     from tests.loop_helpers import FunctionBackend
 
     backend = FunctionBackend(overrides={"move:patterns": {"formula": "n**3"}})
-    inp, _ = seq_input([1, 2, 6, 24, 120, 720, 5040], backend)          # n!, which the tools do not fit
+    inp, _ = seq_input([1, 2, 6, 24, 120, 720, 5040], backend, sequence_programs=False)   # n!: no fit
     out = await get_move("patterns").fn(inp)
     assert out.findings.counterexamples == ["a(n) = n**3 (formula, model) is refuted at n=2: gives 8, the term is 2"]
     assert out.findings.conjectures == [] and inp.state.ledger[-1].status == "refuted"
@@ -98,3 +98,69 @@ async def test_counterexamples_checks_a_models_claim_in_the_notebook(seq_input):
     out = await get_move("counterexamples").fn(inp)
     assert out.findings.conjectures[0].startswith("a(n) = n*(n+1)/2 (formula, model) explains all 5")
     assert out.findings.counterexamples == ["a(n) = 2*n - 1 (formula, model) is refuted at n=3: gives 5, the term is 6"]
+
+
+CUBES = "Cubes.\n```python\n# n cubed\ndef a(n):\n    return n ** 3\n```"
+TABLE = "```python\n# the terms\ndef a(n):\n    return [1, 2, 6, 24, 120, 720, 5040, 40320, 362880][n - 1]\n```"
+FACTORIAL = ("Each term is n times the one before.\n```python\n# n factorial\nimport math\n"
+             "def a(n):\n    return math.factorial(n)\n```")
+
+
+async def test_without_a_fit_the_model_writes_its_rule_as_a_program_that_the_harness_runs_and_checks(seq_input):
+    from strategies.base import get_move
+    from tests.loop_helpers import FunctionBackend
+
+    backend = FunctionBackend(overrides={"move:patterns": CUBES})
+    inp, _ = seq_input([1, 2, 6, 24, 120, 720, 5040], backend)          # n!, which the tools do not fit
+    out = await get_move("patterns").fn(inp)
+    assert out.findings.counterexamples == ["Cubes. (program, model) is refuted at n=2: a(2) gives 8, the term is 2"]
+    backend.overrides["move:patterns"] = TABLE     # a lookup table of the answer is not a rule
+    out = await get_move("patterns").fn(inp)
+    assert "writes out 7 given terms in a row" in out.findings.counterexamples[0]
+    chain = "".join(f"    {'if' if k == 1 else 'elif'} n == {k}:\n        return {t}\n"
+                    for k, t in enumerate([1, 2, 6, 24, 120, 720, 5040], 1))
+    backend.overrides["move:patterns"] = f"```python\n# by cases\ndef a(n):\n{chain}    return 40320\n```"
+    out = await get_move("patterns").fn(inp)      # an if/elif chain of the terms is a table too
+    assert "writes out 7 given terms in a row" in out.findings.counterexamples[0]
+    backend.overrides["move:patterns"] = FACTORIAL
+    out = await get_move("patterns").fn(inp)
+    assert "explains all 7 given terms; next: 40320, 362880" in out.findings.conjectures[0]
+    assert "Rules already tried:" in backend.requests[-1].messages[-1].content    # the refuted ones are shown
+    assert "Cubes. (program, model) is refuted" in backend.requests[-1].messages[-1].content
+    out = await get_move("attempt").fn(inp)
+    assert out.findings.candidates == ["40320, 362880"]
+
+
+async def test_a_rule_that_never_returns_at_n_0_is_stopped_and_keeps_the_terms_it_reached(seq_input):
+    from strategies.base import get_move
+    from tests.loop_helpers import FunctionBackend
+
+    hangs = FACTORIAL.replace("    return math.factorial(n)", "    while n == 0:\n        pass\n    return math.factorial(n)")
+    backend = FunctionBackend(overrides={"move:patterns": hangs})
+    inp, _ = seq_input([1, 2, 6, 24, 120, 720, 5040], backend, code_timeout_s=2)
+    out = await get_move("patterns").fn(inp)
+    assert "explains all 7 given terms; next: 40320, 362880" in out.findings.conjectures[0]
+
+
+async def test_the_first_attempt_on_a_sequence_is_the_fit_then_the_models_rule_checked_against_the_terms(tmp_path):
+    """A fit ends the run with no model call; without one, the model's program is the first attempt,
+    accepted because it reproduces every given term (solve time), graded once after the run."""
+    from agent.loop.run import asolve
+    from agent.problems.models import Budget, SequenceProblem
+    from agent.trace.reader import read_events
+    from tests.loop_helpers import FunctionBackend
+
+    fib = SequenceProblem(id="fib", terms=[1, 1, 2, 3, 5, 8, 13, 21, 34], hidden=[55, 89], predict=2)
+    be = FunctionBackend()
+    result = await asolve(fib, backend=be, policy="random", budget=Budget(steps=6), trace=tmp_path / "f.jsonl")
+    assert result.status == "solved" and result.answer == "55, 89" and be.requests == []
+    fact = SequenceProblem(id="fact", terms=[1, 2, 6, 24, 120, 720, 5040], hidden=[40320, 0], predict=2)
+    be = FunctionBackend(overrides={"move:attempt:obvious": FACTORIAL})
+    result = await asolve(fact, backend=be, policy="random", budget=Budget(steps=6), trace=tmp_path / "n.jsonl")
+    assert result.answer == "40320, 362880" and result.status != "solved"     # the hidden terms say 40320, 0
+    assert [r.purpose for r in be.requests] == ["move:attempt:obvious"]
+    events = read_events(tmp_path / "n.jsonl")
+    verdict = next(e for e in events if e.type == "verdict")
+    assert verdict.overrides == ["consistent_with_given_terms"] and verdict.decision == "solved"
+    graded = [e for e in events if e.type == "verification"]
+    assert len(graded) == 1 and graded[0].graded_after_run and "40320, 0" not in str(be.requests[0].messages)

@@ -94,6 +94,11 @@ class RunSettings:
     # 1.5B model assigned `time_left = 8` over it and looped until killed. False: the model picks its
     # own range, as traces recorded before did.
     timed_search: bool = True
+    # Sequences: the first attempt is the sympy fits, else the model's rule written as a program
+    # a(n) and checked against every given term; `patterns` proposes such programs when no fit
+    # survives (strategies/sequence.py). False gives the chain-of-thought first attempt and one closed
+    # form per `patterns`, as traces recorded before it did.
+    sequence_programs: bool = True
     # The run's RNG is seeded with the seed and the problem's id, so a bench at one seed gives each
     # problem its own random stream (with the seed alone, `random` made the same move sequence on
     # every answer problem); False seeds with the seed alone, as traces recorded before it did.

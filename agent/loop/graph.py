@@ -187,9 +187,12 @@ class Solver:
             await self.verify(st)      # a solve-time check (conjecture): may end the run here
         if st.status == "solved":
             return True
-        accept = error is None and outcome.check == "agrees"
+        accept = error is None and outcome.check in ("agrees", "consistent")
         candidate = st.notebook.candidates[-1].answer if st.notebook.candidates else None
-        if accept:
+        if accept and outcome.check == "consistent":     # a sequence rule that reproduces every given term
+            decision, override, progress = "solved", "consistent_with_given_terms", 0.9
+            reason = f"the first attempt {candidate} comes from a rule that reproduces every given term: accepted"
+        elif accept:
             decision, override, progress = "solved", "self_check_agrees", 0.9
             reason = f"the first attempt {candidate} agrees with an independent program: accepted"
             st.status, st.answer, st.end_reason = "answered", candidate, reason

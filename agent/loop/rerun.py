@@ -155,6 +155,7 @@ def _settings(start: RunStart) -> RunSettings:
     recorded.setdefault("compact_control", False)   # ... and before the compact answer controller
     recorded.setdefault("timed_search", False)      # ... and before hunt searches ran on a clock
     recorded.setdefault("rng_per_problem", False)   # ... and before the RNG knew the problem
+    recorded.setdefault("sequence_programs", False)  # ... and before sequence rules were programs
     return RunSettings(**recorded)
 
 

@@ -162,3 +162,68 @@ def check_formula(expr: str, terms: list[int], predict: int, source: str = "mode
         return Fit(form="formula", rule=rule, source=source, status="refuted", explains=len(terms),
                    refuted_at="the next terms it gives are not integers")
     return Fit(form="formula", rule=rule, source=source, explains=len(terms), next_terms=[int(v) for v in nxt])
+
+
+# A rule written as a program: the model defines a(n); the harness calls a(1) .. a(len + predict),
+# then a(0) (the other usual offset; last, so an a(0) that never returns costs nothing else), and
+# prints each value on its own marker line as it comes, so a slow rule that is stopped by its time
+# limit still shows the terms it reached. The model's own prints are ignored.
+TERMS_MARKER = "POLYA_TERM"
+COPY_RUN = 8               # this many given terms in a row, written out in the code, is a lookup table
+
+
+def program_suffix(count: int) -> str:
+    return (f"\n\nfor _polya_n in list(range(1, {count + 1})) + [0]:\n"
+            "    try:\n        _polya_v = int(a(_polya_n))\n"
+            "    except Exception:\n        _polya_v = None\n"
+            f"    print({TERMS_MARKER!r}, _polya_n, _polya_v, flush=True)\n")
+
+
+def read_values(stdout: str) -> list[int | None]:
+    """a(0), a(1), ... from the marker lines (None where a(n) failed or was never reached)."""
+    got: dict[int, int | None] = {}
+    for ln in stdout.splitlines():
+        parts = ln.split()
+        if len(parts) == 3 and parts[0] == TERMS_MARKER and parts[1].isdigit():
+            got[int(parts[1])] = int(parts[2]) if parts[2].lstrip("-").isdigit() else None
+    return [got.get(n) for n in range(max(got) + 1)] if got else []
+
+
+def copies_terms(code: str, terms: list[int]) -> bool:
+    """The code writes out COPY_RUN consecutive given terms, in order (a list, or an if/elif chain
+    with the indices in between): a table of the answer, not a rule."""
+    written = [int(x) for x in re.findall(r"-?\d+", code)]
+    need = min(COPY_RUN, len(terms))
+    for start in range(len(terms) - need + 1):
+        it = iter(written)
+        if all(any(w == t for w in it) for t in terms[start:start + need]):   # a subsequence of `written`
+            return True
+    return False
+
+
+def check_program(stdout: str, failed: str, rule: str, terms: list[int], predict: int, copied: bool = False) -> Fit:
+    """The values a(0), a(1), ... the harness read back, checked against every given term with the
+    first term at n = 1 (or at n = 0, the other usual offset). `failed`: why the program did not run."""
+    def refuted(why: str, explains: int = 0) -> Fit:
+        return Fit(form="program", rule=rule, source="model", status="refuted", explains=explains, refuted_at=why)
+
+    if copied:
+        return refuted(f"every n: the code writes out {min(COPY_RUN, len(terms))} given terms in a row (a table, not a rule)")
+    values = read_values(stdout)
+    if not any(v is not None for v in values):
+        return refuted(f"every n: {failed or 'a(n) gave no values'}")
+    best = None
+    for offset in (1, 0):
+        got = values[offset:offset + len(terms)]
+        agree = next((i for i, (v, t) in enumerate(zip(got, terms, strict=False)) if v != t), len(got))
+        if agree == len(terms):
+            nxt = values[offset + len(terms):offset + len(terms) + predict]
+            if len(nxt) < predict or any(v is None for v in nxt):
+                return refuted(f"n={offset + len(terms)}: a(n) fails past the given terms", len(terms))
+            return Fit(form="program", rule=rule, source="model", explains=len(terms), next_terms=nxt)
+        if best is None or agree > best[0]:
+            best = (agree, offset, got)
+    agree, offset, got = best
+    n = agree + offset
+    shown = "an error" if agree < len(got) and got[agree] is None else (got[agree] if agree < len(got) else "nothing")
+    return refuted(f"n={n}: a({n}) gives {shown}, the term is {terms[agree]}", agree)
