@@ -133,6 +133,8 @@ async def search(inp: MoveInput, purpose: str = "move:counterexamples") -> MoveO
     seconds = max(1, int(inp.ctx.settings.code_timeout_s * 0.8))
     if getattr(inp.ctx.settings, "timed_search", False):
         start = ws.scanned_to + 1          # scanned_to is -1 before any scan
+        if getattr(inp.ctx.settings, "hunt_let_go", False):    # on from where the last search reports stopping
+            start = max(ws.scanned_to, ws.searched_to()) + 1
         instruction = render("hunt_search_timed", workspace=ws.render(), seconds=seconds, start=start)
         prefix = f"{inp.problem.definition}\n\n{search_clock(start, seconds)}"
     else:

@@ -190,3 +190,25 @@ async def test_a_family_with_no_candidate_in_the_domain_is_not_counted_as_surviv
     checks = [e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_call" and e.tool == "check_values"]
     assert "not checked (none of the 4 printed values is in the claim's domain)" in checks[0].result
     assert "candidates of" not in result.answer
+
+
+SEARCH = "```python\nfor n in candidates():\n    if in_domain(n) and not holds(n):\n        print('COUNTEREXAMPLE:', n)\n        break\n```"
+
+
+async def test_a_hunt_lets_go_of_a_true_claim_after_three_empty_searches_each_starting_where_the_last_stopped(tmp_path):
+    be = backend(**{"move:attempt:obvious": SEARCH, "move:counterexamples": SEARCH})
+    result = await asolve(SQUARES, backend=be, policy="fixed:counterexamples", budget=Budget(steps=12),
+                          trace=tmp_path / "t.jsonl", settings=RunSettings(code_timeout_s=2))
+    events = read_events(tmp_path / "t.jsonl")
+    assert result.status == "solved" and result.answer.startswith("none")
+    assert [e.move for e in events if e.type == "move_start"] == ["obvious", "understand", "counterexamples", "counterexamples"]
+    assert [r.purpose for r in be.requests] == ["move:attempt:obvious"] + ["move:counterexamples"] * 2
+    assert events[-3].type == "verdict" and events[-3].decision == "give_up" and events[-3].overrides == ["hunt_let_go"]
+    starts = [int(e.code.split("START = ")[1].split()[0]) for e in events if e.type == "tool_run"]
+    assert starts[0] == 0 and starts[0] < starts[1] < starts[2]     # each search goes on from the last one's end
+    # traces recorded before: the searches all start after the scans and the run goes to its budget
+    old = backend(**{"move:attempt:obvious": SEARCH, "move:counterexamples": SEARCH})
+    before = await asolve(SQUARES, backend=old, policy="fixed:counterexamples", budget=Budget(steps=4),
+                          trace=tmp_path / "o.jsonl", settings=RunSettings(code_timeout_s=2, hunt_let_go=False))
+    verdicts = [e for e in read_events(tmp_path / "o.jsonl") if e.type == "verdict"]
+    assert before.steps == 4 and all("hunt_let_go" not in e.overrides for e in verdicts)

@@ -94,6 +94,10 @@ class RunSettings:
     # 1.5B model assigned `time_left = 8` over it and looped until killed. False: the model picks its
     # own range, as traces recorded before did.
     timed_search: bool = True
+    # A hunt lets go (verdict give_up, answer "none" with what was checked) after three search
+    # programs found nothing, and each search starts where the last one reported stopping; False
+    # runs to the budget and starts every search after the scans, as traces recorded before did.
+    hunt_let_go: bool = True
     # Sequences: the first attempt is the sympy fits, else the model's rule written as a program
     # a(n) and checked against every given term; `patterns` proposes such programs when no fit
     # survives (strategies/sequence.py). False gives the chain-of-thought first attempt and one closed

@@ -156,6 +156,7 @@ def _settings(start: RunStart) -> RunSettings:
     recorded.setdefault("timed_search", False)      # ... and before hunt searches ran on a clock
     recorded.setdefault("rng_per_problem", False)   # ... and before the RNG knew the problem
     recorded.setdefault("sequence_programs", False)  # ... and before sequence rules were programs
+    recorded.setdefault("hunt_let_go", False)       # ... and before a hunt let go of a true claim
     return RunSettings(**recorded)
 
 

@@ -14,6 +14,7 @@ All checks run the problem's own definition (`agent.verify.hunt.run_checks`): no
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -92,6 +93,17 @@ class HuntWorkspace(BaseModel):
         return {"scanned_to": self.scanned_to, "families": len(self.families),
                 "refuted_families": sum(f.status == "refuted" for f in self.families),
                 "searches": len(self.searches), "failures": list(self.failures)}
+
+    def searched_to(self) -> int:
+        """The furthest n a search program that found nothing reports checking (its CHECKED line: a
+        claim, with the program as provenance), or -1."""
+        ends = [int(m.group(1)) for s in self.searches if not s.found and not s.failed
+                if (m := re.search(r"to\s+(-?\d+)\s*$", s.claimed))]
+        return max(ends, default=-1)
+
+    def empty_searches(self) -> int:
+        """Search programs that ran to their end and found nothing."""
+        return sum(1 for s in self.searches if not s.found and not s.failed and s.claimed)
 
     def conclusion(self) -> str:
         """The hunt's answer when no counterexample was confirmed: "none", with what was checked."""

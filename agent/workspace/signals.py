@@ -92,6 +92,7 @@ def workspace_verdict(ws: CountdownWorkspace, attack, s: Signals, estimate: bool
 
 # -- counterexample hunts -----------------------------------------------------------------------
 
+HUNT_LET_GO = 3      # search programs that found nothing, then a hunt lets go
 HUNT_STREAK = 2      # the same move this many times in a row, then the policy chooses again
 
 
@@ -103,9 +104,12 @@ def hunt_progress(ws: HuntWorkspace) -> float:
     return round(min(0.8, math.log10(far + 1) / 7 * 0.8), 3)
 
 
-def hunt_verdict(ws: HuntWorkspace, s: Signals) -> Combined:
+def hunt_verdict(ws: HuntWorkspace, s: Signals, let_go: bool = False) -> Combined:
     """Hard signals on a hunt; no model call. A failed program makes the policy choose another
-    move; a move that added something may run again, up to HUNT_STREAK times."""
+    move; a move that added something may run again, up to HUNT_STREAK times. `let_go`: after
+    HUNT_LET_GO search programs ran to their time limit and found nothing, the hunt stops and
+    answers "none" with what it checked (persisting costs a model call per search, each reaching
+    less further on a log scale than the one before)."""
     progress = hunt_progress(ws)
     evidence = ws.render().splitlines()[:6]
     last_family = ws.families[-1] if ws.families and s.move in ("patterns", "backwards") else None
@@ -116,6 +120,10 @@ def hunt_verdict(ws: HuntWorkspace, s: Signals) -> Combined:
         why = last_family.note if last_family else last_search.failed
         return Combined("switch", progress, f"the program did not give checkable output: {why}", evidence,
                         ["program_failed"], None)
+    if let_go and s.move == "counterexamples" and ws.empty_searches() >= HUNT_LET_GO and not ws.failures:
+        return Combined("give_up", progress, f"{ws.empty_searches()} search programs found nothing (the furthest "
+                        f"reports n <= {ws.searched_to()}): let go, the answer is none so far", evidence,
+                        ["hunt_let_go"], None)
     if s.new_findings and s.persist_streak < HUNT_STREAK:
         return Combined("persist", progress, "the last move added to what is checked", evidence, ["hunt_growing"], None)
     return Combined("switch", progress, "let the policy choose the next way to look", evidence, ["hunt_choose"], None)
