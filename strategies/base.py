@@ -265,19 +265,20 @@ def _comment_plan(code: str) -> str:
 
 
 async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repairs: int = 1, prefix: str = "",
-                        text: bool = False, keep_cut_output: bool = False, bare: bool = False):
+                        text: bool = False, keep_cut_output: bool = False, bare: bool = False, rewrite=None):
     """Ask for a program, run it in the sandbox; on an error or empty output show the model what
     happened and let it repair once. Returns (Program, ToolResult) of the last attempt.
     `prefix`: code run before the model's (a problem's own definition); `text`: the plain-text
     system prompt; `keep_cut_output`: a run its time limit cut short is kept if it printed
     something (a search reports how far it got); `bare`: the problem and the task alone, without
-    the notebook (an independent computation, not anchored on earlier answers)."""
+    the notebook (an independent computation, not anchored on earlier answers); `rewrite`: applied to
+    the model's code before it runs (the run's event records the code as run)."""
     ctx = inp.ctx
     task = f"{instruction}\n{CODE_FORMAT}"
     msgs = text_messages(inp, task) if bare else messages(inp, task, text=text)
     reply, _ = await ctx.ask_text(purpose, msgs, max_tokens=ctx.settings.code_max_tokens)
     program = parse_program(reply)
-    result = await _run(ctx, program, prefix)
+    result = await _run(ctx, program, prefix, rewrite)
     for _ in range(repairs):
         if result.stdout.strip() and (result.ok or (keep_cut_output and result.timed_out)):
             break
@@ -288,19 +289,20 @@ async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repai
         ]
         reply, _ = await ctx.ask_text(purpose + ":repair", msgs, max_tokens=ctx.settings.code_max_tokens)
         program = parse_program(reply)
-        result = await _run(ctx, program, prefix)
+        result = await _run(ctx, program, prefix, rewrite)
     return program, result
 
 
 NO_PROGRAM = "no program in the reply"
 
 
-async def _run(ctx, program: Program, prefix: str = "") -> ToolResult:
+async def _run(ctx, program: Program, prefix: str = "", rewrite=None) -> ToolResult:
     """Run the program (after `prefix`); a reply without one is not run (and not recorded as a run)."""
     if not program.code.strip():
         return ToolResult(stdout="", stderr="The reply had no ```python block with a program.", exit_code=None,
                           timed_out=False, killed_reason=NO_PROGRAM, duration_s=0.0)
-    return await ctx.run_code(f"{prefix}\n\n{program.code}" if prefix.strip() else program.code)
+    code = rewrite(program.code) if rewrite else program.code
+    return await ctx.run_code(f"{prefix}\n\n{code}" if prefix.strip() else code)
 
 
 def output_lines(text: str, limit: int = 12, width: int = 240) -> list[str]:

@@ -67,11 +67,23 @@ async def examples(inp: MoveInput) -> MoveOutcome:
     return MoveOutcome(found, summary=text)
 
 
-async def _program(inp: MoveInput, purpose: str, instruction: str, *, prefix: str = ""):
+async def _program(inp: MoveInput, purpose: str, instruction: str, *, prefix: str = "", rewrite=None):
     """The model's program, run (after `prefix`), one repair; a search cut by its time limit
     still reports. Returns (plan, ToolResult); a reply with no program is a failed result."""
-    program, result = await write_and_run(inp, purpose, instruction, prefix=prefix, text=True, keep_cut_output=True)
+    program, result = await write_and_run(inp, purpose, instruction, prefix=prefix, text=True, keep_cut_output=True,
+                                          rewrite=rewrite)
     return program.plan, result
+
+
+_OWN_DEF = re.compile(r"^(\s*)def (candidates|in_domain|holds)\(", re.M)
+
+
+def keep_harness_names(code: str) -> str:
+    """The model's own `def candidates/in_domain/holds(` is renamed `_own_...`, so its calls reach the
+    harness's clocked generator and the problem's definition. Told these are already defined, the
+    1.5B model still wrote its own candidates() without a clock, in most of its first searches, and
+    looped until killed."""
+    return _OWN_DEF.sub(r"\1def _own_\2(", code)
 
 
 async def family(inp: MoveInput, purpose: str = "move:patterns", prompt: str = "hunt_family") -> MoveOutcome:
@@ -131,7 +143,8 @@ async def search(inp: MoveInput, purpose: str = "move:counterexamples") -> MoveO
     the 1.5B model wrote range(1, 1000) and missed 5,777."""
     ws = hunt_workspace(inp)
     seconds = max(1, int(inp.ctx.settings.code_timeout_s * 0.8))
-    if getattr(inp.ctx.settings, "timed_search", False):
+    timed = getattr(inp.ctx.settings, "timed_search", False)
+    if timed:
         start = ws.scanned_to + 1          # scanned_to is -1 before any scan
         if getattr(inp.ctx.settings, "hunt_let_go", False):    # on from where the last search reports stopping
             start = max(ws.scanned_to, ws.searched_to()) + 1
@@ -140,7 +153,7 @@ async def search(inp: MoveInput, purpose: str = "move:counterexamples") -> MoveO
     else:
         instruction = render("hunt_search", workspace=ws.render(), seconds=seconds)
         prefix = inp.problem.definition
-    plan, result = await _program(inp, purpose, instruction, prefix=prefix)
+    plan, result = await _program(inp, purpose, instruction, prefix=prefix, rewrite=keep_harness_names if timed else None)
     entry = Search(plan=(plan or "search")[:120])
     if not result.ok:
         entry.failed = result.killed_reason or f"exit {result.exit_code}"

@@ -212,3 +212,24 @@ async def test_a_hunt_lets_go_of_a_true_claim_after_three_empty_searches_each_st
                           trace=tmp_path / "o.jsonl", settings=RunSettings(code_timeout_s=2, hunt_let_go=False))
     verdicts = [e for e in read_events(tmp_path / "o.jsonl") if e.type == "verdict"]
     assert before.steps == 4 and all("hunt_let_go" not in e.overrides for e in verdicts)
+
+
+OWN_CLOCKLESS = ("```python\ndef holds(n):\n    return True\ndef candidates():\n    n = 0\n    while True:\n"
+                 "        yield n\n        n += 1\nfor n in candidates():\n    if in_domain(n) and not holds(n):\n"
+                 "        print('COUNTEREXAMPLE:', n)\n        break\n```")
+
+
+async def test_a_search_that_defines_its_own_candidates_and_holds_still_runs_on_the_harness_clock_and_definition(tmp_path):
+    """The 1.5B model, told both are defined, wrote its own clockless candidates() and copied
+    holds(): its definitions are renamed, so its loop stops on time and checks the real claim."""
+    be = backend(**{"move:attempt:obvious": OWN_CLOCKLESS})
+    result = await asolve(BIG, backend=be, policy="fixed:examples", budget=Budget(steps=1), trace=tmp_path / "t.jsonl",
+                          settings=RunSettings(code_timeout_s=3))
+    run = next(e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_run")
+    assert "def _own_candidates():" in run.code and "def _own_holds(n):" in run.code
+    assert result.answer == "123457"          # its holds() says always True: the problem's own was called
+    be = backend(**{"move:attempt:obvious": OWN_CLOCKLESS})
+    await asolve(SQUARES, backend=be, policy="fixed:examples", budget=Budget(steps=1), trace=tmp_path / "s.jsonl",
+                 settings=RunSettings(code_timeout_s=3))
+    run = next(e for e in read_events(tmp_path / "s.jsonl") if e.type == "tool_run")
+    assert not run.timed_out and "CHECKED 0 to " in run.stdout     # its clockless loop was stopped by the harness

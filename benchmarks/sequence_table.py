@@ -1,0 +1,58 @@
+"""The integer-sequence table: next-term accuracy per policy, split by whether sympy's fitting alone
+gets the sequence (the `fit` rows), with LLM calls, tokens and wall time per problem.
+
+    python benchmarks/sequence_table.py docs/results/oeis-loop-100 docs/results/oeis-fit-100 docs/results/oeis-pot-100
+
+Every directory holds a `results.jsonl`; the rows are pooled (a later row for the same problem and
+policy replaces an earlier one). Only problems every policy finished are counted, so the columns
+compare like with like; the `fit` rows must be among them for the split.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from pathlib import Path
+
+ORDER = ["llm", "bandit", "random", "pot", "cot", "fit"]
+
+
+def load(dirs: list[str]) -> dict[tuple[str, str], dict]:
+    latest = {}
+    for d in dirs:
+        for line in (Path(d) / "results.jsonl").read_text().splitlines():
+            if line.strip():
+                r = json.loads(line)
+                if r["harness_error"] is None:
+                    latest[(r["problem_id"], r["policy"])] = r
+    return latest
+
+
+def main(*dirs: str) -> None:
+    latest = load(list(dirs))
+    policies = sorted({p for _, p in latest}, key=lambda p: ORDER.index(p) if p in ORDER else len(ORDER))
+    problems = sorted({pid for pid, _ in latest})
+    common = [pid for pid in problems if all((pid, p) in latest for p in policies)]
+    fits = {pid for pid in common if ("fit" in policies and latest[(pid, "fit")]["solved"])}
+    rest = [pid for pid in common if pid not in fits]
+    print(f"{len(common)} sequences finished by every policy; sympy's fitting alone gets {len(fits)}\n")
+    print("| policy | right | where a fit exists | where none does | LLM calls/problem | tokens/problem "
+          "| wall s/problem (median) |")
+    print("|---|---|---|---|---|---|---|")
+    for p in policies:
+        rs = [latest[(pid, p)] for pid in common]
+        right = sum(r["solved"] for r in rs)
+        on_fit = sum(latest[(pid, p)]["solved"] for pid in fits)
+        on_rest = sum(latest[(pid, p)]["solved"] for pid in rest)
+        calls = statistics.mean(r["llm_calls"] for r in rs)
+        tokens = statistics.mean(r["prompt_tokens"] + r["completion_tokens"] for r in rs)
+        wall = [r["wall_s"] for r in rs]
+        print(f"| `{p}` | {right}/{len(common)} | {on_fit}/{len(fits)} | {on_rest}/{len(rest)} | {calls:.1f} | "
+              f"{tokens:,.0f} | {statistics.mean(wall):.0f} ({statistics.median(wall):.0f}) |")
+    beyond = {p: [pid for pid in rest if latest[(pid, p)]["solved"]] for p in policies}
+    print("\nRight where no fit exists: " + "; ".join(f"{p}: {', '.join(ids) or 'none'}" for p, ids in beyond.items()))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
