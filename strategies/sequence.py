@@ -4,6 +4,9 @@ when the run works on a workspace, `RunSettings.workspace`).
 | move            | computes                                                                     |
 |-----------------|------------------------------------------------------------------------------|
 | examples        | the term table with differences and exact ratios (tool)                      |
+| understand      | `sequence_programs`: the tables, as `examples` (no model call) |
+| backwards       | `sequence_programs`: the model's rule program, asked how each term is built from the ones before |
+| reframe         | `sequence_programs`: the model's rule program, asked to see the terms another way |
 | obvious (first) | `sequence_programs`: the sympy fits (tools); if none survives, the model's rule as a program `a(n)`, run and checked against every given term |
 | patterns        | sympy fits — lowest-degree polynomial, lowest-order linear recurrence — as ledger entries; if none survives, the model proposes a rule (a program `a(n)` with `sequence_programs`, else one closed form), checked against every term |
 | counterexamples | every conjecture in the notebook of the form "a(n) = ..." checked against every given term |
@@ -30,7 +33,15 @@ from agent.workspace.sequences import (
     program_suffix,
     tables,
 )
-from strategies.base import MoveInput, MoveOutcome, clipped, parse_program, render, text_messages
+from strategies.base import (
+    MoveInput,
+    MoveOutcome,
+    clipped,
+    parse_program,
+    render,
+    sequence_workspace,
+    text_messages,
+)
 
 FORMULA_MAX_TOKENS = 96
 RULE_MAX_TOKENS = 512      # a rule is a short program; a longer reply is prose the model was asked not to write
@@ -72,12 +83,29 @@ def _fits(inp: MoveInput) -> list[Fit]:
     return fits
 
 
-async def propose_rule(inp: MoveInput, purpose: str) -> Fit:
+BACKWARDS = ("Work backwards: how is each term built from the terms before it (a recurrence, perhaps "
+             "non-linear or involving n), or what would have to hold for the next term?")
+REFRAME = ("See the terms another way: their differences or partial sums, their factorisations, their digits, "
+           "or what they could be counting.")
+
+
+def rule_programs(inp: MoveInput) -> bool:
+    """Whether the moves propose rules as programs (the workspace, with `sequence_programs`)."""
+    return sequence_workspace(inp) and bool(getattr(inp.ctx.settings, "sequence_programs", False))
+
+
+async def rule_move(inp: MoveInput, purpose: str, angle: str) -> MoveOutcome:
+    """A move that proposes a rule from its own angle: a program a(n), checked against every term."""
+    fit = await propose_rule(inp, purpose, angle)
+    return MoveOutcome(_findings([fit], "checked"), summary=fit.line())
+
+
+async def propose_rule(inp: MoveInput, purpose: str, angle: str = "") -> Fit:
     """The model's rule as a program defining a(n); the harness calls a(0..) in the sandbox and the
     values are checked against every given term (a lookup table of the terms is refused)."""
     p = inp.problem
     tried = [f.line() for f in inp.state.ledger if f.source == "model"]
-    task = render("sequence_rule", tables="\n".join(tables(p.terms)),
+    task = render("sequence_rule", angle=angle, tables="\n".join(tables(p.terms)),
                   tried=("Rules already tried:\n" + "\n".join(tried[-4:])) if tried else "")
     reply, _ = await inp.ctx.ask_text(purpose, text_messages(inp, task), max_tokens=RULE_MAX_TOKENS)
     program = parse_program(reply)

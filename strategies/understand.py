@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
 from strategies import answer as answer_moves
-from strategies import countdown, explore, hunt
+from strategies import countdown, explore, hunt, sequence
 from strategies.base import MoveInput, MoveOutcome, clipped, clipped_list, messages, move, render
 
 
@@ -27,6 +27,8 @@ async def understand(inp: MoveInput) -> MoveOutcome:
         return await hunt.examples(inp)
     if explore.explore_workspace(inp):  # and plays with examples before conjecturing
         return await explore.examples(inp)
+    if sequence.rule_programs(inp):    # a person writes out the terms, differences and ratios
+        return await sequence.examples(inp)
     out, _ = await inp.ctx.ask("move:understand", messages(inp, render("understand")), Understanding)
     facts = [f"Restated: {out.restatement}", f"Goal: {out.goal}"] + [f"Given: {g}" for g in out.givens]
     plans = [p for p in out.plans if p.strip()][:3]

@@ -131,6 +131,21 @@ async def test_without_a_fit_the_model_writes_its_rule_as_a_program_that_the_har
     assert out.findings.candidates == ["40320, 362880"]
 
 
+async def test_every_sequence_move_computes_understand_tabulates_backwards_and_reframe_propose_checked_rules(seq_input):
+    from strategies.base import get_move
+    from strategies.sequence import BACKWARDS, REFRAME
+    from tests.loop_helpers import FunctionBackend
+
+    backend = FunctionBackend(overrides={"move:backwards": CUBES, "move:reframe": FACTORIAL})
+    inp, _ = seq_input([1, 2, 6, 24, 120, 720, 5040], backend)
+    out = await get_move("understand").fn(inp)
+    assert out.findings.examples[0] == "terms: 1, 2, 6, 24, 120, 720, 5040" and backend.requests == []
+    out = await get_move("backwards").fn(inp)
+    assert "is refuted at n=2" in out.findings.counterexamples[0] and BACKWARDS in backend.requests[-1].messages[-1].content
+    out = await get_move("reframe").fn(inp)
+    assert "explains all 7 given terms" in out.findings.conjectures[0] and REFRAME in backend.requests[-1].messages[-1].content
+
+
 async def test_a_rule_that_never_returns_at_n_0_is_stopped_and_keeps_the_terms_it_reached(seq_input):
     from strategies.base import get_move
     from tests.loop_helpers import FunctionBackend
