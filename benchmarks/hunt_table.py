@@ -1,9 +1,10 @@
 """The counterexample-hunt table: for each policy, false claims refuted with a verified
 counterexample and true claims not falsely refuted, with tokens and wall time per problem.
 
-    python benchmarks/hunt_table.py bench-results/hunt-1.5b [problems/conjectures/hunt.yaml]
+    python benchmarks/hunt_table.py bench-results/hunt-1.5b [problems/conjectures/hunt.yaml] [--policies llm,random,pot]
 
-Only problems every policy finished are counted, so the columns compare like with like.
+Only problems every policy finished are counted, so the columns compare like with like
+(`--policies`: only these policies, e.g. to leave out one that was run on fewer problems).
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from agent.problems import load_problems  # noqa: E402
 
 
-def main(out_dir: str, suite: str = "problems/conjectures/hunt.yaml") -> None:
+def main(out_dir: str, suite: str = "problems/conjectures/hunt.yaml", only: list[str] | None = None) -> None:
     truth = {p.id: p.answer for p in load_problems(suite)}
     rows = [json.loads(line) for line in (Path(out_dir) / "results.jsonl").read_text().splitlines() if line.strip()]
     latest = {(r["problem_id"], r["policy"]): r for r in rows if r["harness_error"] is None}
-    policies = sorted({p for _, p in latest}, key=["llm", "bandit", "random", "pot", "cot"].index)
+    policies = sorted({p for _, p in latest if not only or p in only}, key=["llm", "bandit", "random", "pot", "cot"].index)
     common = sorted(pid for pid in truth if all((pid, p) in latest for p in policies))
     false_ids = [pid for pid in common if truth[pid] != "none"]
     true_ids = [pid for pid in common if truth[pid] == "none"]
@@ -50,4 +51,9 @@ def main(out_dir: str, suite: str = "problems/conjectures/hunt.yaml") -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    args = sys.argv[1:]
+    chosen = None
+    if "--policies" in args:
+        i = args.index("--policies")
+        chosen, args = args[i + 1].split(","), args[:i] + args[i + 2:]
+    main(*args, only=chosen)
