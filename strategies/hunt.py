@@ -7,7 +7,7 @@
 | examples        | `scan`: the next block of small n, each checked by the definition (tool, no model) |
 | patterns        | the model's program prints a family of candidates (where it would break); the tool checks each |
 | backwards       | the same, for n satisfying a necessary condition for failure                 |
-| counterexamples | the model's search program over a range it chooses (definition prepended) over `candidates()`, on the harness's clock |
+| counterexamples | the model's search program (definition prepended), looping over `candidates()` on the harness's clock |
 | attempt         | a confirmed counterexample is the answer (no model call); otherwise the model's free-text attempt |
 
 Every candidate a program prints is checked by the problem's own definition

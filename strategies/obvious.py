@@ -25,7 +25,7 @@ async def obvious(inp: MoveInput) -> MoveOutcome:
     ctx = inp.ctx
     if hunt.hunt_workspace(inp):      # a hunt's obvious first attempt is a search program
         return await hunt.search(inp, "move:attempt:obvious")
-    if inp.problem.kind == "sequence" and getattr(ctx.settings, "sequence_programs", False):
+    if sequence.rule_programs(inp):
         return await sequence.first_rule(inp)     # the fits, else the model's rule as a program
     text, _ = await ctx.ask_text("move:attempt:obvious", text_messages(inp, render("obvious")),
                                  max_tokens=OBVIOUS_MAX_TOKENS, temperature=0.0)

@@ -177,5 +177,7 @@ async def test_the_first_attempt_on_a_sequence_is_the_fit_then_the_models_rule_c
     events = read_events(tmp_path / "n.jsonl")
     verdict = next(e for e in events if e.type == "verdict")
     assert verdict.overrides == ["consistent_with_given_terms"] and verdict.decision == "solved"
+    end = next(e for e in events if e.type == "run_end")
+    assert "comes from a rule that reproduces every given term" in end.reason
     graded = [e for e in events if e.type == "verification"]
     assert len(graded) == 1 and graded[0].graded_after_run and "40320, 0" not in str(be.requests[0].messages)

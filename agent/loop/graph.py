@@ -195,10 +195,11 @@ class Solver:
         elif accept:
             decision, override, progress = "solved", "self_check_agrees", 0.9
             reason = f"the first attempt {candidate} agrees with an independent program: accepted"
-            st.status, st.answer, st.end_reason = "answered", candidate, reason
         else:
             decision, override, progress = "abandon", "escalate", 0.0
             reason = f"escalate to the moves: {error or outcome.check or 'no answer'}"
+        if accept:
+            st.status, st.answer, st.end_reason = "answered", candidate, reason
         st.last_verdict = LastVerdict(decision=decision, progress=progress, reason=reason)
         self.ctx.emit(Verdict(run_id="", step=st.step, attack_id=attack.id, move="obvious", decision=decision,
                               progress=progress, reason=reason, evidence=[outcome.summary or "-"],

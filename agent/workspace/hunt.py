@@ -94,16 +94,18 @@ class HuntWorkspace(BaseModel):
                 "refuted_families": sum(f.status == "refuted" for f in self.families),
                 "searches": len(self.searches), "failures": list(self.failures)}
 
+    def _empty(self) -> list[Search]:
+        """Search programs that ran to their end (a CHECKED line) and found nothing."""
+        return [s for s in self.searches if not s.found and not s.failed and s.claimed]
+
     def searched_to(self) -> int:
-        """The furthest n a search program that found nothing reports checking (its CHECKED line: a
-        claim, with the program as provenance), or -1."""
-        ends = [int(m.group(1)) for s in self.searches if not s.found and not s.failed
-                if (m := re.search(r"to\s+(-?\d+)\s*$", s.claimed))]
+        """The furthest n an empty search reports checking (its CHECKED line: a claim, with the
+        program as provenance), or -1."""
+        ends = [int(m.group(1)) for s in self._empty() if (m := re.search(r"to\s+(-?\d+)\s*$", s.claimed))]
         return max(ends, default=-1)
 
     def empty_searches(self) -> int:
-        """Search programs that ran to their end and found nothing."""
-        return sum(1 for s in self.searches if not s.found and not s.failed and s.claimed)
+        return len(self._empty())
 
     def conclusion(self) -> str:
         """The hunt's answer when no counterexample was confirmed: "none", with what was checked."""
