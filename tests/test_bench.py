@@ -153,7 +153,8 @@ def test_reports_are_written_and_self_contained(tmp_path):
     assert "<svg" in page and "<script" not in page and "<link" not in page and "<img src=\"http" not in page
     assert "Judge calibration" in page and "digits/dev:a" in page
     assert "| all | cot |" in paths["md"].read_text()
-    assert paths["csv"].read_text().startswith("suite,policy")
+    assert paths["csv"].read_text().startswith("suite,group,policy")
+    assert "Per group and policy" not in paths["md"].read_text()   # no groups, no split table
 
 
 def test_cli_bench_end_to_end_with_a_scripted_backend(tmp_path, capsys):
@@ -194,3 +195,50 @@ def test_complete_only_keeps_the_problems_every_policy_finished():
             row("cot", False, 30, pid="b"), broken, row("direct", False, 20, pid="c")]
     kept = complete_problems(rows)
     assert {(r.problem_id, r.policy) for r in kept} == {("a", "cot"), ("a", "direct")}
+
+
+def test_problem_groups_split_claims_and_sequences():
+    from agent.bench.groups import problem_group
+    from agent.problems import load_problems
+    from agent.problems.models import SequenceProblem
+
+    hunts = {p.id: p for p in load_problems("problems/conjectures/hunt.yaml")}
+    assert problem_group(hunts["ce-euler-41"]) == "false claim"         # answer 40
+    assert problem_group(hunts["ce-goldbach"]) == "true claim"          # answer none
+    squares = SequenceProblem(id="sq", terms=[n * n for n in range(1, 21)], hidden=[441, 484])
+    primes = SequenceProblem(id="pr", terms=[2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37], hidden=[41])
+    assert problem_group(squares) == "sympy fit" and problem_group(primes) == "no sympy fit"
+    assert problem_group(primes.model_copy(update={"tags": ["oeis", "group:primes"]})) == "primes"
+    assert problem_group(D[0]) == ""
+
+
+def test_group_table_in_the_report(tmp_path):
+    from agent.bench.summary import summarize_groups
+
+    rows = [row("llm", True, 100, pid="a"), row("llm", False, 100, pid="b"), row("pot", True, 10, pid="a"),
+            row("pot", True, 10, pid="b"), row("llm", True, 5, suite="x/y", pid="c")]
+    for r, group in zip(rows, ["false claim", "true claim", "false claim", "true claim", ""], strict=True):
+        r.group = group
+    split = summarize_groups(rows)
+    assert [(s.group, s.policy, s.solved, s.problems) for s in split] == [
+        ("false claim", "llm", 1, 1), ("false claim", "pot", 1, 1), ("true claim", "llm", 0, 1), ("true claim", "pot", 1, 1)]
+    md = write_reports(rows, tmp_path)["md"].read_text()
+    assert "## Per group and policy" in md and "| digits/dev: true claim | llm | 1 | 0 |" in md
+
+
+def test_report_only_fills_groups_from_the_suites_and_keeps_the_chosen_policies(tmp_path, capsys):
+    from agent.cli import main
+
+    out = tmp_path / "old"
+    out.mkdir()
+    old = [row(p, ok, 100, suite="conjectures/hunt", pid=pid) for p, ok, pid in
+           [("llm", True, "ce-euler-41"), ("pot", False, "ce-euler-41"), ("llm", True, "ce-goldbach"),
+            ("pot", True, "ce-goldbach"), ("cot", False, "ce-euler-41")]]
+    (out / "results.jsonl").write_text("".join(r.model_dump_json(exclude={"group"}) + "\n" for r in old))
+    assert main(["bench", "problems/conjectures/hunt.yaml", "--out", str(out), "--report-only",
+                 "--complete-only", "--policies", "llm,pot"]) == 0
+    printed = capsys.readouterr().out
+    assert "| conjectures/hunt: false claim | llm | 1 | 1 |" in printed
+    assert "| conjectures/hunt: true claim | pot | 1 | 1 |" in printed
+    assert "cot" not in printed                                    # left out by --policies, and complete-only kept both problems
+    assert main(["bench", "--out", str(out), "--report-only", "--policies", "bandit"]) == 2

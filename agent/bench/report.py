@@ -16,10 +16,15 @@ from agent.bench.summary import (
     policy_order,
     purpose_markdown,
     summarize,
+    summarize_groups,
     to_csv,
     to_markdown,
     tokens_by_purpose,
 )
+
+GROUPS_NOTE = ("Each problem's group (agent/bench/groups.py): a counterexample claim is false or true (read "
+               "from the reference, for this report only); a sequence is one sympy's fitting explains from "
+               "the shown terms or not; a problem tag group:NAME names its own.")
 
 
 def solve_curve(rows: list[ResultRow], policy: str, xs: list[int]) -> list[float]:
@@ -97,6 +102,7 @@ def write_reports(rows: list[ResultRow], out: Path, *, title: str = "polya bench
     out.mkdir(parents=True, exist_ok=True)
     overall = summarize(rows)
     full = summarize(rows, by_suite=True)
+    groups = summarize_groups(rows)
     breakdown = purpose_markdown(tokens_by_purpose(rows))
     answers = answers_markdown(answers_by_policy(rows))
     backends = sorted({r.backend for r in rows})
@@ -104,8 +110,10 @@ def write_reports(rows: list[ResultRow], out: Path, *, title: str = "polya bench
     meta = (f"backend {', '.join(backends)}; budget per problem {', '.join(budgets)}; "
             f"seed {', '.join(sorted({str(r.seed) for r in rows}))}; {len(rows)} runs")
     md = [f"# {title}", "", meta, "", "## Per policy (all suites)", "", to_markdown(overall),
-          "## Per suite and policy", "", to_markdown(full[len(overall):]),
-          "## Solved problems", ""]
+          "## Per suite and policy", "", to_markdown(full[len(overall):])]
+    if groups:
+        md += ["## Per group and policy", "", GROUPS_NOTE, "", to_markdown(groups)]
+    md += ["## Solved problems", ""]
     md += [f"- **{s.policy}**: {', '.join(s.solved_ids) or 'none'}" for s in overall]
     md += ["", "## Answers put to the verifier (from the traces)", "", answers]
     md += ["## Where the tokens went (from the traces)", "", breakdown]
@@ -118,7 +126,7 @@ def write_reports(rows: list[ResultRow], out: Path, *, title: str = "polya bench
     paths = {"md": out / "summary.md", "csv": out / "summary.csv", "png": out / "plot.png",
              "html": out / "report.html"}
     paths["md"].write_text("\n".join(md), encoding="utf-8")
-    paths["csv"].write_text(to_csv(full), encoding="utf-8")
+    paths["csv"].write_text(to_csv(full + groups), encoding="utf-8")
     import matplotlib.pyplot as plt
 
     problems = len({(r.suite, r.problem_id) for r in rows})
@@ -131,8 +139,10 @@ def write_reports(rows: list[ResultRow], out: Path, *, title: str = "polya bench
             f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>",
             f"<p class='meta'>{html.escape(meta)} — generated {time.strftime('%Y-%m-%d %H:%M')}</p>",
             "<h2>Per policy (all suites)</h2>", _table_html(overall), svg,
-            "<h2>Per suite and policy</h2>", _table_html(full[len(overall):]),
-            "<h2>Solved problems</h2><ul>"]
+            "<h2>Per suite and policy</h2>", _table_html(full[len(overall):])]
+    if groups:
+        page += ["<h2>Per group and policy</h2>", f"<p>{html.escape(GROUPS_NOTE)}</p>", _table_html(groups)]
+    page += ["<h2>Solved problems</h2><ul>"]
     page += [f"<li><b>{html.escape(s.policy)}</b>: {html.escape(', '.join(s.solved_ids) or 'none')}</li>"
              for s in overall]
     page += ["</ul><h2>Answers put to the verifier</h2>", _md_to_html_table(answers)]

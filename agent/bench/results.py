@@ -18,6 +18,7 @@ class ResultRow(BaseModel):
     suite: str                     # suite label, e.g. "digits/dev"
     problem_id: str
     policy: str
+    group: str = ""                # the problem's group for the report (agent.bench.groups), "" for none
     backend: str
     seed: int
     budget: dict[str, Any]

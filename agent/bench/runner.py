@@ -95,7 +95,10 @@ def check_resumable(rows: list[ResultRow], config: BenchConfig) -> None:
 
 
 def result_row(task: Task, config: BenchConfig, result: Any = None, error: str | None = None) -> ResultRow:
-    base = dict(suite=task.suite, problem_id=task.problem.id, policy=task.policy, backend=config.backend,
+    from agent.bench.groups import problem_group
+
+    base = dict(suite=task.suite, problem_id=task.problem.id, policy=task.policy, group=problem_group(task.problem),
+                backend=config.backend,
                 seed=task.seed, budget=config.budget.model_dump())
     if result is None:
         return ResultRow(**base, status="error", reason=error or "", harness_error=error or "unknown error")

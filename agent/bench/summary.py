@@ -29,6 +29,7 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 class PolicySummary(BaseModel):
     policy: str
     suite: str = "all"
+    group: str = ""                            # a problem group (agent.bench.groups), "" when not split by group
     problems: int
     solved: int
     rate: float
@@ -46,12 +47,12 @@ class PolicySummary(BaseModel):
     solved_ids: list[str] = Field(default_factory=list)
 
 
-def _summary(policy: str, suite: str, rows: list[ResultRow]) -> PolicySummary:
+def _summary(policy: str, suite: str, rows: list[ResultRow], group: str = "") -> PolicySummary:
     n, k = len(rows), sum(r.solved for r in rows)
     lo, hi = wilson(k, n)
     tokens = sum(r.tokens for r in rows)
     return PolicySummary(
-        policy=policy, suite=suite, problems=n, solved=k, rate=k / n if n else 0.0, ci_low=lo, ci_high=hi,
+        policy=policy, suite=suite, group=group, problems=n, solved=k, rate=k / n if n else 0.0, ci_low=lo, ci_high=hi,
         llm_calls=sum(r.llm_calls for r in rows), prompt_tokens=sum(r.prompt_tokens for r in rows),
         completion_tokens=sum(r.completion_tokens for r in rows),
         reasoning_tokens=sum(r.reasoning_tokens for r in rows), cost_usd=round(sum(r.cost_usd for r in rows), 6),
@@ -80,13 +81,27 @@ def summarize(rows: list[ResultRow], *, by_suite: bool = False) -> list[PolicySu
     return out
 
 
+def summarize_groups(rows: list[ResultRow]) -> list[PolicySummary]:
+    """One summary per (suite, group, policy) for the rows that have a group, groups in first-seen
+    order within each suite: false and true claims apart, sequences a fit explains apart."""
+    out = []
+    for suite in dict.fromkeys(r.suite for r in rows if r.group):
+        in_suite = [r for r in rows if r.suite == suite and r.group]
+        for group in sorted(dict.fromkeys(r.group for r in in_suite)):
+            for p in policy_order(rows):
+                chosen = [r for r in in_suite if r.group == group and r.policy == p]
+                if chosen:
+                    out.append(_summary(p, suite, chosen, group))
+    return out
+
+
 COLUMNS = ["suite", "policy", "problems", "solved", "solve rate [95% CI]", "LLM calls", "prompt tok",
            "completion tok", "reasoning tok", "cost $", "wall s", "tokens/problem", "tokens/solved", "ended"]
 
 
 def _cells(s: PolicySummary) -> list[str]:
     ended = ", ".join(f"{k} {v}" for k, v in sorted(s.statuses.items()))
-    return [s.suite, s.policy, str(s.problems), str(s.solved),
+    return [f"{s.suite}: {s.group}" if s.group else s.suite, s.policy, str(s.problems), str(s.solved),
             f"{s.rate:.0%} [{s.ci_low:.0%}, {s.ci_high:.0%}]", str(s.llm_calls), str(s.prompt_tokens),
             str(s.completion_tokens), str(s.reasoning_tokens), f"{s.cost_usd:.4f}", f"{s.wall_s:.0f}",
             f"{s.tokens_per_problem:.0f}", "-" if s.tokens_per_solved is None else f"{s.tokens_per_solved:.0f}",
@@ -101,7 +116,7 @@ def to_markdown(summaries: list[PolicySummary]) -> str:
 
 def to_csv(summaries: list[PolicySummary]) -> str:
     buf = io.StringIO()
-    fields = ["suite", "policy", "problems", "solved", "rate", "ci_low", "ci_high", "llm_calls", "prompt_tokens",
+    fields = ["suite", "group", "policy", "problems", "solved", "rate", "ci_low", "ci_high", "llm_calls", "prompt_tokens",
               "completion_tokens", "reasoning_tokens", "cost_usd", "wall_s", "tokens_per_problem",
               "tokens_per_solved", "statuses", "solved_ids"]
     w = csv.DictWriter(buf, fieldnames=fields)

@@ -12,15 +12,18 @@ from pathlib import Path
 
 from agent.errors import InputError
 
+DEFAULT_POLICIES = "direct,cot,self-consistency:5,tot,llm,bandit"
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="compare policies (the loop and the baselines) on problem suites",
                        description="Run every policy on every problem of the suites under one backend and one "
                                    "per-problem budget, then write summary.md/.csv, plot.png and report.html.")
     p.add_argument("suites", nargs="*", help="suite files (YAML), e.g. problems/digits/dev.yaml")
-    p.add_argument("--policies", default="direct,cot,self-consistency:5,tot,llm,bandit",
+    p.add_argument("--policies", default=None,
                    help="comma-separated policies: direct, cot, self-consistency[:k], tot[:b], llm, bandit, "
-                        "fixed:m1+m2 (use + between the moves of a fixed policy) (default: %(default)s)")
+                        "fixed:m1+m2 (use + between the moves of a fixed policy) (default: "
+                        f"{DEFAULT_POLICIES}); with --report-only, report only these")
     p.add_argument("--backend", default="local", help="backend spec: local, local:small, openai:MODEL[@URL], ...")
     p.add_argument("--budget", default="tokens=4000",
                    help="per-problem budget on top of steps=12: steps=N,tokens=N,cost=USD,wall=S (default: %(default)s)")
@@ -68,8 +71,13 @@ def main(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     if args.report_only:
         rows = latest_rows(read_rows(out / "results.jsonl"))
+        if args.policies:
+            chosen = _policies(args.policies)
+            rows = [r for r in rows if r.policy in chosen]
         if not rows:
-            raise InputError(f"no results in {out / 'results.jsonl'}")
+            raise InputError(f"no results in {out / 'results.jsonl'}" + (f" for {args.policies}" if args.policies else ""))
+        if args.suites:
+            _fill_groups(rows, load_suites(args.suites))
     else:
         if not args.suites:
             raise InputError("give at least one suite file, e.g. problems/digits/dev.yaml")
@@ -80,7 +88,7 @@ def main(args: argparse.Namespace) -> int:
         from agent.backends.config import parse_settings
 
         budget = parse_budget(args.budget, Budget(steps=DEFAULT_BUDGET.steps))
-        config = BenchConfig(suites=args.suites, policies=_policies(args.policies), backend=args.backend,
+        config = BenchConfig(suites=args.suites, policies=_policies(args.policies or DEFAULT_POLICIES), backend=args.backend,
                              budget=budget, limit=args.limit, seed=args.seed, concurrency=args.concurrency,
                              out=out, resume=args.resume, backend_settings=parse_settings(args.settings))
         tasks = plan_tasks(load_suites(args.suites), config.policies, limit=args.limit, seed=args.seed)
@@ -100,13 +108,25 @@ def main(args: argparse.Namespace) -> int:
 
         calibration_md = calibration_markdown(calibrate_traces([r.trace_path for r in rows if r.trace_path]))
     paths = write_reports(rows, out, title=args.title, calibration_md=calibration_md)
-    from agent.bench.summary import summarize, to_markdown
+    from agent.bench.summary import summarize, summarize_groups, to_markdown
 
     print(to_markdown(summarize(rows)))
+    if any(r.group for r in rows):
+        print(to_markdown(summarize_groups(rows)))
     if calibration_md:
         print(calibration_md)
     print("wrote " + ", ".join(str(p) for p in paths.values()))
     return 0
+
+
+def _fill_groups(rows, suites) -> None:
+    """Rows written before groups existed get them from the suites given with --report-only."""
+    from agent.bench.groups import problem_group
+
+    problems = {(label, p.id): p for label, _, ps in suites for p in ps}
+    for row in rows:
+        if not row.group and (row.suite, row.problem_id) in problems:
+            row.group = problem_group(problems[(row.suite, row.problem_id)])
 
 
 def _run(config, tasks, console, *, progress: bool):
