@@ -214,6 +214,46 @@ async def test_a_hunt_lets_go_of_a_true_claim_after_three_empty_searches_each_st
     assert before.steps == 4 and all("hunt_let_go" not in e.overrides for e in verdicts)
 
 
+def test_a_hunt_lets_go_once_a_search_came_back_empty_and_the_steps_after_it_checked_little_further():
+    from agent.loop.judge import Signals
+    from agent.workspace.hunt import HuntWorkspace, Search
+    from agent.workspace.signals import hunt_verdict
+
+    def steps(ws, stall=True, moves=("attempt", "examples", "attempt")):
+        return [hunt_verdict(ws, Signals(move=m, new_findings=1), stall=stall) for m in moves]
+
+    searched = HuntWorkspace(scanned_to=199, searches=[Search(plan="sieve", claimed="CHECKED 0 to 1000000")])
+    first, second, third = steps(searched)
+    assert first.decision == "persist" and second.decision == "persist"       # two steps to measure over
+    assert third.decision == "give_up" and third.overrides == ["hunt_stalled"] and "n <= 1000000" in third.reason
+    assert all(v.decision != "give_up" for v in steps(searched.model_copy(update={"progress_seen": []}), stall=False))
+    # no search program has come back empty: scans alone never let go (a large counterexample needs a program)
+    assert all(v.decision != "give_up" for v in steps(HuntWorkspace(scanned_to=199)))
+    # a found failure is never let go of, and steps that each check much further keep the hunt going
+    failed = searched.model_copy(update={"progress_seen": [], "failures": [7]})
+    assert all(v.decision != "give_up" for v in steps(failed))
+    growing = HuntWorkspace(searches=[Search(plan="s", claimed="CHECKED 0 to 1000")])
+    verdicts = []
+    for end in (10**4, 10**5, 10**6):
+        growing.scanned_to = end
+        verdicts.append(hunt_verdict(growing, Signals(move="examples", new_findings=1), stall=True))
+    assert all(v.decision != "give_up" for v in verdicts)
+
+
+async def test_a_stalled_true_claim_stops_early_and_older_traces_wait_for_three_searches(tmp_path):
+    found_nothing = "Searches far.\n```python\nprint('CHECKED 0 to 1000000')\n```"
+    replies = {"move:attempt:obvious": found_nothing, "move:attempt": "No counterexample turned up.\nAnswer: none"}
+    result = await asolve(SQUARES, backend=backend(**replies), policy="fixed:attempt", budget=Budget(steps=10),
+                          trace=tmp_path / "t.jsonl", settings=RunSettings(code_timeout_s=2))
+    verdicts = [e for e in read_events(tmp_path / "t.jsonl") if e.type == "verdict"]
+    assert result.answer.startswith("none") and result.steps < 10
+    assert verdicts[-1].decision == "give_up" and verdicts[-1].overrides == ["hunt_stalled"]
+    before = await asolve(SQUARES, backend=backend(**replies), policy="fixed:attempt", budget=Budget(steps=6),
+                          trace=tmp_path / "o.jsonl", settings=RunSettings(code_timeout_s=2, hunt_stall=False))
+    assert before.steps == 6 and not any("hunt_stalled" in e.overrides for e in read_events(tmp_path / "o.jsonl")
+                                         if e.type == "verdict")
+
+
 OWN_CLOCKLESS = ("```python\ndef holds(n):\n    return True\ndef candidates():\n    n = 0\n    while True:\n"
                  "        yield n\n        n += 1\nfor n in candidates():\n    if in_domain(n) and not holds(n):\n"
                  "        print('COUNTEREXAMPLE:', n)\n        break\n```")

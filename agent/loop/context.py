@@ -98,6 +98,10 @@ class RunSettings:
     # programs found nothing, and each search starts where the last one reported stopping; False
     # runs to the budget and starts every search after the scans, as traces recorded before did.
     hunt_let_go: bool = True
+    # A hunt also lets go (signal `hunt_stalled`) once a search program came back empty and the last
+    # two steps together checked little further (agent/workspace/signals.py); False waits for three
+    # empty searches, as traces recorded before it did.
+    hunt_stall: bool = True
     # Sequences: the first attempt is the sympy fits, else the model's rule written as a program
     # a(n) and checked against every given term; `patterns` proposes such programs when no fit
     # survives (strategies/sequence.py). False gives the chain-of-thought first attempt and one closed

@@ -343,7 +343,8 @@ class Solver:
             return workspace_verdict(st.workspace, attack, signals, settings.viability_estimate,
                                      settings.exhausted_nodes)
         if st.hunt is not None:
-            return hunt_verdict(st.hunt, signals, self.ctx.settings.hunt_let_go)
+            settings = self.ctx.settings
+            return hunt_verdict(st.hunt, signals, settings.hunt_let_go, settings.hunt_stall)
         if st.explore is not None and st.last_move != "attempt":
             return explore_verdict(st.explore, signals)
         if st.answers is not None:

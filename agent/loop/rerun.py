@@ -157,6 +157,7 @@ def _settings(start: RunStart) -> RunSettings:
     recorded.setdefault("rng_per_problem", False)   # ... and before the RNG knew the problem
     recorded.setdefault("sequence_programs", False)  # ... and before sequence rules were programs
     recorded.setdefault("hunt_let_go", False)       # ... and before a hunt let go of a true claim
+    recorded.setdefault("hunt_stall", False)        # ... and before it let go of a stalled one
     return RunSettings(**recorded)
 
 

@@ -58,6 +58,7 @@ class HuntWorkspace(BaseModel):
     families: list[Family] = Field(default_factory=list)
     searches: list[Search] = Field(default_factory=list)
     failures: list[int] = Field(default_factory=list)
+    progress_seen: list[float] = Field(default_factory=list)   # hunt_progress at each verdict, in order
 
     def next_block(self) -> list[int]:
         start = self.scanned_to + 1

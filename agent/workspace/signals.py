@@ -94,6 +94,8 @@ def workspace_verdict(ws: CountdownWorkspace, attack, s: Signals, estimate: bool
 
 HUNT_LET_GO = 3      # search programs that found nothing, then a hunt lets go
 HUNT_STREAK = 2      # the same move this many times in a row, then the policy chooses again
+HUNT_STALL_STEPS = 2    # steps that together extended the check by less than HUNT_STALL_GAIN, then let go
+HUNT_STALL_GAIN = 0.02  # of hunt_progress: a factor of about 1.5 in the furthest n checked
 
 
 def hunt_progress(ws: HuntWorkspace) -> float:
@@ -104,13 +106,18 @@ def hunt_progress(ws: HuntWorkspace) -> float:
     return round(min(0.8, math.log10(far + 1) / 7 * 0.8), 3)
 
 
-def hunt_verdict(ws: HuntWorkspace, s: Signals, let_go: bool = False) -> Combined:
+def hunt_verdict(ws: HuntWorkspace, s: Signals, let_go: bool = False, stall: bool = False) -> Combined:
     """Hard signals on a hunt; no model call. A failed program makes the policy choose another
     move; a move that added something may run again, up to HUNT_STREAK times. `let_go`: after
     HUNT_LET_GO search programs ran to their time limit and found nothing, the hunt stops and
     answers "none" with what it checked (persisting costs a model call per search, each reaching
-    less further on a log scale than the one before)."""
+    less further on a log scale than the one before). `stall`: once a search program has come
+    back empty, the hunt also lets go when its last HUNT_STALL_STEPS steps, whatever they were,
+    together extended the check by less than HUNT_STALL_GAIN: on the recorded runs the steps after
+    a search of a true claim to 10^6 re-scanned a few hundred n or re-answered "none"."""
     progress = hunt_progress(ws)
+    before = ws.progress_seen[-HUNT_STALL_STEPS] if len(ws.progress_seen) >= HUNT_STALL_STEPS else None
+    ws.progress_seen.append(progress)
     evidence = ws.render().splitlines()[:6]
     last_family = ws.families[-1] if ws.families and s.move in ("patterns", "backwards") else None
     last_search = ws.searches[-1] if ws.searches and s.move == "counterexamples" else None
@@ -124,6 +131,11 @@ def hunt_verdict(ws: HuntWorkspace, s: Signals, let_go: bool = False) -> Combine
         return Combined("give_up", progress, f"{ws.empty_searches()} search programs found nothing (the furthest "
                         f"reports n <= {ws.searched_to()}): let go, the answer is none so far", evidence,
                         ["hunt_let_go"], None)
+    if (stall and before is not None and progress - before < HUNT_STALL_GAIN and ws.empty_searches()
+            and not ws.failures):
+        return Combined("give_up", progress, f"a search program found nothing (the furthest reports n <= "
+                        f"{ws.searched_to()}) and the last {HUNT_STALL_STEPS} steps checked little further: "
+                        "let go, the answer is none so far", evidence, ["hunt_stalled"], None)
     if s.new_findings and s.persist_streak < HUNT_STREAK:
         return Combined("persist", progress, "the last move added to what is checked", evidence, ["hunt_growing"], None)
     return Combined("switch", progress, "let the policy choose the next way to look", evidence, ["hunt_choose"], None)
