@@ -242,3 +242,27 @@ def test_report_only_fills_groups_from_the_suites_and_keeps_the_chosen_policies(
     assert "| conjectures/hunt: true claim | pot | 1 | 1 |" in printed
     assert "cot" not in printed                                    # left out by --policies, and complete-only kept both problems
     assert main(["bench", "--out", str(out), "--report-only", "--policies", "bandit"]) == 2
+
+
+def test_collect_rows_pools_sources_and_brings_their_traces(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("collect_rows", "benchmarks/collect_rows.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    a, b, out = tmp_path / "a", tmp_path / "b", tmp_path / "docs" / "t"
+    for d, rows in ((a, [row("cot", False, 10, pid="p"), row("pot", True, 10, pid="p")]), (b, [row("cot", True, 20, pid="p")])):
+        (d / "traces").mkdir(parents=True)
+        for r in rows:
+            r.trace_path = str(d / "elsewhere" / f"{d.name}-{r.policy}.jsonl")   # moved: found in d/traces
+            (d / "traces" / f"{d.name}-{r.policy}.jsonl").write_text("{}\n")
+        (d / "results.jsonl").write_text("".join(r.model_dump_json() + "\n" for r in rows))
+    assert mod.collect(out, mod.parse([str(out), str(a), "--policies", "cot,pot", str(b)])[1]) == 2
+    kept = {r.policy: r for r in read_rows(out / "results.jsonl")}
+    assert kept["cot"].solved and kept["cot"].trace_path == str(out / "traces" / "b-cot.jsonl")   # the later source wins
+    assert sorted(p.name for p in (out / "traces").iterdir()) == ["a-pot.jsonl", "b-cot.jsonl"]
+    other = row("cot", True, 5, pid="q")
+    other.budget = {"tokens": 99}
+    (b / "results.jsonl").write_text(other.model_dump_json() + "\n")
+    with pytest.raises(SystemExit, match="more than one backend/budget"):
+        mod.collect(out, [(a, None, None), (b, None, None)])
