@@ -173,3 +173,30 @@ def test_a_one_line_message_defines_its_block_before_anything_refers_to_it():
         raw = {"request": writer.compress_request({"messages": [{"role": "system", "content": line}]})}
         reader.expand_event(raw, "t:1")
         assert raw["request"]["messages"][0]["content"] == line
+
+
+def test_a_lone_surrogate_is_written_as_its_escape_and_reads_back_the_same(tmp_path):
+    """Half an emoji ('\\ud83d') in a string cannot be encoded as UTF-8; the writer must not lose the run."""
+    half = "smile \ud83d here"
+    events = [ev.ToolRun(run_id="r", step=1, tool_index=0, code="print(1)", stdout=half, exit_code=0),
+              ev.LLMCall(run_id="r", step=1, call_index=0, purpose="move:examples", request={}, fingerprint="f",
+                         response={"text": half, "usage": {}})]
+    path = tmp_path / "t.jsonl"
+    _write(path, events)
+    got = read_events(path)
+    assert got[0].stdout == half and got[1].response["text"] == half
+
+
+async def test_a_reply_with_a_lone_surrogate_is_cleaned_at_the_backend_boundary(tmp_path):
+    from agent.backends.base import LLMResponse
+    from agent.loop.run import asolve
+    from agent.problems.models import AnswerProblem, Budget
+    from tests.loop_helpers import FunctionBackend
+
+    assert LLMResponse(text="a\ud83db", parsed={"k": ["\udc00"]}).model_dump()["text"] == "a\ufffdb"
+    problem = AnswerProblem(id="q", statement="What is 6 * 7?", answer="42")
+    be = FunctionBackend(lambda req: "6 * 7 = 42 \ud83d\nAnswer: 42")
+    result = await asolve(problem, backend=be, policy="cot", budget=Budget(steps=2), trace=tmp_path / "t.jsonl")
+    assert result.solved and result.answer == "42"
+    texts = [e.response["text"] for e in read_events(tmp_path / "t.jsonl") if e.type == "llm_call"]
+    assert texts and all("\ufffd" in t and "\ud83d" not in t for t in texts)

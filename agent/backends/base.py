@@ -11,9 +11,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Message(BaseModel):
@@ -89,6 +90,22 @@ class Usage(BaseModel):
         )
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(value: Any) -> Any:
+    """A lone UTF-16 surrogate (half an emoji: the local model's JSON reply carried '\\ud83d' once)
+    becomes U+FFFD. Left in, it cannot be encoded as UTF-8: the trace line, the sandbox's source file
+    and the next request would all fail on it."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
 class LLMResponse(BaseModel):
     text: str
     parsed: dict[str, Any] | None = None
@@ -102,6 +119,11 @@ class LLMResponse(BaseModel):
     # Server-side timings when the server reports them (llama.cpp: prompt_n, prompt_ms, predicted_n,
     # predicted_ms, cache_n, prompt_per_second, predicted_per_second); for figures, never for decisions.
     timings: dict[str, float] | None = None
+
+    @field_validator("text", "reasoning", "parsed")
+    @classmethod
+    def _no_lone_surrogates(cls, value: Any) -> Any:
+        return _clean(value)
 
 
 @runtime_checkable

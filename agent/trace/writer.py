@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import IO
 
-from pydantic_core import to_jsonable_python
+from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from agent.trace.blocks import BlockWriter
 from agent.trace.events import EventBase, LLMCall
@@ -45,8 +45,13 @@ class TraceWriter:
         if isinstance(event, LLMCall):
             line = self._llm_line(event)
         else:
-            line = event.model_dump_json()
-        data = (line + "\n").encode("utf-8")
+            try:
+                line = event.model_dump_json()
+            except PydanticSerializationError:   # a lone surrogate in a string: written as its escape below
+                line = json.dumps(event.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+        # backslashreplace writes a lone surrogate as the JSON escape \udXXX it came from: the line
+        # stays valid JSON and reads back to the same string (a crash here would lose the run).
+        data = (line + "\n").encode("utf-8", errors="backslashreplace")
         written = self._fh.write(data)
         while written < len(data):    # rare on a file, but the rest of the line must not be dropped
             written += self._fh.write(data[written:])
