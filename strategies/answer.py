@@ -15,7 +15,8 @@ and the judge's hard signal is whether two independent methods agree.
 A program's answer is what it printed on its last line, after it ran in the sandbox; a chain of
 thought's is its `Answer:` line (no extraction call: a reply without one is a failure, recorded).
 Independent attempts see the problem alone, not earlier answers; only `backwards` and
-`counterexamples` are shown the leading answers, and say so in the entry.
+`counterexamples` are shown the leading answers, and say so in the entry (`shown`): with
+`independent_agreement` such an entry adds to an answer's count but never settles a run.
 """
 
 from __future__ import annotations
@@ -56,26 +57,27 @@ def last_printed(stdout: str, *, strip_prefix: bool = True) -> str:
 
 
 def _outcome(inp: MoveInput, move: str, method: Method, answer: str | None, how: str, why_not: str,
-             facts: list[str] | None = None) -> MoveOutcome:
+             facts: list[str] | None = None, shown: bool = False) -> MoveOutcome:
     ws, step = answer_workspace(inp), inp.ctx.step
     if not answer:
         ws.fail(move, step, why_not)
         return MoveOutcome(Findings(source=f"tool:{method}", facts=[f"No answer from {how}: {why_not}"]),
                            summary=f"no answer ({why_not})")
-    ws.add(answer, method, move, step, how)
+    ws.add(answer, method, move, step, how, shown=shown)
     summary = f"{method} ({how}): {answer}"
     return MoveOutcome(Findings(source=f"tool:{method}", candidates=[answer], facts=list(facts or [])),
                        summary=summary)
 
 
-async def _reasoning(inp: MoveInput, move: str, instruction: str, how: str) -> MoveOutcome:
+async def _reasoning(inp: MoveInput, move: str, instruction: str, how: str, *, shown: bool = False) -> MoveOutcome:
     text, _ = await inp.ctx.ask_text(f"move:{move}", text_messages(inp, instruction),
                                      max_tokens=REASONING_MAX_TOKENS, temperature=REASONING_TEMPERATURE)
     answer, _ = parse_answer(text)
-    return _outcome(inp, move, "reasoning", answer, how, "the reply had no answer line")
+    return _outcome(inp, move, "reasoning", answer, how, "the reply had no answer line", shown=shown)
 
 
-async def _program(inp: MoveInput, move: str, instruction: str, how: str, *, show_lines: bool = False) -> MoveOutcome:
+async def _program(inp: MoveInput, move: str, instruction: str, how: str, *, show_lines: bool = False,
+                   shown: bool = False) -> MoveOutcome:
     program, result = await write_and_run(inp, f"move:{move}", instruction, bare=True)
     printed = last_printed(result.stdout) if result.ok else ""
     why = (result.killed_reason or f"exit {result.exit_code}") if not result.ok else "it printed nothing"
@@ -84,7 +86,7 @@ async def _program(inp: MoveInput, move: str, instruction: str, how: str, *, sho
         lines = [ln.strip() for ln in result.stdout.splitlines() if "=" in ln][:8]
         facts = [f"computed by a program: {ln[:120]}" for ln in lines]
     plan = f"{how}: {program.plan}" if program.plan else how
-    return _outcome(inp, move, "program", printed[:200] or None, plan, why, facts)
+    return _outcome(inp, move, "program", printed[:200] or None, plan, why, facts, shown=shown)
 
 
 def _leading_text(ws: AnswerWorkspace) -> str:
@@ -108,7 +110,7 @@ async def backwards(inp: MoveInput) -> MoveOutcome:
     if len(ws.groups()) < 2:    # nothing to compare: a fresh chain of thought instead
         return await _reasoning(inp, "backwards", render("obvious"), "chain of thought")
     return await _reasoning(inp, "backwards", render("answer_compare", candidates=_leading_text(ws)),
-                            "the leading answers compared")
+                            "the leading answers compared", shown=True)
 
 
 async def patterns(inp: MoveInput) -> MoveOutcome:
@@ -125,7 +127,7 @@ async def counterexamples(inp: MoveInput) -> MoveOutcome:
     if not lead:
         return await _program(inp, "counterexamples", render("answer_program"), "program")
     return await _program(inp, "counterexamples", render("answer_test", leading=lead[0].answer),
-                          f"program testing {lead[0].answer[:40]}")
+                          f"program testing {lead[0].answer[:40]}", shown=True)
 
 
 MOVES = {"understand": understand, "attempt": attempt, "reframe": reframe, "backwards": backwards,

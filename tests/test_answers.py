@@ -35,9 +35,9 @@ def program(value: str) -> str:
     return f"```python\n# the answer\nprint({value})\n```"
 
 
-async def run(tmp_path, backend, tools, policy, steps=6):
+async def run(tmp_path, backend, tools, policy, steps=6, **settings):
     result = await asolve(PROBLEM, backend=backend, policy=policy, budget=Budget(steps=steps),
-                          trace=tmp_path / "t.jsonl", settings=RunSettings(), tools=tools)
+                          trace=tmp_path / "t.jsonl", settings=RunSettings(**settings), tools=tools)
     return result, read_events(result.trace_path)
 
 
@@ -57,6 +57,24 @@ def test_groups_by_equivalence_and_settles_on_two_independent_methods():
     ws.add("18", "program", "patterns", 3)
     answer, why = ws.agreed()
     assert answer == "18" and "reasoning and by a program" in why
+
+
+def test_an_answer_a_move_was_shown_is_a_vote_never_a_settling_method():
+    ws = AnswerWorkspace(independent=True)
+    ws.add("42", "reasoning", "obvious", 1)
+    ws.add("126", "program", "obvious", 1)
+    ws.add("126", "reasoning", "backwards", 2, shown=True)     # shown 42 and 126, chose 126
+    assert ws.agreed() is None and ws.groups()[1].independent() == ws.groups()[1].entries[:1]
+    ws.add("126", "program", "counterexamples", 3, shown=True)
+    ws.add("126", "reasoning", "attempt", 4, shown=True)
+    assert ws.agreed() is None                                  # three shown votes are no majority either
+    ws.add("126", "reasoning", "reframe", 5)                    # an independent chain of thought
+    assert ws.agreed()[0] == "126"
+    before = AnswerWorkspace()                                  # traces recorded before: a shown answer settled
+    before.add("42", "reasoning", "obvious", 1)
+    before.add("126", "program", "obvious", 1)
+    before.add("126", "reasoning", "backwards", 2, shown=True)
+    assert before.agreed()[0] == "126"
 
 
 def test_a_clear_majority_of_one_method_settles_only_without_a_rival_reached_twice():
@@ -121,21 +139,37 @@ async def test_an_escalated_run_ends_when_a_new_method_agrees_and_the_reference_
         assert "reference" not in "\n".join(m.content for m in request.messages).lower()
 
 
-async def test_independent_methods_see_the_problem_alone_and_compare_sees_the_leading_answers(tmp_path):
-    backend = FunctionBackend(overrides={
+def _compare_backend():
+    return FunctionBackend(overrides={
         "move:attempt:obvious": "Answer: 16",
         "move:attempt:check": program("18"),
         "move:examples": "```python\n# quantities\nprint('eggs_left = 9')\nprint(18)\n```",
         "move:backwards": "Recheck: 9 eggs at $2.\nAnswer: 18"})
+
+
+async def test_independent_methods_see_the_problem_alone_and_compare_sees_the_leading_answers(tmp_path):
+    backend = _compare_backend()
     tools = PrintedTools("18\n", "eggs_left = 9\n20\n")
     result, events = await run(tmp_path, backend, tools, "fixed:examples,backwards")
-    by_purpose = {r.purpose: "\n".join(m.content for m in r.messages) for r in backend.requests}
-    assert "16" not in by_purpose["move:examples"].split("PROBLEM", 1)[1].split("YOUR TASK", 1)[1]
-    assert "- 16: reached by reasoning ×1" in by_purpose["move:backwards"]
-    assert "- 18: reached by program ×1" in by_purpose["move:backwards"]
+    first = {}
+    for r in backend.requests:
+        first.setdefault(r.purpose, "\n".join(m.content for m in r.messages))
+    assert "16" not in first["move:examples"].split("PROBLEM", 1)[1].split("YOUR TASK", 1)[1]
+    assert "- 16: reached by reasoning ×1" in first["move:backwards"]
+    assert "- 18: reached by program ×1" in first["move:backwards"]
     facts = [f for e in of(events, MoveEnd) if e.move == "examples" for f in e.findings.facts]
-    assert facts == ["computed by a program: eggs_left = 9"]      # computed, not claimed
+    assert facts[0] == "computed by a program: eggs_left = 9"      # computed, not claimed
+    # `backwards` was shown 18 (the self-check's) and chose it: a vote, not a second independent method
+    after_compare = [v for v in of(events, Verdict) if v.move == "backwards"][0]
+    assert after_compare.decision != "solved" and after_compare.overrides == ["answers_disagree"]
+    assert result.answer == "18" and not any("methods_agree" in v.overrides for v in of(events, Verdict))
+
+
+async def test_before_independent_agreement_a_shown_answer_settled_the_run(tmp_path):
+    result, events = await run(tmp_path, _compare_backend(), PrintedTools("18\n", "eggs_left = 9\n20\n"),
+                               "fixed:examples,backwards", independent_agreement=False)
     assert result.answer == "18" and of(events, Verdict)[-1].overrides == ["methods_agree"]
+    assert [v.move for v in of(events, Verdict)][-1] == "backwards"
 
 
 async def test_a_reply_without_an_answer_line_is_a_recorded_failure_and_the_best_answer_is_graded(tmp_path):

@@ -102,6 +102,10 @@ class RunSettings:
     # two steps together checked little further (agent/workspace/signals.py); False waits for three
     # empty searches, as traces recorded before it did.
     hunt_stall: bool = True
+    # Answer problems: only answers reached without being shown earlier ones settle a run; an entry
+    # from `backwards` or `counterexamples` (shown the leading answers) counts as a vote, not as an
+    # independent method (agent/workspace/answers.py). False lets it settle, as traces recorded before did.
+    independent_agreement: bool = True
     # Sequences: the first attempt is the sympy fits, else the model's rule written as a program
     # a(n) and checked against every given term; `patterns` proposes such programs when no fit
     # survives (strategies/sequence.py). False gives the chain-of-thought first attempt and one closed

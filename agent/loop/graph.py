@@ -163,7 +163,8 @@ class Solver:
         elif can_explore(self.problem) and self.ctx.settings.workspace:   # examples and a conjecture ledger
             st.explore = ExplorationWorkspace()
         elif self.problem.kind == "answer" and self.ctx.settings.workspace and self.ctx.settings.answer_workspace:
-            st.answers = AnswerWorkspace()     # candidate answers, each with the method that reached it
+            # candidate answers, each with the method that reached it
+            st.answers = AnswerWorkspace(independent=self.ctx.settings.independent_agreement)
         if st.workspace is None and self.ctx.settings.first_attempt and self.problem.kind in FIRST_ATTEMPT_KINDS:
             if await self._obvious_first(st):
                 return

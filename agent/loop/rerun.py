@@ -158,6 +158,7 @@ def _settings(start: RunStart) -> RunSettings:
     recorded.setdefault("sequence_programs", False)  # ... and before sequence rules were programs
     recorded.setdefault("hunt_let_go", False)       # ... and before a hunt let go of a true claim
     recorded.setdefault("hunt_stall", False)        # ... and before it let go of a stalled one
+    recorded.setdefault("independent_agreement", False)  # ... and before a shown answer could not settle
     return RunSettings(**recorded)
 
 

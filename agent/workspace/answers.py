@@ -33,6 +33,7 @@ class AnswerEntry(BaseModel):
     move: str
     step: int
     how: str = ""            # "chain of thought", "program: <its first comment line>"
+    shown: bool = False      # the move was shown earlier answers (backwards, counterexamples): not independent
 
     def line(self) -> str:
         return f"{self.answer} — {self.method} ({self.move}, step {self.step}{': ' + self.how if self.how else ''})"
@@ -48,6 +49,10 @@ class AnswerGroup(BaseModel):
     def methods(self) -> set[str]:
         return {e.method for e in self.entries}
 
+    def independent(self) -> list[AnswerEntry]:
+        """The entries that reached this answer without being shown an earlier one."""
+        return [e for e in self.entries if not e.shown]
+
     def line(self) -> str:
         counts = {m: sum(e.method == m for e in self.entries) for m in ("reasoning", "program")}
         by = ", ".join(f"{m} ×{n}" for m, n in counts.items() if n)
@@ -55,14 +60,20 @@ class AnswerGroup(BaseModel):
 
 
 class AnswerWorkspace(BaseModel):
+    # Only entries made without seeing earlier answers settle a run (RunSettings.independent_agreement).
+    # On the recorded GSM8K/MATH runs, 3 of the 4 runs settled by a move that had been shown the answer
+    # it "agreed" with were wrong (MATH prealgebra-1622: the first attempt's 42 was right; a program
+    # printed 126; `backwards`, shown both, chose 126 and the two settled it).
+    independent: bool = False
     entries: list[AnswerEntry] = Field(default_factory=list)
     failures: list[str] = Field(default_factory=list)     # "step 3 (patterns): the program printed nothing"
     # (entries grouped so far, their groups): entries are only appended, and each verdict, prompt
     # and trace summary asks for the groups, so a new entry is compared once, not once per ask
     _grouped: tuple[int, list[AnswerGroup]] = PrivateAttr(default_factory=lambda: (0, []))
 
-    def add(self, answer: str, method: Method, move: str, step: int, how: str = "") -> AnswerEntry:
-        entry = AnswerEntry(answer=answer.strip()[:200], method=method, move=move, step=step, how=how[:120])
+    def add(self, answer: str, method: Method, move: str, step: int, how: str = "", shown: bool = False) -> AnswerEntry:
+        entry = AnswerEntry(answer=answer.strip()[:200], method=method, move=move, step=step, how=how[:120],
+                            shown=shown)
         self.entries.append(entry)
         return entry
 
@@ -86,14 +97,15 @@ class AnswerWorkspace(BaseModel):
         """(answer, why) when the entries settle it: two independent methods reached the same
         answer, or one answer was reached MAJORITY times while no other was reached twice."""
         groups = self.groups()
-        both = [g for g in groups if len(g.methods) == 2]
+        counted = {id(g): g.independent() if self.independent else g.entries for g in groups}
+        both = [g for g in groups if len({e.method for e in counted[id(g)]}) == 2]
         if both:
-            g = max(both, key=lambda g: len(g.entries))
+            g = max(both, key=lambda g: len(counted[id(g)]))
             return g.answer, f"{g.answer} was reached by reasoning and by a program independently"
         for g in groups:
-            rivals = [len(o.entries) for o in groups if o is not g]
-            if len(g.entries) >= MAJORITY and max(rivals, default=0) <= 1:
-                return g.answer, f"{g.answer} was reached {len(g.entries)} times, no other answer more than once"
+            rivals = [len(counted[id(o)]) for o in groups if o is not g]
+            if len(counted[id(g)]) >= MAJORITY and max(rivals, default=0) <= 1:
+                return g.answer, f"{g.answer} was reached {len(counted[id(g)])} times, no other answer more than once"
         return None
 
     def best(self) -> str | None:
