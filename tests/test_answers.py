@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from agent.loop.context import RunSettings, ToolResult, ToolSource
 from agent.loop.judge import Signals
 from agent.loop.rerun import arerun
@@ -266,3 +268,19 @@ async def test_random_makes_its_own_move_sequence_per_problem_at_one_seed(tmp_pa
     assert runs[0] == runs[1]
     rerun, _ = await arerun((tmp_path / "p2-True.jsonl"), trace=tmp_path / "rerun.jsonl")
     assert rerun.steps == len(sequences["p2"])
+
+
+async def test_a_what_if_rerun_names_the_step_a_changed_rule_would_change(tmp_path, capsys):
+    """`polya replay --rerun --setting K=V`: the recorded run under another rule, zero model calls."""
+    from agent.cli import main
+
+    result, _ = await run(tmp_path, _compare_backend(), PrintedTools("18\n", "eggs_left = 9\n20\n"),
+                          "fixed:examples,backwards", independent_agreement=False)
+    trace = str(result.trace_path)
+    assert await asyncio.to_thread(main, ["replay", "--rerun", trace]) == 0
+    assert await asyncio.to_thread(main, ["replay", "--rerun", trace, "--setting", "hunt_stall=false"]) == 0
+    assert await asyncio.to_thread(main, ["replay", "--rerun", trace, "--setting", "independent_agreement=true"]) == 1
+    err = capsys.readouterr().err
+    assert "diverges at step 3: recorded verdict backwards -> solved" in err
+    assert await asyncio.to_thread(main, ["replay", "--rerun", trace, "--setting", "independent_agreement=maybe"]) == 2
+    assert await asyncio.to_thread(main, ["replay", trace, "--setting", "hunt_stall=true"]) == 2

@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", help="fork: the live backend (default: the recorded one)")
     p.add_argument("--policy", help="fork: the policy from STEP on (default: the recorded one)")
     p.add_argument("--budget", help="fork: a new budget, e.g. steps=12 (on top of the recorded one)")
+    p.add_argument("--setting", action="append", metavar="KEY=VALUE", dest="run_settings",
+                   help="rerun/fork under a changed run setting, e.g. --setting hunt_stall=true (repeatable): "
+                        "a what-if rerun exits 0 if the run would not change, 1 naming the first step it would")
     p.add_argument("--trace", dest="out", help="rerun/fork: where to write the new trace")
     p.add_argument("--stats", action="store_true", help="print time and peak memory on stderr")
     p.set_defaults(func=main)
@@ -43,6 +46,8 @@ def main(args: argparse.Namespace) -> int:
         raise InputError(f"--{fork_opts[0]} needs --fork-at STEP")
     if args.rerun and args.fork_at is not None:
         raise InputError("use either --rerun or --fork-at")
+    if args.run_settings and not (args.rerun or args.fork_at is not None):
+        raise InputError("--setting needs --rerun or --fork-at STEP")
     if args.stats:
         tracemalloc.start()
     started = time.perf_counter()
@@ -75,13 +80,14 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _rerun(args: argparse.Namespace) -> int:
-    from agent.loop.rerun import arerun
+    from agent.loop.rerun import arerun, parse_overrides
     from agent.report.summary import summarize
 
+    overrides = parse_overrides(args.run_settings)
     with tempfile.TemporaryDirectory(prefix="polya-rerun-") as tmp:
         out = Path(args.out) if args.out else Path(tmp) / "rerun.jsonl"
         # ReplayDivergence propagates: the CLI prints it (it names the step) and exits 1.
-        result, rec = asyncio.run(arerun(args.trace, trace=out))
+        result, rec = asyncio.run(arerun(args.trace, trace=out, settings=overrides))
         new = summarize(out)
     line = (f"rerun identical: {len(rec.decisions)} verdicts, status {result.status}"
             + (f", answer {result.answer}" if result.answer else "")
@@ -97,7 +103,7 @@ def _rerun(args: argparse.Namespace) -> int:
 
 def _fork(args: argparse.Namespace) -> int:
     from agent.cli.run import EXIT_SOLVED, EXIT_UNSOLVED, print_summary
-    from agent.loop.rerun import ForkReport, afork, load_run
+    from agent.loop.rerun import ForkReport, afork, load_run, parse_overrides
     from agent.loop.run import parse_budget
     from agent.problems.models import Budget
 
@@ -105,7 +111,8 @@ def _fork(args: argparse.Namespace) -> int:
     budget = parse_budget(args.budget, Budget(**rec.start.budget)) if args.budget else None
     report = ForkReport()
     result = asyncio.run(afork(args.trace, fork_at=args.fork_at, backend=args.backend, policy=args.policy,
-                               budget=budget, trace=args.out, report=report))
+                               budget=budget, trace=args.out, report=report,
+                               settings=parse_overrides(args.run_settings)))
     console = Console()
     console.print(f"fork     steps 1..{args.fork_at - 1} replayed ({report.replayed_calls} model calls free), "
                   f"{report.live_calls} live calls from step {args.fork_at}", markup=False)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,8 +144,32 @@ def _fresh(trace: str | Path | None) -> None:
         raise InputError("the new trace file already exists; name another with --trace", where=str(trace))
 
 
-def _settings(start: RunStart) -> RunSettings:
-    recorded = dict(start.config.get("settings", {}))
+def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
+    """`KEY=VALUE` pairs naming RunSettings fields, each value read as its field's type
+    (true/false for flags): a what-if rerun or a fork under a changed rule."""
+    fields = {f.name: f for f in dataclasses.fields(RunSettings)}
+    out: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or key not in fields:
+            known = ", ".join(sorted(fields))
+            raise InputError(f"--setting {pair!r}: give KEY=VALUE with KEY one of the run settings ({known})")
+        kind = type(getattr(RunSettings(), key))
+        try:
+            if kind is bool:
+                if raw.lower() not in ("true", "false", "1", "0", "on", "off"):
+                    raise ValueError(raw)
+                out[key] = raw.lower() in ("true", "1", "on")
+            else:
+                out[key] = kind(raw)
+        except ValueError:
+            raise InputError(f"--setting {pair!r}: {raw!r} is not a {kind.__name__}") from None
+    return out
+
+
+def _settings(start: RunStart, overrides: dict[str, Any] | None = None) -> RunSettings:
+    recorded = dict(start.config.get("settings", {})) | dict(overrides or {})
     recorded.setdefault("workspace", False)       # recorded before the workspace existed: notebook loop
     recorded.setdefault("first_attempt", False)   # ... and before the obvious first attempt
     recorded.setdefault("reflect", False)         # ... and before the reflect call
@@ -162,8 +187,11 @@ def _settings(start: RunStart) -> RunSettings:
     return RunSettings(**recorded)
 
 
-async def arerun(path: str | Path, *, trace: str | Path | None = None, on_event: Any = None) -> tuple[RunResult, RecordedRun]:
-    """Exact rerun with zero LLM calls; raises ReplayDivergence at the first difference."""
+async def arerun(path: str | Path, *, trace: str | Path | None = None, on_event: Any = None,
+                 settings: dict[str, Any] | None = None) -> tuple[RunResult, RecordedRun]:
+    """Exact rerun with zero LLM calls; raises ReplayDivergence at the first difference. With
+    `settings` (RunSettings fields) it is a what-if rerun: identical means the changed rule would
+    not have changed this run; a divergence names the first step it would have changed."""
     _fresh(trace)
     rec = load_run(path)
     s = rec.start
@@ -172,7 +200,7 @@ async def arerun(path: str | Path, *, trace: str | Path | None = None, on_event:
     ended_by_budget = rec.end.reason if rec.end and rec.end.status == "budget" else None
     backend = ReplayBackend(rec.calls, source=str(path), ended_by_budget=ended_by_budget)
     result = await asolve(s.problem, backend=backend, policy=s.policy, budget=Budget(**s.budget), seed=s.seed,
-                          trace=trace, settings=_settings(s), on_event=_Watch(rec.checkpoints, on_event),
+                          trace=trace, settings=_settings(s, settings), on_event=_Watch(rec.checkpoints, on_event),
                           problem_file=s.problem_file, tools=ReplayTools(rec.tools), clock_enabled=False)
     new = load_run(result.trace_path)
     if new.decisions != rec.decisions:
@@ -195,7 +223,7 @@ async def arerun(path: str | Path, *, trace: str | Path | None = None, on_event:
 async def afork(path: str | Path, *, fork_at: int | None = None, backend: Any = None, policy: str | None = None,
                 budget: Budget | None = None, trace: str | Path | None = None, on_event: Any = None,
                 resume: bool = False, tools: Any = None, report: ForkReport | None = None,
-                backend_settings: dict[str, Any] | None = None) -> RunResult:
+                backend_settings: dict[str, Any] | None = None, settings: dict[str, Any] | None = None) -> RunResult:
     """Replay the recorded prefix (steps < fork_at; everything when fork_at is None) for free,
     then continue live. `backend` defaults to the recorded backend spec; `tools` to the real
     sandbox (a ToolSource for the live part). The choice of step fork_at's move is made live."""
@@ -229,7 +257,7 @@ async def afork(path: str | Path, *, fork_at: int | None = None, backend: Any = 
                                              fork_step=fork_at or 0)
     try:
         return await asolve(s.problem, backend=replay, policy=policy_obj, budget=budget or Budget(**s.budget),
-                            seed=s.seed, trace=trace, settings=_settings(s), on_event=on_event,
+                            seed=s.seed, trace=trace, settings=_settings(s, settings), on_event=on_event,
                             problem_file=s.problem_file, tools=tool_source, fork=fork_info,
                             resumed_from=str(path) if resume else None)
     finally:
