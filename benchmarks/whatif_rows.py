@@ -8,7 +8,8 @@ calls (`polya replay --rerun --setting`). A run the rule would not have changed 
 recorded. A run it changes, at the verdict of step k, is forked at step k+1 under the setting: steps
 1..k replay from the trace and the rest runs live on the recorded backend, graded once after the
 run as in a bench. The new rows go to OUT/results.jsonl with `reason` prefixed "what-if: unchanged"
-or "what-if: forked at step N", and the summary says how many runs the rule changed.
+or "what-if: forked at step N", and the summary says how many runs the rule changed. A trace that
+no longer reruns exactly at this commit (benchmarks/rerun_sweep.py) is left out and counted.
 
 Live continuations sample at the run's temperature, so a forked row is one sample of the rule's
 effect, not the effect itself.
@@ -45,12 +46,20 @@ async def rescore(src: Path, out: Path, overrides: dict, policies: set[str] | No
             and not r.policy.startswith(BASELINES) and (not policies or r.policy in policies)]
     (out / "traces").mkdir(parents=True, exist_ok=True)
     done = {(r.problem_id, r.policy) for r in read_rows(out / "results.jsonl")}
-    changed = 0
+    changed = skipped = 0
     for row in rows:
         if (row.problem_id, row.policy) in done:
             continue
         scratch = out / "traces" / f"whatif-{Path(row.trace_path).name}"
         scratch.unlink(missing_ok=True)
+        try:       # a trace that no longer reruns as recorded cannot say what the rule would change
+            await arerun(row.trace_path, trace=scratch)
+        except ReplayDivergence:
+            print(f"{row.problem_id} {row.policy}: the trace does not rerun at this commit; left out")
+            skipped += 1
+            continue
+        finally:
+            scratch.unlink(missing_ok=True)
         try:
             await arerun(row.trace_path, trace=scratch, settings=overrides)
             step = None
@@ -82,7 +91,8 @@ async def rescore(src: Path, out: Path, overrides: dict, policies: set[str] | No
                 run_id=result.run_id))
         with open(out / "results.jsonl", "a", encoding="utf-8") as fh:
             fh.write(ResultRow.model_validate(new.model_dump()).model_dump_json() + "\n")
-    print(f"{changed} of {len(rows)} runs changed by {json.dumps(overrides)}")
+    print(f"{changed} of {len(rows) - skipped} runs changed by {json.dumps(overrides)}"
+          + (f"; {skipped} left out (their traces no longer rerun)" if skipped else ""))
 
 
 def main() -> None:
