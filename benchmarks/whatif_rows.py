@@ -55,7 +55,7 @@ async def rescore(src: Path, out: Path, overrides: dict, policies: set[str] | No
         try:       # a trace that no longer reruns as recorded cannot say what the rule would change
             await arerun(row.trace_path, trace=scratch)
         except ReplayDivergence:
-            print(f"{row.problem_id} {row.policy}: the trace does not rerun at this commit; left out")
+            print(f"{row.problem_id} {row.policy}: the trace does not rerun at this commit; left out", flush=True)
             skipped += 1
             continue
         finally:
@@ -76,7 +76,8 @@ async def rescore(src: Path, out: Path, overrides: dict, policies: set[str] | No
             new.trace_path = str(target)
         else:
             changed += 1
-            print(f"{row.problem_id} {row.policy}: the rule changes step {step}" + (" (dry run)" if dry_run else ", forking"))
+            print(f"{row.problem_id} {row.policy}: the rule changes step {step}" + (" (dry run)" if dry_run else ", forking"),
+                  flush=True)
             if dry_run:
                 continue
             target = out / "traces" / f"fork-{Path(row.trace_path).name}"
