@@ -97,15 +97,18 @@ class AnswerWorkspace(BaseModel):
         """(answer, why) when the entries settle it: two independent methods reached the same
         answer, or one answer was reached MAJORITY times while no other was reached twice."""
         groups = self.groups()
-        counted = {id(g): g.independent() if self.independent else g.entries for g in groups}
-        both = [g for g in groups if len({e.method for e in counted[id(g)]}) == 2]
+
+        def votes(g: AnswerGroup) -> list[AnswerEntry]:
+            return g.independent() if self.independent else g.entries
+
+        both = [g for g in groups if len({e.method for e in votes(g)}) == 2]
         if both:
-            g = max(both, key=lambda g: len(counted[id(g)]))
+            g = max(both, key=lambda g: len(votes(g)))
             return g.answer, f"{g.answer} was reached by reasoning and by a program independently"
         for g in groups:
-            rivals = [len(counted[id(o)]) for o in groups if o is not g]
-            if len(counted[id(g)]) >= MAJORITY and max(rivals, default=0) <= 1:
-                return g.answer, f"{g.answer} was reached {len(counted[id(g)])} times, no other answer more than once"
+            rivals = [len(votes(o)) for o in groups if o is not g]
+            if len(votes(g)) >= MAJORITY and max(rivals, default=0) <= 1:
+                return g.answer, f"{g.answer} was reached {len(votes(g))} times, no other answer more than once"
         return None
 
     def best(self) -> str | None:
