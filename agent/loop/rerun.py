@@ -9,10 +9,12 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from agent.backends.replay import ReplayBackend, ReplayTools
 from agent.errors import InputError, ReplayDivergence
@@ -147,24 +149,18 @@ def _fresh(trace: str | Path | None) -> None:
 def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
     """`KEY=VALUE` pairs naming RunSettings fields, each value read as its field's type
     (true/false for flags): a what-if rerun or a fork under a changed rule."""
-    fields = {f.name: f for f in dataclasses.fields(RunSettings)}
+    types = typing.get_type_hints(RunSettings)
     out: dict[str, Any] = {}
     for pair in pairs or []:
         key, sep, raw = pair.partition("=")
         key = key.strip()
-        if not sep or key not in fields:
-            known = ", ".join(sorted(fields))
-            raise InputError(f"--setting {pair!r}: give KEY=VALUE with KEY one of the run settings ({known})")
-        kind = type(getattr(RunSettings(), key))
-        try:
-            if kind is bool:
-                if raw.lower() not in ("true", "false", "1", "0", "on", "off"):
-                    raise ValueError(raw)
-                out[key] = raw.lower() in ("true", "1", "on")
-            else:
-                out[key] = kind(raw)
-        except ValueError:
-            raise InputError(f"--setting {pair!r}: {raw!r} is not a {kind.__name__}") from None
+        if not sep or key not in types:
+            raise InputError(f"--setting {pair!r}: give KEY=VALUE with KEY one of the run settings "
+                             f"({', '.join(sorted(types))})")
+        try:     # pydantic reads the text as the field's type (true/false/on/off/1/0 for a flag)
+            out[key] = TypeAdapter(types[key]).validate_python(raw)
+        except ValidationError:
+            raise InputError(f"--setting {pair!r}: {raw!r} is not a {types[key].__name__}") from None
     return out
 
 
