@@ -102,6 +102,26 @@ def test_best_prefers_more_methods_then_more_entries_then_the_latest():
     assert ws.best() == "6"
 
 
+def test_an_unsettled_end_goes_to_the_first_attempt_on_a_tie_and_shown_answers_do_not_count():
+    # gsm8k-0015 as recorded: the first attempt 125 (right), a program 2971, then `backwards`, shown
+    # both, wrote 2971 too; an independent reframe reached 125 again.
+    def workspace(prefer_first: bool) -> AnswerWorkspace:
+        ws = AnswerWorkspace(independent=True, prefer_first=prefer_first)
+        ws.add("125", "reasoning", "obvious", 1)
+        ws.add("2971.0", "program", "obvious", 1)
+        ws.add("125", "reasoning", "reframe", 6)
+        ws.add("2971", "reasoning", "backwards", 7, shown=True)
+        return ws
+    assert workspace(prefer_first=False).best() == "2971.0"     # two methods, counting the shown one
+    assert workspace(prefer_first=True).best() == "125"         # 2 votes against 1
+    tie = AnswerWorkspace(independent=True, prefer_first=True)
+    tie.add("230", "reasoning", "obvious", 1)
+    tie.add("160", "reasoning", "attempt", 5)
+    assert tie.best() == "230"                                  # a tie goes to the first attempt
+    tie.prefer_first = False
+    assert tie.best() == "160"
+
+
 def test_the_verdict_is_a_hard_signal_and_says_which():
     ws = AnswerWorkspace()
     ws.add("18", "reasoning", "obvious", 1)
@@ -164,7 +184,9 @@ async def test_independent_methods_see_the_problem_alone_and_compare_sees_the_le
     # `backwards` was shown 18 (the self-check's) and chose it: a vote, not a second independent method
     after_compare = [v for v in of(events, Verdict) if v.move == "backwards"][0]
     assert after_compare.decision != "solved" and after_compare.overrides == ["answers_disagree"]
-    assert result.answer == "18" and not any("methods_agree" in v.overrides for v in of(events, Verdict))
+    assert not any("methods_agree" in v.overrides for v in of(events, Verdict))
+    # at the budget: 20 twice (examples' program, independently), 18 once independently and once shown
+    assert [e.move for e in of(events, MoveEnd)].count("examples") == 2 and result.answer == "20"
 
 
 async def test_before_independent_agreement_a_shown_answer_settled_the_run(tmp_path):
@@ -183,9 +205,9 @@ async def test_a_reply_without_an_answer_line_is_a_recorded_failure_and_the_best
     result, events = await run(tmp_path, backend, PrintedTools("18\n"), "fixed:reframe,attempt", steps=3)
     reframe = [v for v in of(events, Verdict) if v.move == "reframe"][0]
     assert reframe.overrides == ["no_answer"] and "no answer line" in reframe.reason
-    # unsettled at the budget: 16 (reasoning), 18 (program), 17 (reasoning) -> the latest single entry
-    assert result.status == "budget" and result.answer == "17" and not result.verified
-    assert of(events, Verification)[-1].candidate == "17"
+    # unsettled at the budget: 16 (reasoning), 18 (program), 17 (reasoning) -> a tie: the first attempt
+    assert result.status == "budget" and result.answer == "16" and not result.verified
+    assert of(events, Verification)[-1].candidate == "16"
 
 
 async def test_a_run_on_the_answer_workspace_reruns_exactly(tmp_path):

@@ -106,6 +106,11 @@ class RunSettings:
     # from `backwards` or `counterexamples` (shown the leading answers) counts as a vote, not as an
     # independent method (agent/workspace/answers.py). False lets it settle, as traces recorded before did.
     independent_agreement: bool = True
+    # Answer problems: when the budget ends with nothing settled, the answer given is the one with
+    # the most methods, then the most votes (counted as for agreement), ties going to the earliest,
+    # i.e. the first attempt (agent/workspace/answers.py). False breaks ties toward the latest and
+    # counts shown answers too, as traces recorded before it did.
+    unsettled_first: bool = True
     # Sequences: the first attempt is the sympy fits, else the model's rule written as a program
     # a(n) and checked against every given term; `patterns` proposes such programs when no fit
     # survives (strategies/sequence.py). False gives the chain-of-thought first attempt and one closed

@@ -164,7 +164,8 @@ class Solver:
             st.explore = ExplorationWorkspace()
         elif self.problem.kind == "answer" and self.ctx.settings.workspace and self.ctx.settings.answer_workspace:
             # candidate answers, each with the method that reached it
-            st.answers = AnswerWorkspace(independent=self.ctx.settings.independent_agreement)
+            st.answers = AnswerWorkspace(independent=self.ctx.settings.independent_agreement,
+                                         prefer_first=self.ctx.settings.unsettled_first)
         if st.workspace is None and self.ctx.settings.first_attempt and self.problem.kind in FIRST_ATTEMPT_KINDS:
             if await self._obvious_first(st):
                 return

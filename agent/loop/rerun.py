@@ -180,6 +180,7 @@ def _settings(start: RunStart, overrides: dict[str, Any] | None = None) -> RunSe
     recorded.setdefault("hunt_let_go", False)       # ... and before a hunt let go of a true claim
     recorded.setdefault("hunt_stall", False)        # ... and before it let go of a stalled one
     recorded.setdefault("independent_agreement", False)  # ... and before a shown answer could not settle
+    recorded.setdefault("unsettled_first", False)   # ... and before an unsettled end went to the first attempt
     return RunSettings(**recorded)
 
 
