@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from agent.loop.context import RunSettings, ToolResult, ToolSource
 from agent.loop.judge import Signals
@@ -306,3 +307,27 @@ async def test_a_what_if_rerun_names_the_step_a_changed_rule_would_change(tmp_pa
     assert "diverges at step 3: recorded verdict backwards -> solved" in err
     assert await asyncio.to_thread(main, ["replay", "--rerun", trace, "--setting", "independent_agreement=maybe"]) == 2
     assert await asyncio.to_thread(main, ["replay", trace, "--setting", "hunt_stall=true"]) == 2
+
+
+async def test_first_vs_final_counts_a_run_that_lost_its_right_first_attempt(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("first_vs_final", "benchmarks/first_vs_final.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    # first attempt 18 (right); its check and two later programs print 20, which settles on 20 (wrong)
+    backend = FunctionBackend(overrides={"move:attempt:obvious": "Answer: 18", "move:attempt:check": program("20"),
+                                         "move:patterns": program("20")})
+    result, _ = await run(tmp_path, backend, PrintedTools("20\n"), "fixed:patterns", steps=4)
+    assert result.answer.startswith("20") and not result.verified
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("problems:\n  - id: ducks\n    kind: answer\n    statement: |\n      "
+                     + PROBLEM.statement + "\n    answer: '18'\n")
+    row = {"suite": "t", "problem_id": "ducks", "policy": "fixed:patterns", "harness_error": None,
+           "trace_path": str(result.trace_path), "solved": False, "answer": result.answer}
+    (tmp_path / "results.jsonl").write_text(json.dumps(row) + "\n" + json.dumps(row | {"policy": "llm"}) + "\n")
+    counts, named = mod.tally(tmp_path, [str(suite)])
+    assert list(counts) == [("t", "llm")]                       # loop policies only
+    c = counts[("t", "llm")]
+    assert (c["runs"], c["first right"], c["final right"], c["lost"], c["gained"]) == (1, 1, 0, 1, 0)
+    assert named == [f"lost: ducks llm: first attempt '18', final {result.answer!r}"]

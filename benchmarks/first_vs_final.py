@@ -1,0 +1,80 @@
+"""Did the loop ever lose what its first attempt had? For each loop run on an answer problem, the
+first attempt's answer (the `obvious` move's chain of thought) and the run's final answer, both
+graded against the hidden reference.
+
+    python benchmarks/first_vs_final.py docs/results/math-50 [problems/math/*.yaml ...] [--list]
+
+This is analysis after the runs: the run itself only ever saw its final answer graded, once, after
+it ended (issue 18's "no oracle during a solve"). Grading the first attempt here answers the aim
+"the loop never loses to its own first attempt": `lost` counts runs whose first attempt was right
+and whose final answer is wrong, `gained` the reverse. `--list` names the runs of both.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from agent.problems import load_problems  # noqa: E402
+from agent.verify import verify  # noqa: E402
+
+SUITES = ["problems/math/gsm8k-sample.yaml", "problems/math/math500-dev.yaml"]
+LOOP = ("llm", "random", "bandit")
+
+
+def first_attempt(trace: Path) -> str | None:
+    """The first attempt's answer: the first candidate of the run's first `obvious` move, if any."""
+    for line in trace.read_text(encoding="utf-8").splitlines():
+        event = json.loads(line)
+        if event.get("type") == "move_end" and event.get("move") == "obvious":
+            candidates = (event.get("findings") or {}).get("candidates") or []
+            return candidates[0] if candidates else None
+    return None
+
+
+def tally(out_dir: Path, suites: list[str]) -> tuple[dict[tuple[str, str], Counter], list[str]]:
+    problems = {p.id: p for s in suites for p in load_problems(s)}
+    rows = [json.loads(x) for x in (out_dir / "results.jsonl").read_text().splitlines() if x.strip()]
+    latest = {(r["problem_id"], r["policy"]): r for r in rows
+              if r["policy"] in LOOP and r["harness_error"] is None and r["problem_id"] in problems}
+    counts: dict[tuple[str, str], Counter] = {}
+    named = []
+    for (pid, policy), r in sorted(latest.items()):
+        trace = Path(r["trace_path"])
+        if not trace.is_file():
+            trace = out_dir / "traces" / trace.name
+        first = first_attempt(trace)
+        first_ok = first is not None and verify(problems[pid], first).ok
+        final_ok = bool(r["solved"])
+        c = counts.setdefault((r["suite"], policy), Counter())
+        c["runs"] += 1
+        c["first right"] += first_ok
+        c["final right"] += final_ok
+        if first_ok != final_ok:
+            kind = "lost" if first_ok else "gained"
+            c[kind] += 1
+            named.append(f"{kind}: {pid} {policy}: first attempt {first!r}, final {r['answer']!r}")
+    return counts, named
+
+
+def main(argv: list[str]) -> None:
+    listing = "--list" in argv
+    args = [a for a in argv if a != "--list"]
+    if not args:
+        raise SystemExit(__doc__)
+    counts, named = tally(Path(args[0]), args[1:] or SUITES)
+    print("| suite | policy | runs | first attempt right | final answer right | lost | gained |")
+    print("|---|---|---|---|---|---|---|")
+    for (suite, policy), c in sorted(counts.items()):
+        print(f"| {suite} | {policy} | {c['runs']} | {c['first right']} | {c['final right']} | {c['lost']} | {c['gained']} |")
+    if listing:
+        print()
+        print("\n".join(named))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
