@@ -42,6 +42,8 @@ def ans(answer: str, statement: str = "", **kw) -> AnswerProblem:
     ("70 \\sqrt{2}", "70 sqrt(2)"),
     ("(-\\sqrt{3}, \\sqrt{3})", "(-sqrt(3), sqrt(3))"),
     ("\\sqrt{2}+\\pi", "√2 + π"),
+    ("6+9i", "(6+9j)"),                  # Python's complex, as a program prints it
+    ("-2.5i", "-2.5j"),
 ])
 def test_equivalent_answers_are_accepted(gold, candidate):
     result = verify(ans(gold), candidate)
@@ -55,6 +57,7 @@ def test_equivalent_answers_are_accepted(gold, candidate):
     ("[2,5)", "[2, 5]"),
     ("42", "The answer is $\\boxed{43}$."),
     ("\\text{(C)}", "B"),
+    ("6+9i", "(6+8j)"),
 ])
 def test_wrong_answers_are_rejected_without_revealing_the_reference(gold, candidate):
     result = verify(ans(gold), candidate)
@@ -124,3 +127,11 @@ def test_gsm8k_aime_amc_references_verify():
         for p in load_problems(ROOT / f"problems/math/{name}.yaml")[:15]:
             assert verify(p, f"The answer is \\boxed{{{p.answer}}}").ok, p.id
             assert not verify(p, f"The answer is \\boxed{{{int(p.answer) + 7}}}").ok, p.id
+
+
+def test_a_programs_complex_number_agrees_with_the_same_number_in_i_notation():
+    from agent.verify.answer import answers_agree, python_complex
+
+    assert answers_agree("6 + 9i", "(6+9j)") and answers_agree("(6+9j)", "6 + 9i")
+    assert not answers_agree("(6+9j)", "9 + 9i")
+    assert python_complex("j = 3, adj, 2j, x_2j, 1e3j") == "j = 3, adj, 2i, x_2j, 1e3i"   # names and words stay

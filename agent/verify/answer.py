@@ -8,7 +8,8 @@ What this module adds:
 - multiple choice: letters compared as letters, and a choice's value maps to its letter;
 - "where the problem allows": a decimal is not accepted when the statement asks for a common
   fraction or a simplest radical form;
-- reading the candidate both as LaTeX and as plain math, after finding the answer in prose.
+- reading the candidate both as LaTeX and as plain math, after finding the answer in prose;
+- Python's complex numbers as printed by a program, `(6+9j)`, read as 6 + 9i.
 """
 
 from __future__ import annotations
@@ -40,10 +41,21 @@ _SQRT_CALL = re.compile(r"(?:(?<![\\A-Za-z])sqrt|√)\s*\(")
 _SQRT_BARE = re.compile(r"√\s*([0-9A-Za-z]+)")
 
 
+# A number followed by j, as Python prints a complex number: (6+9j), -2.5j. Not j in a word or a name.
+_PY_IMAGINARY = re.compile(r"(?<![A-Za-z_\\])(\d+(?:\.\d+)?(?:e[+-]?\d+)?)j(?![A-Za-z_0-9])")
+
+
+def python_complex(text: str) -> str:
+    """(6+9j) -> (6+9i): a program's complex result in the notation the problems use. math-verify
+    reads "9j" as 9*j, so a program that computed 6+9i disagreed with the chain of thought that said so
+    (MATH algebra-1098, 2026-12-01: eight steps spent on one number written two ways)."""
+    return _PY_IMAGINARY.sub(r"\1i", text)
+
+
 def plain_to_latex(text: str) -> str:
     """What models write in plain text, in LaTeX: pi / π -> \\pi, sqrt(x) / √(x) / √x -> \\sqrt{x},
     ° -> ^\\circ, ∞ -> \\infty. math-verify reads "pi" as i*p and "70 sqrt(2)" as 70."""
-    text = _PI_WORD.sub(r"\\pi ", text).replace("∞", r"\infty ").replace("°", r"^\circ ")
+    text = _PI_WORD.sub(r"\\pi ", python_complex(text)).replace("∞", r"\infty ").replace("°", r"^\circ ")
     while m := _SQRT_CALL.search(text):
         depth, i = 1, m.end()
         while i < len(text) and depth:
@@ -90,7 +102,7 @@ def _gold(answer: str) -> tuple[Any, ...]:
     base = base_n_value(answer)
     if base is not None:
         return tuple(_parse(f"${base[0]}$"))
-    return tuple(_parse(f"${answer}$"))
+    return tuple(_parse(f"${python_complex(answer)}$"))
 
 
 def _readings(candidate: str) -> list[str]:
