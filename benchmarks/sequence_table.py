@@ -1,11 +1,13 @@
 """The integer-sequence table: next-term accuracy per policy, split by whether sympy's fitting alone
 gets the sequence (the `fit` rows), with LLM calls, tokens and wall time per problem.
 
-    python benchmarks/sequence_table.py docs/results/oeis-loop-100 docs/results/oeis-fit-100 docs/results/oeis-pot-100
+    python benchmarks/sequence_table.py docs/results/oeis-loop-100 docs/results/oeis-fit-100 docs/results/oeis-pot-100 \
+        [--policies llm,random,pot,fit]
 
 Every directory holds a `results.jsonl`; the rows are pooled (a later row for the same problem and
 policy replaces an earlier one). Only problems every policy finished are counted, so the columns
-compare like with like; the `fit` rows must be among them for the split.
+compare like with like; the `fit` rows must be among them for the split. `--policies` counts only
+those policies (e.g. to leave out one that was run on fewer sequences).
 """
 
 from __future__ import annotations
@@ -29,8 +31,12 @@ def load(dirs: list[str]) -> dict[tuple[str, str], dict]:
     return latest
 
 
-def main(*dirs: str) -> None:
-    latest = load(list(dirs))
+def main(*args: str) -> None:
+    dirs, only = list(args), None
+    if "--policies" in dirs:
+        i = dirs.index("--policies")
+        only, dirs = set(dirs[i + 1].split(",")), dirs[:i] + dirs[i + 2:]
+    latest = {k: r for k, r in load(dirs).items() if only is None or k[1] in only | {"fit"}}
     policies = sorted({p for _, p in latest}, key=lambda p: ORDER.index(p) if p in ORDER else len(ORDER))
     problems = sorted({pid for pid, _ in latest})
     common = [pid for pid in problems if all((pid, p) in latest for p in policies)]
