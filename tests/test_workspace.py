@@ -424,3 +424,15 @@ def test_viability_rises_with_nearness_and_free_numbers_and_a_node_that_looks_de
     old = workspace_verdict(ws, attack, Signals("backwards", 1), estimate=False, exhausted=False)   # traces before it
     assert old.decision == "persist" and old.overrides == ["node_open"]
     assert workspace_verdict(near, attack, Signals("backwards", 1)).overrides == ["node_open"]
+
+
+def test_a_claim_scan_is_linear_on_a_long_run_of_digits():
+    # The nested pattern this replaced backtracked exponentially here (25 minutes of CPU on a MATH run).
+    import time
+
+    from agent.workspace.claims import false_claims
+
+    start = time.process_time()
+    assert false_claims("a program printed (9.65685424949238-8.828427124746192j)" * 3) == []
+    assert time.process_time() - start < 5.0     # a hang check, not a speed target
+    assert false_claims("1.5 + 1.5 = 4") == ["1.5 + 1.5 = 4 is false: 1.5 + 1.5 = 3"]
