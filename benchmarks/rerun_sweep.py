@@ -23,7 +23,7 @@ from agent.errors import InputError, ReplayDivergence  # noqa: E402
 from agent.loop.rerun import arerun  # noqa: E402
 
 
-async def sweep(paths: list[Path]) -> dict[str, Counter]:
+async def sweep(paths: list[Path]) -> tuple[dict[str, Counter], dict[str, list[str]]]:
     by_dir: dict[str, Counter] = defaultdict(Counter)
     firsts: dict[str, list[str]] = defaultdict(list)
     for path in paths:
