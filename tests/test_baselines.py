@@ -108,6 +108,12 @@ def test_majority_ignores_spacing_prefix_and_trailing_target():
     assert majority(["a", "b"])[0] == "a"   # ties: the earliest
 
 
+def test_majority_on_math_answers_groups_equivalent_spellings():
+    samples = ["3/4", "\\frac{1}{2}", "0.5", "1/2 "]
+    assert majority(samples) == ("3/4", 1)                       # as strings, four different answers
+    assert majority(samples, math=True) == ("\\frac{1}{2}", 3)   # as numbers, one half wins 3 to 1
+
+
 async def test_self_consistency_submits_the_majority_only(tmp_path):
     cot = lambda a: f"r\nAnswer: {a}"  # noqa: E731
     table = {"baseline:sc": [cot("25*21"), cot("2*7*21-25"), cot("25 * 21")]}

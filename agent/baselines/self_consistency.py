@@ -13,16 +13,22 @@ from agent.baselines import baseline
 from agent.baselines._common import begin_step, check, fail_status, finish, options, vote_key
 from agent.baselines.cot import reasoned_sample
 from agent.errors import BudgetExceeded
+from agent.verify.answer import answers_agree
 
 DEFAULT_K = 5
 
 
-def majority(answers: list[str], target: int | None = None) -> tuple[str, int]:
-    """The most common answer (ties: the earliest) and its vote count."""
+def majority(answers: list[str], target: int | None = None, *, math: bool = False) -> tuple[str, int]:
+    """The most common answer (ties: the earliest) and its vote count. With `math`, answers vote
+    together when they are mathematically equivalent (`0.5`, `\\frac{1}{2}`, `1/2`), as the MATH
+    literature grades self-consistency; the check is between samples, no reference is involved."""
     def normalize(text: str) -> str:   # "(8-4)*6 = 24" and "(8-4)*6" are the same answer
         return re.sub(rf"=\s*{target}\s*$", "", text) if target is not None else text
 
     keys = [vote_key(a, normalize) for a in answers]
+    if math:      # each answer takes the key of the first earlier answer it agrees with
+        for i, answer in enumerate(answers):
+            keys[i] = next((keys[j] for j in range(i) if answers_agree(answers[j], answer)), keys[i])
     counts = Counter(keys)
     best = max(counts.values())
     winner = next(k for k in keys if counts[k] == best)
@@ -51,7 +57,7 @@ async def self_consistency(ctx, problem, state) -> None:
         else:
             fail_status(state, failures)
         return
-    winner, votes = majority(answers, getattr(problem, "target", None))
+    winner, votes = majority(answers, getattr(problem, "target", None), math=problem.kind == "answer")
     from agent.verify import verify
 
     any_ok = sum(verify(problem, a).ok for a in answers)   # informational only, not used to choose
