@@ -8,6 +8,10 @@ This is analysis after the runs: the run itself only ever saw its final answer g
 it ended (issue 18's "no oracle during a solve"). Grading the first attempt here answers the aim
 "the loop never loses to its own first attempt": `lost` counts runs whose first attempt was right
 and whose final answer is wrong, `gained` the reverse. `--list` names the runs of both.
+
+A second table splits the runs by what the first step's verdict did with the first attempt: accepted
+it (its self-check by a program agreed), or escalated to the moves and why (the check disagreed, the
+program failed, no answer line). Escalation is where a run can gain or lose.
 """
 
 from __future__ import annotations
@@ -36,7 +40,20 @@ def first_attempt(trace: Path) -> str | None:
     return None
 
 
-def tally(out_dir: Path, suites: list[str]) -> tuple[dict[tuple[str, str], Counter], list[str]]:
+def first_verdict(trace: Path) -> str:
+    """What the first step's verdict did: "accepted", or "escalated: <why>" (from its reason)."""
+    for line in trace.read_text(encoding="utf-8").splitlines():
+        event = json.loads(line)
+        if event.get("type") == "verdict":
+            reason = event.get("reason") or ""
+            if "escalate" in (event.get("overrides") or []) or reason.startswith("escalate"):
+                return "escalated: " + reason.split(":", 1)[-1].strip()
+            return "accepted" if event.get("decision") == "solved" else f"{event.get('decision')}"
+    return "no verdict"
+
+
+def tally(out_dir: Path, suites: list[str], split: bool = False) -> tuple[dict[tuple[str, ...], Counter], list[str]]:
+    """Counts per (suite, policy), or per (suite, policy, first verdict) with `split`."""
     problems = {p.id: p for s in suites for p in load_problems(s)}
     rows = [json.loads(x) for x in (out_dir / "results.jsonl").read_text().splitlines() if x.strip()]
     latest = {(r["problem_id"], r["policy"]): r for r in rows
@@ -50,7 +67,8 @@ def tally(out_dir: Path, suites: list[str]) -> tuple[dict[tuple[str, str], Count
         first = first_attempt(trace)
         first_ok = first is not None and verify(problems[pid], first).ok
         final_ok = bool(r["solved"])
-        c = counts.setdefault((r["suite"], policy), Counter())
+        key = (r["suite"], policy) + ((first_verdict(trace),) if split else ())
+        c = counts.setdefault(key, Counter())
         c["runs"] += 1
         c["first right"] += first_ok
         c["final right"] += final_ok
@@ -71,6 +89,13 @@ def main(argv: list[str]) -> None:
     print("|---|---|---|---|---|---|---|")
     for (suite, policy), c in sorted(counts.items()):
         print(f"| {suite} | {policy} | {c['runs']} | {c['first right']} | {c['final right']} | {c['lost']} | {c['gained']} |")
+    split, _ = tally(Path(args[0]), args[1:] or SUITES, split=True)
+    print()
+    print("| suite | policy | first step | runs | first attempt right | final answer right | lost | gained |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (suite, policy, verdict), c in sorted(split.items()):
+        print(f"| {suite} | {policy} | {verdict} | {c['runs']} | {c['first right']} | {c['final right']} "
+              f"| {c['lost']} | {c['gained']} |")
     if listing:
         print()
         print("\n".join(named))

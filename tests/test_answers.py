@@ -331,3 +331,5 @@ async def test_first_vs_final_counts_a_run_that_lost_its_right_first_attempt(tmp
     c = counts[("t", "llm")]
     assert (c["runs"], c["first right"], c["final right"], c["lost"], c["gained"]) == (1, 1, 0, 1, 0)
     assert named == [f"lost: ducks llm: first attempt '18', final {result.answer!r}"]
+    split, _ = mod.tally(tmp_path, [str(suite)], split=True)
+    assert list(split) == [("t", "llm", "escalated: disagrees")]  # the check's 20 disagreed with 18
