@@ -62,6 +62,13 @@ def test_groups_by_equivalence_and_settles_on_two_independent_methods():
     assert answer == "18" and "reasoning and by a program" in why
 
 
+def test_a_group_started_by_a_programs_float_noise_takes_the_exact_answer_written_later():
+    ws = AnswerWorkspace()
+    ws.add("4.999999999999999", "program", "obvious", 1)
+    ws.add("5", "reasoning", "attempt", 2)
+    assert [g.answer for g in ws.groups()] == ["5"] and ws.agreed()[0] == "5"
+
+
 def test_an_answer_a_move_was_shown_is_a_vote_never_a_settling_method():
     ws = AnswerWorkspace(independent=True)
     ws.add("42", "reasoning", "obvious", 1)

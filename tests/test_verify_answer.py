@@ -135,3 +135,13 @@ def test_a_programs_complex_number_agrees_with_the_same_number_in_i_notation():
     assert answers_agree("6 + 9i", "(6+9j)") and answers_agree("(6+9j)", "6 + 9i")
     assert not answers_agree("(6+9j)", "9 + 9i")
     assert python_complex("j = 3, adj, 2j, x_2j, 1e3j") == "j = 3, adj, 2i, x_2j, 1e3i"   # names and words stay
+
+
+def test_a_programs_float_noise_agrees_with_the_exact_value_but_is_not_graded_as_it():
+    from agent.verify.answer import answers_agree
+
+    assert answers_agree("5", "4.999999999999999") and answers_agree("4.999999999999999", "5")
+    assert answers_agree("\\sqrt{25}", "5.000000000000001") and answers_agree("-\\frac{7}{2}", "-3.4999999999999996")
+    assert not answers_agree("6", "4.999999999999999") and not answers_agree("\\frac{1}{3}", "0.33")  # short: not noise
+    five = AnswerProblem(id="t", statement="What is 2 + 3?", answer="5")
+    assert not verify(five, "4.999999999999999").ok      # grading stays strict

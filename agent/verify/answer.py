@@ -14,6 +14,7 @@ What this module adds:
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from functools import lru_cache
@@ -201,6 +202,39 @@ def answers_agree(first: str, second: str) -> bool:
         return True
     try:
         gold = _gold(a)
-        return bool(gold) and _equivalent(gold, b, whole_output=False)[0]
+        return (bool(gold) and _equivalent(gold, b, whole_output=False)[0]) or _float_noise_agree(a, b)
     except Exception:  # noqa: BLE001 - an unreadable answer simply does not agree
         return False
+
+
+# A float as a program prints it with full double precision: 4.999999999999999, 0.30000000000000004.
+_LONG_FLOAT = re.compile(r"-?\d+\.\d{10,}(?:e[+-]?\d+)?")
+
+
+def float_noise(text: str) -> bool:
+    """Whether an answer is a float printed at full double precision."""
+    return bool(_LONG_FLOAT.fullmatch(text.strip()))
+
+
+def _float_noise_agree(a: str, b: str) -> bool:
+    """A program's double-precision float against the other answer's value, to 1e-9 relative: the
+    program computed 5 and printed 4.999999999999999, which math-verify reads as not 5 (MATH
+    geometry-248, 2026-12-01: a right first attempt escalated on it). Only between the run's own
+    answers; grading keeps math-verify's strict reading."""
+    for noisy, other in ((a, b), (b, a)):
+        if not _LONG_FLOAT.fullmatch(noisy):
+            continue
+        try:
+            value = float(other)
+        except ValueError:
+            parsed = [p for p in _gold(other) if not isinstance(p, str)]
+            try:
+                value = complex(parsed[0].evalf()) if parsed else None
+            except (TypeError, AttributeError):
+                value = None
+            if value is None or value.imag:
+                continue
+            value = value.real
+        if math.isclose(float(noisy), value, rel_tol=1e-9, abs_tol=1e-12):
+            return True
+    return False

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from agent.verify.answer import answers_agree
+from agent.verify.answer import answers_agree, float_noise
 
 Method = Literal["reasoning", "program"]
 
@@ -40,7 +40,9 @@ class AnswerEntry(BaseModel):
 
 
 class AnswerGroup(BaseModel):
-    """Answers the tools found equivalent; `answer` is the first one written."""
+    """Answers the tools found equivalent; `answer` is the first one written, unless that is a
+    program's double-precision float (4.999999999999999) and a later entry wrote the same value
+    exactly: graded after the run, the float would not count as 5."""
 
     answer: str
     entries: list[AnswerEntry]
@@ -92,6 +94,8 @@ class AnswerWorkspace(BaseModel):
             for g in groups:
                 if answers_agree(g.answer, entry.answer):
                     g.entries.append(entry)
+                    if float_noise(g.answer) and not float_noise(entry.answer):
+                        g.answer = entry.answer
                     break
             else:
                 groups.append(AnswerGroup(answer=entry.answer, entries=[entry]))
