@@ -11,8 +11,14 @@ run as in a bench. The new rows go to OUT/results.jsonl with `reason` prefixed "
 or "what-if: forked at step N", and the summary says how many runs the rule changed. A trace that
 no longer reruns exactly at this commit (benchmarks/rerun_sweep.py) is left out and counted.
 
+Without `--setting`, the rule is the code at this commit: each trace is rerun as it is, and a run
+that no longer reruns exactly is the change (e.g. a fix to how the run compares its own answers),
+forked at the step after its first diverging verdict. Use it to bring rows recorded before a fix up
+to the current code without paying for the runs it did not change.
+
 Live continuations sample at the run's temperature, so a forked row is one sample of the rule's
-effect, not the effect itself.
+effect, not the effect itself; a fork whose changed verdict ends the run makes no model call and is
+exact.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -41,7 +48,9 @@ def diverging_step(message: str) -> int | None:
     return int(re.match(r"\d+", message.split(marker, 1)[1]).group())
 
 
-async def rescore(src: Path, out: Path, overrides: dict, policies: set[str] | None, dry_run: bool) -> None:
+async def rescore(src: Path, out: Path, overrides: dict, policies: set[str] | None, dry_run: bool,
+                  backend: Any = None) -> None:
+    """`backend`: what a fork continues live on (a spec or a Backend); default the recorded one."""
     rows = [r for r in read_rows(src / "results.jsonl") if r.harness_error is None and r.trace_path
             and not r.policy.startswith(BASELINES) and (not policies or r.policy in policies)]
     (out / "traces").mkdir(parents=True, exist_ok=True)
@@ -53,7 +62,8 @@ async def rescore(src: Path, out: Path, overrides: dict, policies: set[str] | No
         scratch = out / "traces" / f"whatif-{Path(row.trace_path).name}"
         scratch.unlink(missing_ok=True)
         try:       # a trace that no longer reruns as recorded cannot say what the rule would change
-            await arerun(row.trace_path, trace=scratch)
+            if overrides:
+                await arerun(row.trace_path, trace=scratch)
         except ReplayDivergence:
             print(f"{row.problem_id} {row.policy}: the trace does not rerun at this commit; left out", flush=True)
             skipped += 1
@@ -82,7 +92,7 @@ async def rescore(src: Path, out: Path, overrides: dict, policies: set[str] | No
                 continue
             target = out / "traces" / f"fork-{Path(row.trace_path).name}"
             target.unlink(missing_ok=True)
-            result = await afork(row.trace_path, fork_at=step + 1, trace=target, settings=overrides)
+            result = await afork(row.trace_path, fork_at=step + 1, trace=target, settings=overrides, backend=backend)
             u = result.used
             new = row.model_copy(update=dict(
                 status=result.status, solved=result.solved and result.verified, verified=result.verified,
@@ -92,7 +102,8 @@ async def rescore(src: Path, out: Path, overrides: dict, policies: set[str] | No
                 run_id=result.run_id))
         with open(out / "results.jsonl", "a", encoding="utf-8") as fh:
             fh.write(ResultRow.model_validate(new.model_dump()).model_dump_json() + "\n")
-    print(f"{changed} of {len(rows) - skipped} runs changed by {json.dumps(overrides)}"
+    rule = json.dumps(overrides) if overrides else "the code at this commit"
+    print(f"{changed} of {len(rows) - skipped} runs changed by {rule}"
           + (f"; {skipped} left out (their traces no longer rerun)" if skipped else ""))
 
 
@@ -100,12 +111,15 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("src")
     p.add_argument("out")
-    p.add_argument("--setting", action="append", required=True, metavar="KEY=VALUE")
+    p.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
+                   help="the changed run setting (repeatable); none: the code at this commit is the rule")
     p.add_argument("--policies", help="only these policies (comma-separated)")
+    p.add_argument("--backend", help="forks continue live on this backend (default: each run's recorded one)")
     p.add_argument("--dry-run", action="store_true", help="only say which runs the rule changes")
     args = p.parse_args()
     policies = set(args.policies.split(",")) if args.policies else None
-    asyncio.run(rescore(Path(args.src), Path(args.out), parse_overrides(args.setting), policies, args.dry_run))
+    asyncio.run(rescore(Path(args.src), Path(args.out), parse_overrides(args.setting), policies, args.dry_run,
+                        args.backend))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 from agent.loop.context import RunSettings, ToolResult, ToolSource
 from agent.loop.judge import Signals
@@ -340,3 +341,34 @@ async def test_first_vs_final_counts_a_run_that_lost_its_right_first_attempt(tmp
     assert named == [f"lost: ducks llm: first attempt '18', final {result.answer!r}"]
     split, _ = mod.tally(tmp_path, [str(suite)], split=True)
     assert list(split) == [("t", "llm", "escalated: disagrees")]  # the check's 20 disagreed with 18
+
+
+async def test_whatif_rows_without_a_setting_rescores_a_run_the_current_code_would_change(tmp_path):
+    """benchmarks/whatif_rows.py with no --setting: a row whose trace no longer reruns exactly is
+    forked after its first changed verdict; a run that verdict ends costs no new model call."""
+    import importlib.util
+
+    from agent.bench.results import ResultRow, read_rows
+
+    spec = importlib.util.spec_from_file_location("whatif_rows", "benchmarks/whatif_rows.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    backend = FunctionBackend(overrides={"move:attempt:obvious": "Answer: 18", "move:attempt:check": program("20")})
+    result, events = await run(tmp_path, backend, PrintedTools("20\n"), "fixed:attempt", steps=2)
+    assert "escalate" in of(events, Verdict)[0].overrides and result.steps == 2   # 18 and 20 disagreed
+    # as if recorded by code that read a program's 17.999999999999996 as disagreeing with 18
+    src = tmp_path / "src"
+    (src / "traces").mkdir(parents=True)
+    old = src / "traces" / "old.jsonl"
+    old.write_text(Path(result.trace_path).read_text().replace('"stdout": "20\\n"', '"stdout": "17.999999999999996\\n"')
+                   .replace('"stdout":"20\\n"', '"stdout":"17.999999999999996\\n"'))
+    row = ResultRow(suite="t", problem_id="ducks", policy="llm", backend="function", seed=0, budget={},
+                    status="budget", answer="20", trace_path=str(old))
+    (src / "results.jsonl").write_text(row.model_dump_json() + "\n")
+    live = FunctionBackend()
+    await mod.rescore(src, tmp_path / "out", {}, None, dry_run=False, backend=live)
+    assert live.requests == []
+    [new] = read_rows(tmp_path / "out" / "results.jsonl")
+    assert new.solved and new.answer == "18" and new.reason.startswith("what-if: forked at step 2")
+    assert "agrees with an independent program" in new.reason
+    assert new.llm_calls == 2 and new.steps == 1          # the recorded first step's two calls, nothing live
