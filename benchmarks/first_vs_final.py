@@ -48,7 +48,7 @@ def first_verdict(trace: Path) -> str:
             reason = event.get("reason") or ""
             if "escalate" in (event.get("overrides") or []) or reason.startswith("escalate"):
                 return "escalated: " + reason.split(":", 1)[-1].strip()
-            return "accepted" if event.get("decision") == "solved" else f"{event.get('decision')}"
+            return "accepted" if event.get("decision") == "solved" else str(event.get("decision"))
     return "no verdict"
 
 
@@ -84,12 +84,14 @@ def main(argv: list[str]) -> None:
     args = [a for a in argv if a != "--list"]
     if not args:
         raise SystemExit(__doc__)
-    counts, named = tally(Path(args[0]), args[1:] or SUITES)
+    split, named = tally(Path(args[0]), args[1:] or SUITES, split=True)
+    counts: dict[tuple[str, ...], Counter] = {}
+    for (suite, policy, _), c in split.items():     # the traces are read and graded once
+        counts.setdefault((suite, policy), Counter()).update(c)
     print("| suite | policy | runs | first attempt right | final answer right | lost | gained |")
     print("|---|---|---|---|---|---|---|")
     for (suite, policy), c in sorted(counts.items()):
         print(f"| {suite} | {policy} | {c['runs']} | {c['first right']} | {c['final right']} | {c['lost']} | {c['gained']} |")
-    split, _ = tally(Path(args[0]), args[1:] or SUITES, split=True)
     print()
     print("| suite | policy | first step | runs | first attempt right | final answer right | lost | gained |")
     print("|---|---|---|---|---|---|---|---|")

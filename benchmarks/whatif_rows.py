@@ -61,15 +61,15 @@ async def rescore(src: Path, out: Path, overrides: dict, policies: set[str] | No
             continue
         scratch = out / "traces" / f"whatif-{Path(row.trace_path).name}"
         scratch.unlink(missing_ok=True)
-        try:       # a trace that no longer reruns as recorded cannot say what the rule would change
-            if overrides:
+        if overrides:      # a trace that no longer reruns as recorded cannot say what a setting would change
+            try:
                 await arerun(row.trace_path, trace=scratch)
-        except ReplayDivergence:
-            print(f"{row.problem_id} {row.policy}: the trace does not rerun at this commit; left out", flush=True)
-            skipped += 1
-            continue
-        finally:
-            scratch.unlink(missing_ok=True)
+            except ReplayDivergence:
+                print(f"{row.problem_id} {row.policy}: the trace does not rerun at this commit; left out", flush=True)
+                skipped += 1
+                continue
+            finally:
+                scratch.unlink(missing_ok=True)
         try:
             await arerun(row.trace_path, trace=scratch, settings=overrides)
             step = None

@@ -360,8 +360,9 @@ async def test_whatif_rows_without_a_setting_rescores_a_run_the_current_code_wou
     src = tmp_path / "src"
     (src / "traces").mkdir(parents=True)
     old = src / "traces" / "old.jsonl"
-    old.write_text(Path(result.trace_path).read_text().replace('"stdout": "20\\n"', '"stdout": "17.999999999999996\\n"')
-                   .replace('"stdout":"20\\n"', '"stdout":"17.999999999999996\\n"'))
+    recorded = Path(result.trace_path).read_text()
+    assert '"stdout":"20\\n"' in recorded
+    old.write_text(recorded.replace('"stdout":"20\\n"', '"stdout":"17.999999999999996\\n"'))
     row = ResultRow(suite="t", problem_id="ducks", policy="llm", backend="function", seed=0, budget={},
                     status="budget", answer="20", trace_path=str(old))
     (src / "results.jsonl").write_text(row.model_dump_json() + "\n")

@@ -222,7 +222,7 @@ def _float_noise_agree(a: str, b: str) -> bool:
     geometry-248, 2026-12-01: a right first attempt escalated on it). Only between the run's own
     answers; grading keeps math-verify's strict reading."""
     for noisy, other in ((a, b), (b, a)):
-        if not _LONG_FLOAT.fullmatch(noisy):
+        if not float_noise(noisy):
             continue
         try:
             value = float(other)
