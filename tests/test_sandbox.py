@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import glob
 import os
+import tempfile
 
 import pytest
 
@@ -57,14 +58,16 @@ def test_environment_is_scrubbed_and_home_is_scratch(monkeypatch):
     assert pythonpath_used == "False"
 
 
-def test_scratch_directory_is_removed_afterwards():
-    before = set(glob.glob("/tmp/polya-sbx-*"))
+def test_scratch_directory_is_removed_afterwards(tmp_path, monkeypatch):
+    # a temp root of its own: other processes' sandboxes in /tmp (a parallel test run) must not count
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     result = run("import os\nopen('out.txt', 'w').write('x')\nprint(os.getcwd())")
     assert result.exit_code == 0
     scratch = result.stdout.strip()
     assert os.path.basename(scratch).startswith("polya-sbx-")
+    assert os.path.dirname(scratch) == str(tmp_path)
     assert not os.path.exists(scratch)
-    assert set(glob.glob("/tmp/polya-sbx-*")) <= before | set()
+    assert glob.glob(str(tmp_path / "polya-sbx-*")) == []
 
 
 def test_output_is_truncated_and_said_so():
