@@ -343,6 +343,31 @@ async def test_first_vs_final_counts_a_run_that_lost_its_right_first_attempt(tmp
     assert list(split) == [("t", "llm", "escalated: disagrees")]  # the check's 20 disagreed with 18
 
 
+async def test_echo_checks_counts_a_check_that_printed_a_given_number(tmp_path):
+    """benchmarks/echo_checks.py: a disagreeing check that printed 16 (a number of the statement) is
+    counted as an echo; one that printed 20 (not in the statement) is a disagreement only."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("echo_checks", "benchmarks/echo_checks.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("problems:\n  - id: ducks\n    kind: answer\n    statement: |\n      "
+                     + PROBLEM.statement + "\n    answer: '18'\n")
+    rows = []
+    for printed, policy in (("16.0", "llm"), ("20", "random")):
+        backend = FunctionBackend(overrides={"move:attempt:obvious": "Answer: 18",
+                                             "move:attempt:check": program(printed)})
+        result, _ = await run(tmp_path / policy, backend, PrintedTools(printed + "\n"), "fixed:attempt", steps=2)
+        rows.append({"suite": "t", "problem_id": "ducks", "policy": policy, "harness_error": None,
+                     "trace_path": str(result.trace_path), "solved": result.verified, "answer": result.answer})
+    (tmp_path / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    counts, named = mod.tally(tmp_path, [str(suite)])
+    assert (counts["runs"], counts["check disagreed"], counts["check echoed a given"]) == (2, 2, 1)
+    assert (counts["first attempt right"], counts["echoed number right"]) == (1, 0)
+    assert len(named) == 1 and named[0].startswith("ducks llm: printed '16.0', first '18' (right)")
+
+
 async def test_whatif_rows_without_a_setting_rescores_a_run_the_current_code_would_change(tmp_path):
     """benchmarks/whatif_rows.py with no --setting: a row whose trace no longer reruns exactly is
     forked after its first changed verdict; a run that verdict ends costs no new model call."""
