@@ -13,7 +13,6 @@ what a rule about it would have to start from.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections import Counter
@@ -21,71 +20,40 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent.problems import load_problems  # noqa: E402
 from agent.verify import verify  # noqa: E402
+from agent.verify.answer import answers_agree  # noqa: E402
+from benchmarks.first_vs_final import SUITES, first_verdict, loop_runs, obvious_candidates  # noqa: E402
 
-SUITES = ["problems/math/gsm8k-sample.yaml", "problems/math/math500-dev.yaml"]
-LOOP = ("llm", "random", "bandit")
-# The fact the `obvious` move records when its check program disagrees (agent/moves, attempt check).
-DISAGREES = re.compile(r"independently printed (?P<printed>.+?): it disagrees with (?P<first>.+)$")
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
-def numbers_in(text: str) -> set[str]:
-    """The numbers written in a statement, thousands separators dropped, trailing `.0` normalised."""
-    return {normal(m) for m in NUMBER.findall(text.replace(",", ""))}
-
-
-def normal(number: str) -> str:
-    number = number.strip().rstrip(".")
-    try:
-        value = float(number)
-    except ValueError:
-        return number
-    return str(int(value)) if value == int(value) else str(value)
-
-
-def disagreement(trace: Path) -> tuple[str, str] | None:
-    """(printed, first attempt) of the first `obvious` move's disagreeing check, or None."""
-    for line in trace.read_text(encoding="utf-8").splitlines():
-        event = json.loads(line)
-        if event.get("type") == "move_end" and event.get("move") == "obvious":
-            for fact in (event.get("findings") or {}).get("facts") or []:
-                m = DISAGREES.search(fact)
-                if m:
-                    return m["printed"].strip(), m["first"].strip()
-            return None
-    return None
+def is_given(printed: str, statement: str) -> bool:
+    """Whether a printed answer is a number, and one written in the statement (4.0 is the 4 given).
+    Only a bare number counts: a sentence ending in a given is not an echo of it."""
+    return NUMBER.fullmatch(printed.strip()) is not None and any(answers_agree(printed, n) for n in set(NUMBER.findall(statement.replace(",", ""))))
 
 
 def tally(out_dir: Path, suites: list[str]) -> tuple[Counter, list[str]]:
-    problems = {p.id: p for s in suites for p in load_problems(s)}
-    rows = [json.loads(x) for x in (out_dir / "results.jsonl").read_text().splitlines() if x.strip()]
-    latest = {(r["problem_id"], r["policy"]): r for r in rows
-              if r["policy"] in LOOP and r["harness_error"] is None and r["problem_id"] in problems}
     counts, named = Counter(), []
-    for (pid, policy), r in sorted(latest.items()):
-        trace = Path(r["trace_path"])
-        if not trace.is_file():
-            trace = out_dir / "traces" / trace.name
+    for problem, r, trace in loop_runs(out_dir, suites):
         counts["runs"] += 1
-        found = disagreement(trace)
-        if found is None:
+        candidates = obvious_candidates(trace)   # [first attempt, what the disagreeing check printed]
+        if first_verdict(trace) != "escalated: disagrees" or len(candidates) < 2:
             continue
-        printed, first = found
+        first, printed = candidates[:2]
         counts["check disagreed"] += 1
-        if normal(printed) not in numbers_in(problems[pid].statement):
+        if not is_given(printed, problem.statement):
             continue
         counts["check echoed a given"] += 1
-        first_ok = verify(problems[pid], first).ok
-        echo_ok = verify(problems[pid], printed).ok
+        first_ok = verify(problem, first).ok
+        echo_ok = verify(problem, printed).ok
         final_ok = bool(r["solved"])
         counts["first attempt right"] += first_ok
         counts["echoed number right"] += echo_ok
         counts["final right"] += final_ok
         counts["lost (first right, final wrong)"] += first_ok and not final_ok
-        named.append(f"{pid} {policy}: printed {printed!r}, first {first!r} ({'right' if first_ok else 'wrong'}), "
-                     f"final {r['answer']!r} ({'right' if final_ok else 'wrong'})")
+        named.append(f"{problem.id} {r['policy']}: printed {printed!r}, first {first!r} "
+                     f"({'right' if first_ok else 'wrong'}), final {r['answer']!r} ({'right' if final_ok else 'wrong'})")
     return counts, named
 
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -30,14 +32,19 @@ SUITES = ["problems/math/gsm8k-sample.yaml", "problems/math/math500-dev.yaml"]
 LOOP = ("llm", "random", "bandit")
 
 
-def first_attempt(trace: Path) -> str | None:
-    """The first attempt's answer: the first candidate of the run's first `obvious` move, if any."""
+def obvious_candidates(trace: Path) -> list[str]:
+    """The candidates of the run's first `obvious` move: the first attempt's answer, then (when the
+    self-check disagreed) what the check program printed."""
     for line in trace.read_text(encoding="utf-8").splitlines():
         event = json.loads(line)
         if event.get("type") == "move_end" and event.get("move") == "obvious":
-            candidates = (event.get("findings") or {}).get("candidates") or []
-            return candidates[0] if candidates else None
-    return None
+            return (event.get("findings") or {}).get("candidates") or []
+    return []
+
+
+def first_attempt(trace: Path) -> str | None:
+    """The first attempt's answer, if any."""
+    return next(iter(obvious_candidates(trace)), None)
 
 
 def first_verdict(trace: Path) -> str:
@@ -52,20 +59,28 @@ def first_verdict(trace: Path) -> str:
     return "no verdict"
 
 
-def tally(out_dir: Path, suites: list[str], split: bool = False) -> tuple[dict[tuple[str, ...], Counter], list[str]]:
-    """Counts per (suite, policy), or per (suite, policy, first verdict) with `split`."""
+def loop_runs(out_dir: Path, suites: list[str]) -> Iterator[tuple[Any, dict, Path]]:
+    """(problem, row, trace file) of each loop run in a bench directory, the latest row per
+    (problem, policy), sorted; a trace moved with its rows is found under out_dir/traces."""
     problems = {p.id: p for s in suites for p in load_problems(s)}
     rows = [json.loads(x) for x in (out_dir / "results.jsonl").read_text().splitlines() if x.strip()]
     latest = {(r["problem_id"], r["policy"]): r for r in rows
               if r["policy"] in LOOP and r["harness_error"] is None and r["problem_id"] in problems}
-    counts: dict[tuple[str, str], Counter] = {}
-    named = []
-    for (pid, policy), r in sorted(latest.items()):
+    for (pid, _), r in sorted(latest.items()):
         trace = Path(r["trace_path"])
         if not trace.is_file():
             trace = out_dir / "traces" / trace.name
+        yield problems[pid], r, trace
+
+
+def tally(out_dir: Path, suites: list[str], split: bool = False) -> tuple[dict[tuple[str, ...], Counter], list[str]]:
+    """Counts per (suite, policy), or per (suite, policy, first verdict) with `split`."""
+    counts: dict[tuple[str, str], Counter] = {}
+    named = []
+    for problem, r, trace in loop_runs(out_dir, suites):
+        pid, policy = problem.id, r["policy"]
         first = first_attempt(trace)
-        first_ok = first is not None and verify(problems[pid], first).ok
+        first_ok = first is not None and verify(problem, first).ok
         final_ok = bool(r["solved"])
         key = (r["suite"], policy) + ((first_verdict(trace),) if split else ())
         c = counts.setdefault(key, Counter())
