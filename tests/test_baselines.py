@@ -140,12 +140,13 @@ async def test_self_consistency_votes_over_what_the_budget_allowed(tmp_path):
 def test_options_are_validated():
     from agent.baselines._common import options
 
-    assert options("tot:3", "b", {"b": 5, "values": 1}) == {"b": 3, "values": 1}
-    assert options("tot:b=2,values=3", "b", {"b": 5, "values": 1}) == {"b": 2, "values": 3}
+    assert options("tot:3") == {"b": 3, "proposals": 8, "values": 1}
+    assert options("tot:b=2,values=3") == {"b": 2, "proposals": 8, "values": 3}
+    assert options("pot") == {"repairs": 0}
     with pytest.raises(InputError):
-        options("tot:width=3", "b", {"b": 5})
+        options("tot:width=3")
     with pytest.raises(InputError):
-        options("self-consistency:0", "k", {"k": 5})
+        options("self-consistency:0")
 
 
 def test_tot_moves_are_checked_against_the_board_and_the_rules():

@@ -24,9 +24,15 @@ def baseline(name: str) -> Callable[[BaselineFn], BaselineFn]:
 
 
 def get_baseline(policy: str) -> BaselineFn | None:
-    """The baseline for a policy spec such as `cot`, `self-consistency` or `self-consistency:5`."""
+    """The baseline for a policy spec such as `cot`, `self-consistency` or `self-consistency:5`
+    (None for the loop's policies); InputError for a spec agent.policyspec does not accept."""
+    from agent.policyspec import parse_policy
+
+    spec = parse_policy(policy)
+    if not spec.is_baseline:
+        return None
     _load()
-    return _BASELINES.get(policy.split(":", 1)[0])
+    return _BASELINES[spec.name]
 
 
 def baseline_names() -> list[str]:

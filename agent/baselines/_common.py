@@ -38,28 +38,12 @@ def messages(problem: Any, task: str) -> list[Message]:
             Message(role="user", content=f"PROBLEM\n{problem_text(problem)}\n\nYOUR TASK\n{task}")]
 
 
-def options(spec: str, positional: str, defaults: dict[str, int]) -> dict[str, int]:
-    """Options from a policy spec: `tot`, `tot:5` (the positional option) or `tot:b=5,values=3`."""
-    out = dict(defaults)
-    _, _, rest = spec.partition(":")
-    for part in filter(None, (p.strip() for p in rest.split(","))):
-        key, eq, raw = part.partition("=")
-        key, raw = (key, raw) if eq else (positional, key)
-        if key not in out:
-            from agent.errors import InputError
+def options(spec: str) -> dict[str, int]:
+    """Options from a policy spec (`tot`, `tot:5`, `tot:b=5,values=3`), defaults filled in from the
+    one list in agent.policyspec."""
+    from agent.policyspec import parse_policy
 
-            raise InputError(f"unknown option {key!r} in policy {spec!r}; known: {', '.join(out)}")
-        try:
-            out[key] = int(raw)
-        except ValueError:
-            from agent.errors import InputError
-
-            raise InputError(f"option {key} in policy {spec!r} must be an integer, got {raw!r}") from None
-        if out[key] < 1:
-            from agent.errors import InputError
-
-            raise InputError(f"option {key} in policy {spec!r} must be at least 1")
-    return out
+    return {k: int(v) for k, v in parse_policy(spec).options.items()}
 
 
 def begin_step(ctx: Any, state: Any) -> int:

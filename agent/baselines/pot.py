@@ -37,7 +37,7 @@ def printed_answer(stdout: str) -> str:
 
 @baseline("pot")
 async def pot(ctx, problem, state) -> None:
-    repairs = options(ctx.policy_spec, "repairs", {"repairs": 0})["repairs"]
+    repairs = options(ctx.policy_spec)["repairs"]
     # A problem's own definition (a claim's in_domain/holds, a sequence's a(n)) is what a user has:
     # it is defined at the top of the program, as for the loop's search programs.
     prefix = getattr(problem, "definition", "") or ""

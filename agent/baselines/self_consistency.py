@@ -15,8 +15,6 @@ from agent.baselines.cot import reasoned_sample
 from agent.errors import BudgetExceeded
 from agent.verify.answer import answers_agree
 
-DEFAULT_K = 5
-
 
 def majority(answers: list[str], target: int | None = None, *, math: bool = False) -> tuple[str, int]:
     """The most common answer (ties: the earliest) and its vote count. With `math`, answers vote
@@ -37,7 +35,7 @@ def majority(answers: list[str], target: int | None = None, *, math: bool = Fals
 
 @baseline("self-consistency")
 async def self_consistency(ctx, problem, state) -> None:
-    k = options(ctx.policy_spec, "k", {"k": DEFAULT_K})["k"]
+    k = options(ctx.policy_spec)["k"]
     answers: list[str] = []
     failures: list[str] = []
     stopped = ""

@@ -31,7 +31,6 @@ from strategies.base import clipped, clipped_list
 
 SCORES = {"sure": 20.0, "likely": 1.0, "impossible": 0.001}
 PROPOSE_MAX_TOKENS, VALUE_MAX_TOKENS = 240, 144   # room for Proposals / StateValue at their bounds
-DEFAULTS = {"b": 5, "proposals": 8, "values": 1}
 RULE_HINTS = {
     "digits": "You may leave numbers unused; every result must be a positive whole number.",
     "game24": "Every number must be used in the end; fractions and negative numbers are fine.",
@@ -118,7 +117,7 @@ async def tot(ctx, problem, state) -> None:
         raise InputError(f"tot handles countdown-family problems (Digits, 24, Countdown), not {problem.kind!r}")
     from agent.verify.countdown.rules import fmt, get_rules
 
-    opts = options(ctx.policy_spec, "b", DEFAULTS)
+    opts = options(ctx.policy_spec)
     rules = get_rules(problem.rules)
     hint = RULE_HINTS[problem.rules]
     root = Board.of((n, str(n)) for n in problem.numbers)

@@ -16,13 +16,16 @@ DEFAULT_POLICIES = "direct,cot,self-consistency:5,tot,llm,bandit"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from agent.policyspec import help_text
+
     p = sub.add_parser("bench", help="compare policies (the loop and the baselines) on problem suites",
                        description="Run every policy on every problem of the suites under one backend and one "
-                                   "per-problem budget, then write summary.md/.csv, plot.png and report.html.")
+                                   "per-problem budget, then write summary.md/.csv, plot.png and report.html.",
+                       epilog=help_text(), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("suites", nargs="*", help="suite files (YAML), e.g. problems/digits/dev.yaml")
     p.add_argument("--policies", default=None,
-                   help="comma-separated policies: direct, cot, self-consistency[:k], tot[:b], llm, bandit, "
-                        "fixed:m1+m2 (use + between the moves of a fixed policy) (default: "
+                   help="comma-separated policies from the list below; a piece that is not a policy name "
+                        "continues the options of the one before (tot:b=2,values=1) (default: "
                         f"{DEFAULT_POLICIES}); with --report-only, report only these")
     p.add_argument("--backend", default="local", help="backend spec: local, local:small, openai:MODEL[@URL], ...")
     p.add_argument("--budget", default="tokens=4000",
@@ -45,17 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _policies(text: str) -> list[str]:
-    from agent.baselines import get_baseline
+    """Every policy checked before anything runs or is written: a bad one is bad input (exit 2)."""
+    from agent.policyspec import parse_policy_list
 
-    policies = [p.strip().replace("+", ",") for p in text.split(",") if p.strip()]
-    if not policies:
-        raise InputError("--policies is empty")
-    for p in policies:
-        if get_baseline(p) is None:
-            from agent.loop.policies import make_policy
-
-            make_policy(p)   # raises InputError for an unknown policy
-    return policies
+    return [str(spec) for spec in parse_policy_list(text)]
 
 
 def main(args: argparse.Namespace) -> int:

@@ -15,12 +15,15 @@ EXIT_SOLVED, EXIT_UNSOLVED = 0, 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="solve one problem with the metacognitive loop",
-                       description="Solve one problem. Exit 0 when solved and verified, 1 when not, 2 for bad input.")
+    from agent.policyspec import help_text
+
+    p = sub.add_parser("run", help="solve one problem with the metacognitive loop (or a baseline)",
+                       description="Solve one problem. Exit 0 when solved and verified, 1 when not, 2 for bad input.",
+                       epilog=help_text(), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("problem", help="problem file (YAML); a suite file needs --id")
     p.add_argument("--id", help="problem id within a suite file")
     p.add_argument("--backend", default="local", help="backend spec: local, local:small, openai:MODEL[@URL], ...")
-    p.add_argument("--policy", default="llm", help="controller policy: llm, bandit, random, random:bare, fixed:m1,m2,...")
+    p.add_argument("--policy", default="llm", help="a policy from the list below (default: %(default)s)")
     p.add_argument("--loop", choices=("workspace", "notebook"), default="workspace",
                    help="the typed workspaces with exact tools (countdown boards, hunts, explored proofs, "
                         "candidate answers; default), or the notebook-only loop of earlier versions (for comparison)")
@@ -52,9 +55,11 @@ def main(args: argparse.Namespace) -> int:
     from agent.cli.live import LiveView
     from agent.loop.context import RunSettings
     from agent.loop.run import asolve, parse_budget
+    from agent.policyspec import parse_policy
     from agent.problems import load_problem
 
     backend_settings = parse_settings(args.settings)
+    parse_policy(args.policy)   # a bad policy is bad input before anything is loaded or written
     problem = load_problem(args.problem, id=args.id)
     budget = parse_budget(args.budget, problem.budget)
     console = Console(stderr=False)

@@ -274,12 +274,16 @@ class RandomPolicy(Policy):
 
 
 def make_policy(spec: str) -> Policy:
-    if spec == "llm":
+    """The loop's controller for a policy spec (grammar and names: agent.policyspec)."""
+    from agent.policyspec import parse_policy
+
+    parsed = parse_policy(spec)
+    if parsed.name == "llm":
         return LLMPolicy()
-    if spec == "bandit":
+    if parsed.name == "bandit":
         return BanditPolicy()
-    if spec in ("random", "random:bare"):
-        return RandomPolicy(bare=spec == "random:bare")
-    if spec.startswith("fixed:"):
-        return FixedPolicy([m.strip() for m in spec[len("fixed:"):].split(",") if m.strip()])
-    raise InputError(f"unknown policy {spec!r}; use llm, bandit, random, random:bare or fixed:move1,move2,...")
+    if parsed.name == "random":
+        return RandomPolicy(bare=bool(parsed.options["bare"]))
+    if parsed.name == "fixed":
+        return FixedPolicy(list(parsed.moves))
+    raise InputError(f"policy {spec!r} is a baseline, not a controller of the loop")

@@ -106,6 +106,10 @@ async def asolve(
 ) -> RunResult:
     """Solve one problem with the metacognitive loop. `problem` is a Problem, a dict of one, or
     the path of a problem file."""
+    if isinstance(policy, str):   # a bad policy is bad input before anything is loaded or written
+        from agent.policyspec import parse_policy
+
+        policy = str(parse_policy(policy))
     if isinstance(problem, str | Path):
         from agent.problems import load_problem
 
