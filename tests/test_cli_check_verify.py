@@ -34,7 +34,7 @@ def test_check_validates_the_whole_problems_folder(capsys):
     assert "digits/dev.yaml: 300 problems (countdown 300) suite digits-dev" in out
     assert "game24/dev.yaml: 1262 problems (countdown 1262)" in out
     assert "math/math500-dev.yaml: 400 problems (answer 400)" in out
-    assert out.strip().splitlines()[-1].endswith(" with errors") and ", 0 with errors" in out
+    assert out.strip().splitlines()[-1].endswith("; 0 file(s) invalid")
 
 
 def test_check_solve_reports_ground_truth(capsys):
@@ -87,7 +87,7 @@ def test_check_goes_on_after_a_bad_file(tmp_path, capsys):
     (tmp_path / "b.yaml").write_text("id: y\nkind: answer\nanswer: '1'\n")
     code, out, err = run(capsys, "check", str(tmp_path))
     assert code == 2 and "b.yaml: 1 problem (answer 1)" in out and "a.yaml" in err
-    assert "2 file(s), 1 problem(s), 1 with errors" in out
+    assert "2 file(s), 1 problem(s); 1 file(s) invalid" in out
 
 
 def test_missing_path_and_unparseable_candidate(tmp_path, capsys):

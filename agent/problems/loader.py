@@ -11,6 +11,7 @@ Every error is an `InputError` naming the file and the field or position, never 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from agent.errors import InputError
 from agent.problems.datasets import READERS
-from agent.problems.models import KINDS, Problem
+from agent.problems.models import KIND_MODELS, KINDS, Problem
 
 MAX_PROBLEM_FILE_BYTES = 4 * 1024 * 1024
 PROBLEM_FILE_SUFFIXES = (".yaml", ".yml")
@@ -68,9 +69,12 @@ class Suite(BaseModel):
         return counts
 
 
-def _format_validation(err: ValidationError) -> str:
-    """The first error of a pydantic failure as 'field: message', with union tags stripped."""
-    first = err.errors()[0]
+def _format_validation(err: ValidationError, fields: type[BaseModel] | None = None) -> str:
+    """One pydantic failure as one line that says what to write. An unknown field comes first (a
+    typo such as `number:` also makes `numbers` missing, and the typo is the news); union tags and
+    pydantic's "Value error, " prefixes are stripped."""
+    errors = err.errors()
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = [str(x) for x in first["loc"]]
     if first["type"] == "union_tag_invalid":
         tag = first.get("ctx", {}).get("tag")
@@ -78,16 +82,43 @@ def _format_validation(err: ValidationError) -> str:
     if first["type"] == "union_tag_not_found":
         return f"field 'kind' is missing (expected one of {', '.join(KINDS)})"
     if loc and loc[0] in KINDS:
+        fields = KIND_MODELS[loc[0]]
         loc = loc[1:]  # the discriminator's branch name, not a field
-    field = ".".join(loc)
-    msg = first["msg"]
-    if first["type"] == "missing":
-        return f"missing field {field!r}"
-    if first["type"] == "extra_forbidden":
-        return f"unknown field {field!r}"
-    if field == "rules" and first["type"] == "literal_error":
-        return f"field 'rules': unknown rule set {first.get('input')!r} (expected digits, game24 or countdown)"
+    field, kind, got = ".".join(loc), first["type"], first.get("input")
+    if kind == "missing":
+        return f"missing field {field!r}" + (f" ({_needs(fields)})" if fields and len(loc) == 1 else "")
+    if kind == "extra_forbidden":
+        return f"unknown field {field!r}" + (_suggest(loc[-1], fields) if fields and len(loc) == 1 else "")
+    if field == "rules" and kind == "literal_error":
+        return f"field 'rules': unknown rule set {got!r} (expected digits, game24 or countdown)"
+    if kind == "value_error":
+        msg = str(first.get("ctx", {}).get("error") or first["msg"].removeprefix("Value error, "))
+    elif kind == "string_type":
+        shown = "yes/no (YAML reads yes, no, true, false, on, off that way)" if isinstance(got, bool) else repr(got)
+        msg = f"expected text, got {shown}; put it in quotes"
+    elif kind in ("int_type", "int_parsing", "int_from_float"):
+        msg = f"expected a whole number, got {got!r}"
+    elif kind in ("float_type", "float_parsing"):
+        msg = f"expected a number, got {got!r}"
+    elif kind == "list_type":
+        msg = f"expected a list such as [1, 2, 3], got {got!r}"
+    else:
+        msg = first["msg"]
     return f"field {field!r}: {msg}" if field else msg
+
+
+def _fields(model: type[BaseModel]) -> list[str]:
+    return [name for name in model.model_fields if name != "kind"]
+
+
+def _needs(model: type[BaseModel]) -> str:
+    required = [n for n, f in model.model_fields.items() if f.is_required()]
+    return f"a {getattr(model.model_fields.get('kind'), 'default', None) or 'suite'} needs {', '.join(required)}"
+
+
+def _suggest(name: str, model: type[BaseModel]) -> str:
+    close = difflib.get_close_matches(name, _fields(model), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(_fields(model))})"
 
 
 def validate_problem(fields: Any, where: str) -> Problem:
@@ -161,7 +192,7 @@ def load_suite(path: str | Path) -> Suite:
     try:
         header = SuiteHeader.model_validate(doc)
     except ValidationError as err:
-        raise InputError(_format_validation(err), where=str(path)) from None
+        raise InputError(_format_validation(err, SuiteHeader), where=str(path)) from None
     if not header.problems and header.data is None:
         raise InputError("a suite needs `problems:` (a list) or `data:` (a data file)", where=str(path))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 RuleSetName = Literal["digits", "game24", "countdown"]
 
@@ -30,6 +30,15 @@ RULES_TEXT: dict[str, str] = {
 }
 
 FINAL_ANSWER_ONLY = "Give the final answer only (for example: Answer: 42)."
+
+
+def _number_as_text(value):
+    """`answer: 45` unquoted is a YAML number: read it as the text "45" (true/false stay errors)."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+# A reference answer or a choice: text, or a number written without quotes.
+AnswerText = Annotated[str, BeforeValidator(_number_as_text), Field(min_length=1)]
 
 
 class Budget(BaseModel):
@@ -108,8 +117,8 @@ class AnswerProblem(ProblemBase):
     """A short final answer compared with `answer` by math equivalence."""
 
     kind: Literal["answer"] = "answer"
-    answer: str = Field(min_length=1)
-    choices: dict[str, str] | None = None  # multiple choice: letter -> value
+    answer: AnswerText
+    choices: dict[str, AnswerText] | None = None  # multiple choice: letter -> value
 
     def describe(self) -> str:
         parts = [self.statement.strip() or self.title]
@@ -187,16 +196,20 @@ class CounterexampleProblem(ProblemBase):
 
     kind: Literal["counterexample"] = "counterexample"
     definition: str = Field(min_length=1)
-    answer: str = Field(min_length=1)
-    searched: int = Field(ge=1)
+    answer: AnswerText
+    searched: int | None = Field(default=None, ge=1)   # with answer none: checked for every n up to this
     timeout_s: float = Field(default=10.0, gt=0, le=600)
 
     @model_validator(mode="after")
     def _check_answer(self) -> CounterexampleProblem:
         if "def in_domain" not in self.definition or "def holds" not in self.definition:
-            raise ValueError("a counterexample definition must define in_domain(n) and holds(n)")
+            raise ValueError("the definition must define in_domain(n) and holds(n)")
         if self.answer != NO_COUNTEREXAMPLE and not self.answer.lstrip("-").isdigit():
-            raise ValueError(f"answer must be the smallest counterexample (an integer) or {NO_COUNTEREXAMPLE!r}")
+            raise ValueError(f"field 'answer': write the smallest counterexample (an integer such as 5777) "
+                             f"or {NO_COUNTEREXAMPLE!r}, not {self.answer!r}")
+        if self.answer == NO_COUNTEREXAMPLE and self.searched is None:
+            raise ValueError("with answer 'none', give `searched: N`: the claim holds for every n in the "
+                             "domain up to N")
         return self
 
     @property
@@ -243,3 +256,8 @@ Problem = Annotated[
 ]
 
 KINDS = ("countdown", "answer", "sequence", "conjecture", "counterexample", "proof", "open")
+KIND_MODELS: dict[str, type[ProblemBase]] = {
+    "countdown": CountdownProblem, "answer": AnswerProblem, "sequence": SequenceProblem,
+    "conjecture": ConjectureProblem, "counterexample": CounterexampleProblem, "proof": ProofProblem,
+    "open": ProofProblem,
+}

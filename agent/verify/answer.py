@@ -98,6 +98,13 @@ def _letter(text: str) -> str | None:
     return m.group(1).upper() if m else None
 
 
+_WORDS_ONLY = re.compile(r"[^\d\\$]*[A-Za-z]{3,}[^\d\\$]*")   # words, no digit, no LaTeX
+
+
+def _is_number(value: Any) -> bool:
+    return bool(getattr(value, "is_number", False))
+
+
 @lru_cache(maxsize=4096)
 def _gold(answer: str) -> tuple[Any, ...]:
     base = base_n_value(answer)
@@ -189,6 +196,10 @@ def verify_answer(problem: AnswerProblem, candidate: str) -> VerifyResult:
             return VerifyResult.correct(seen)
     if shown is None:
         return VerifyResult.unreadable(f"could not read a mathematical answer in {readings[0][:80]!r}")
+    if _is_number(gold[0]) and _WORDS_ONLY.fullmatch(readings[0]):
+        # "forty-five" parses as a product of letters; the reference is a number: say so plainly
+        return VerifyResult.unreadable(f"the answer {readings[0][:80]!r} could not be read as a number; "
+                                       "write it in digits")
     return VerifyResult.reject(f"the answer {shown} is not equivalent to the reference answer", normalized=shown)
 
 
