@@ -42,6 +42,8 @@ class BenchConfig:
     out: Path = Path("bench-results/run")
     resume: bool = False
     backend_settings: dict = field(default_factory=dict)   # --set KEY=VALUE (no API keys)
+    executor: str = "local"      # "local" (this process) or "ray[:ADDRESS]" (agent.bench.ray_executor)
+    workers: int | None = None   # Ray workers (None: one per CPU of the cluster)
 
     @property
     def results_path(self) -> Path:
@@ -110,63 +112,103 @@ def result_row(task: Task, config: BenchConfig, result: Any = None, error: str |
                      wall_s=u.wall_s, trace_path=result.trace_path, run_id=result.run_id)
 
 
-async def run_bench(config: BenchConfig, tasks: list[Task], *, backend: Any = None,
-                    on_row: Callable[[ResultRow, int, int], None] | None = None,
-                    solve: Callable[..., Any] | None = None) -> list[ResultRow]:
-    """Run the tasks not yet in the results file. `backend` is a Backend object shared by every run
-    (made from `config.backend` when omitted, and closed at the end). Returns all rows, old and new."""
-    from agent.loop.run import asolve
-
-    solve = solve or asolve
+def pending_tasks(config: BenchConfig, tasks: list[Task]) -> tuple[list[ResultRow], list[Task]]:
+    """The rows already in the results file and the tasks still to run (a harness error is rerun)."""
     old = latest_rows(read_rows(config.results_path))
     if old and not config.resume:
         raise InputError(f"{config.results_path} already has {len(old)} results: pass --resume to continue "
                          "it, or choose another --out")
     check_resumable(old, config)
     done = {r.key for r in old if r.harness_error is None}
-    todo = [t for t in tasks if t.key not in done]
+    return old, [t for t in tasks if t.key not in done]
+
+
+async def run_task(task: Task, config: BenchConfig, backend: Any, *, trace_dir: Path | None = None,
+                   solve: Callable[..., Any] | None = None) -> ResultRow:
+    """One run's row; a run that raises is recorded as a harness error (retried on --resume) rather
+    than ending the bench."""
+    from agent.loop.run import asolve
+
+    started = time.monotonic()
+    try:
+        result = await (solve or asolve)(task.problem, backend=backend, policy=task.policy, budget=config.budget,
+                                         seed=task.seed, trace_dir=trace_dir or config.trace_dir,
+                                         problem_file=task.suite_path)
+        return result_row(task, config, result)
+    except InputError as err:
+        return result_row(task, config, error=f"InputError: {err}")
+    except Exception as err:  # one broken run must not end the bench
+        row = result_row(task, config, error=f"{type(err).__name__}: {err}")
+        row.wall_s = round(time.monotonic() - started, 3)
+        return row
+
+
+class RowSink:
+    """Where finished rows go, in the order they finish: appended (and fsynced) to the results file,
+    kept for the summary, and reported to `on_row` (the progress bar)."""
+
+    def __init__(self, config: BenchConfig, old: list[ResultRow], total: int,
+                 on_row: Callable[[ResultRow, int, int], None] | None):
+        self.writer = RowWriter(config.results_path)
+        self.rows, self.total, self.finished, self.on_row = list(old), total, 0, on_row
+
+    def add(self, row: ResultRow) -> None:
+        self.writer.write(row)
+        self.rows.append(row)
+        self.finished += 1
+        if self.on_row:
+            self.on_row(row, self.finished, self.total)
+
+
+async def run_bench(config: BenchConfig, tasks: list[Task], *, backend: Any = None,
+                    on_row: Callable[[ResultRow, int, int], None] | None = None,
+                    solve: Callable[..., Any] | None = None) -> list[ResultRow]:
+    """Run the tasks not yet in the results file. `backend` is a Backend object shared by every run
+    (made from `config.backend` when omitted, and closed at the end). Returns all rows, old and new.
+    With `config.executor` "ray[:ADDRESS]" the runs go to a Ray cluster instead (the backend is made
+    on each worker)."""
+    old, todo = pending_tasks(config, tasks)
+    sink = RowSink(config, old, len(todo), on_row)
+    try:
+        if config.executor != "local":
+            from agent.bench.ray_executor import run_on_ray
+
+            if todo:
+                run_on_ray(config, todo, sink)   # blocking: the driver only waits on the cluster
+        else:
+            await _run_local(config, todo, sink, backend, solve)
+    finally:
+        sink.writer.close()
+    return latest_rows(sink.rows)
+
+
+async def _run_local(config: BenchConfig, todo: list[Task], sink: RowSink, backend: Any,
+                     solve: Callable[..., Any] | None) -> None:
+    """At most `config.concurrency` runs in flight in this process, sharing one backend."""
     owns = backend is None
     if owns:
         from agent.backends import make_backend
+        from agent.bench.sizing import available_cpus, model_settings
 
-        backend = make_backend(config.backend, **config.backend_settings)
+        backend = make_backend(config.backend, **model_settings(
+            config.backend, config.backend_settings, config.concurrency, available_cpus()))
     if todo and callable(getattr(backend, "load", None)):
         # Load a local model before the clock of the first run starts: its wall time is the run's.
         await asyncio.to_thread(backend.load)
-    writer = RowWriter(config.results_path)
-    rows = list(old)
     queue: asyncio.Queue[Task] = asyncio.Queue()
     for t in todo:
         queue.put_nowait(t)
-    finished = 0
 
     async def worker() -> None:
-        nonlocal finished
         while True:
             try:
                 task = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            started = time.monotonic()
-            try:
-                result = await solve(task.problem, backend=backend, policy=task.policy, budget=config.budget,
-                                     seed=task.seed, trace_dir=config.trace_dir, problem_file=task.suite_path)
-                row = result_row(task, config, result)
-            except InputError as err:
-                row = result_row(task, config, error=f"InputError: {err}")
-            except Exception as err:  # one broken run must not end the bench; recorded and retried on --resume
-                row = result_row(task, config, error=f"{type(err).__name__}: {err}")
-                row.wall_s = round(time.monotonic() - started, 3)
-            writer.write(row)
-            rows.append(row)
-            finished += 1
-            if on_row:
-                on_row(row, finished, len(todo))
+            sink.add(await run_task(task, config, backend, solve=solve))
 
     try:
         await asyncio.gather(*(worker() for _ in range(max(1, config.concurrency))))
     finally:
-        writer.close()
         if owns:
             await backend.aclose()
-    return latest_rows(rows)

@@ -35,6 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, help="at most N problems from each suite (the first N)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--concurrency", type=int, default=1, help="runs in flight at once (default 1)")
+    p.add_argument("--executor", default="local",
+                   help="where runs execute: local (this process), ray (a local Ray cluster started for the bench), "
+                        "ray:auto (the running cluster) or ray:HOST:PORT; see docs/bench.md (default: %(default)s)")
+    p.add_argument("--workers", type=int, help="Ray workers (default: one per CPU of the cluster)")
     p.add_argument("--out", default="bench-results/run", help="output directory (default: %(default)s)")
     p.add_argument("--resume", action="store_true", help="continue OUT/results.jsonl, skipping finished runs")
     p.add_argument("--calibration", action="store_true",
@@ -82,11 +86,15 @@ def main(args: argparse.Namespace) -> int:
         if args.limit is not None and args.limit < 1:
             raise InputError("--limit must be at least 1")
         from agent.backends.config import parse_settings
+        from agent.bench.ray_executor import check_executor
+
+        check_executor(args.executor, args.workers)
 
         budget = parse_budget(args.budget, Budget(steps=DEFAULT_BUDGET.steps))
         config = BenchConfig(suites=args.suites, policies=_policies(args.policies or DEFAULT_POLICIES), backend=args.backend,
                              budget=budget, limit=args.limit, seed=args.seed, concurrency=args.concurrency,
-                             out=out, resume=args.resume, backend_settings=parse_settings(args.settings))
+                             out=out, resume=args.resume, backend_settings=parse_settings(args.settings),
+                             executor=args.executor, workers=args.workers)
         tasks = plan_tasks(load_suites(args.suites), config.policies, limit=args.limit, seed=args.seed)
         rows = _run(config, tasks, console, progress=not args.no_progress and console.is_terminal)
     if args.complete_only:

@@ -1,0 +1,37 @@
+"""Threads and slots of the embedded model for a bench.
+
+The embedded model's own defaults (one llama.cpp slot, half the CPUs as threads) suit one run at a
+time on a shared machine. A bench with `--concurrency N` needs N slots, or its runs queue for the
+one slot; and llama.cpp decodes all slots together in one batch on its threads, so the threads
+should cover the cores the bench has (on 2 cores, `--concurrency 2` with the defaults kept one
+core busy and the other idle). What was measured is in docs/bench.md ("Sizing the embedded model").
+An explicit `--set threads=N` / `--set parallel=N`, POLYA_THREADS or POLYA_PARALLEL always wins.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (the affinity mask, which containers and `taskset` narrow)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:   # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def model_settings(spec: str, settings: dict[str, Any], concurrency: int, cpus: int) -> dict[str, Any]:
+    """`settings` plus threads and slots sized for `concurrency` runs on `cpus` cores, when the
+    backend is the embedded model and neither is given already."""
+    from agent.backends import parse_spec
+
+    if parse_spec(spec)[0] != "local":
+        return dict(settings)
+    out = dict(settings)
+    if "parallel" not in out and not os.environ.get("POLYA_PARALLEL"):
+        out["parallel"] = max(1, concurrency)
+    if "threads" not in out and not os.environ.get("POLYA_THREADS"):
+        out["threads"] = max(1, cpus)
+    return out
