@@ -18,6 +18,7 @@ Ctrl-C kills the workers (and with them their runs) and leaves OUT resumable.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
@@ -112,7 +113,7 @@ def connect(address: str) -> bool:
         if address:
             ray.init(address=address, **quiet)
             return False
-        ray.init(include_dashboard=False, **quiet)
+        ray.init(address="local", include_dashboard=False, **quiet)   # never a stale running cluster
         return True
     except (ConnectionError, ValueError, RuntimeError) as err:
         raise InputError(f"cannot reach the Ray cluster at {address or 'a new local cluster'}: "
@@ -127,7 +128,7 @@ def worker_count(config: BenchConfig) -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
-def run_on_ray(config: BenchConfig, todo: list[Task], sink: RowSink) -> None:
+async def run_on_ray(config: BenchConfig, todo: list[Task], sink: RowSink) -> None:
     address = parse_executor(config.executor)
     ray = import_ray()
     started = time.monotonic()
@@ -139,7 +140,7 @@ def run_on_ray(config: BenchConfig, todo: list[Task], sink: RowSink) -> None:
               f"(connected in {time.monotonic() - started:.1f}s)", file=sys.stderr, flush=True)
         for _ in range(n):
             pool.spawn()
-        pool.drain(deque(todo))
+        await pool.drain(deque(todo))
     finally:
         pool.stop()
         ray.shutdown()
@@ -161,15 +162,15 @@ class _Pool:
         self.workers.append(worker)
         self.waiting[worker.handle.ready.remote()] = (worker, None)
 
-    def drain(self, queue: deque[Task]) -> None:
+    async def drain(self, queue: deque[Task]) -> None:
         while queue or any(task is not None for _, task in self.waiting.values()):
             for worker in self.workers:
                 while worker.up and not worker.dead and worker.busy < self.config.concurrency and queue:
                     task = queue.popleft()
                     worker.busy += 1
                     self.waiting[worker.handle.run.remote(task)] = (worker, task)
-            # A timeout so Ctrl-C is seen promptly between waits.
-            ready, _ = self.ray.wait(list(self.waiting), num_returns=1, timeout=1.0)
+            # In a thread, so Ctrl-C (asyncio.run cancels this coroutine) ends the bench at once.
+            ready, _ = await asyncio.to_thread(self.ray.wait, list(self.waiting), num_returns=1, timeout=1.0)
             for ref in ready:
                 self._finish(ref, queue)
 

@@ -174,7 +174,7 @@ async def run_bench(config: BenchConfig, tasks: list[Task], *, backend: Any = No
             from agent.bench.ray_executor import run_on_ray
 
             if todo:
-                run_on_ray(config, todo, sink)   # blocking: the driver only waits on the cluster
+                await run_on_ray(config, todo, sink)
         else:
             await _run_local(config, todo, sink, backend, solve)
     finally:
