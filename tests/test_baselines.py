@@ -252,9 +252,14 @@ async def test_fit_continues_a_fitted_sequence_with_no_model_call_and_gives_none
     result = await asolve(squares, backend=backend, policy="fit", trace=tmp_path / "a.jsonl")
     events = read_events(result.trace_path)
     assert result.solved and result.answer == "122, 145, 170" and backend.requests == []
-    assert [e.tool for e in events if isinstance(e, ToolCall)] == ["fit_polynomial"]
+    calls = [e for e in events if isinstance(e, ToolCall)]
+    assert [e.tool for e in calls] == ["guess_all"] and "polynomial, degree 2" in calls[0].result
+    assert "tried:" in calls[0].result and "each residue class mod 3" in calls[0].result
     assert [v.ok for v in events if isinstance(v, Verification)] == [True]
     primes = SequenceProblem(id="p", statement="continue", terms=[2, 3, 5, 7, 11, 13, 17, 19, 23, 29], hidden=[31])
     result = await asolve(primes, backend=backend, policy="fit", trace=tmp_path / "b.jsonl")
-    assert result.status == "unsolved" and result.answer is None and "no polynomial" in result.reason
+    assert result.solved and result.answer == "31" and "the n-th prime" in result.reason
+    pi = SequenceProblem(id="pi", statement="continue", terms=[3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9], hidden=[3])
+    result = await asolve(pi, backend=backend, policy="fit", trace=tmp_path / "c.jsonl")
+    assert result.status == "unsolved" and result.answer is None and "no guesser explains" in result.reason
     assert not [e for e in read_events(result.trace_path) if isinstance(e, Verification)]

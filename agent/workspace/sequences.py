@@ -30,6 +30,10 @@ class Fit(BaseModel):
     explains: int = 0                           # given terms it reproduces
     refuted_at: str = ""                        # "n=7: predicts 50, the term is 49"
     next_terms: list[int] = []
+    # Set by the guessers (agent/workspace/guess.py); the defaults keep older ledgers readable.
+    params: int = 0                             # free parameters fitted: the Occam cost
+    checks: int = 0                             # given terms it reproduces beyond those it was fitted on
+    transform: str = ""                         # "differences", "inverse Euler transform", ... ("" = the terms)
 
     def line(self) -> str:
         if self.status == "refuted":
