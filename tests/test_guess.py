@@ -110,3 +110,12 @@ def test_no_answer_where_no_rule_compresses_the_terms():
     coins = [1, 2, 4, 6, 9, 13, 18, 24, 31, 39, 50, 62, 77, 93, 112, 134, 159, 187, 218, 252]
     found = guess_all(coins, 5)
     assert found.fits and all(not compresses(f) for f in found.fits) and found.answer is None
+
+
+def test_the_docs_example_runs():
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "guessers.md").read_text()
+    block = re.search(r"```python\n(.*?)```", doc, re.S).group(1)
+    exec(compile(block, "docs/guessers.md", "exec"), {})
