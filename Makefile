@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 PROBLEM ?= problems/digits/nyt-269.yaml
 RUN_ARGS ?= --backend local --budget steps=30
 
-.PHONY: run test install-run install-test lint bench clean llama-cpp-python
+.PHONY: run test install-run install-test lint bench clean llama-cpp-python docs-cli
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: install-run
 
 test: install-test
 	$(BIN)/python -m pytest -q
+
+# docs/cli.md from the parsers (tests/test_cli_reference.py fails when it is stale)
+docs-cli: install-test
+	$(BIN)/python -m agent.cli._reference > docs/cli.md
 
 lint: install-test
 	$(BIN)/ruff check agent strategies tests benchmarks

@@ -24,7 +24,7 @@ from typing import Any
 from agent.backends.base import Backend, LLMRequest, LLMResponse, Message, Usage
 from agent.errors import BackendUnavailable, InputError
 
-__all__ = ["Backend", "LLMRequest", "LLMResponse", "Message", "Usage", "make_backend", "available_backends",
+__all__ = ["Backend", "LLMRequest", "LLMResponse", "Message", "Usage", "make_backend", "open_backend", "available_backends",
            "register_backend", "BackendInfo", "parse_spec"]
 
 Factory = Callable[..., Backend]
@@ -82,6 +82,25 @@ _CONFIG_SCHEME = {"ollama": "openai"}
 
 _registered: dict[str, tuple[Factory, str]] = {}
 _lock = threading.Lock()
+
+
+async def open_backend(spec: str, **settings: Any) -> Backend:
+    """`make_backend`, then the cheap check the backend offers before a run's first move
+    (`preflight()`: the openai backend's TCP connect; the local backend checks its weights when it
+    is made). A backend that cannot be had (no weights, a dead URL) is bad input: InputError, one
+    line, before any trace is written, not a run that fails three moves in."""
+    try:
+        backend = make_backend(spec, **settings)
+    except BackendUnavailable as err:
+        raise InputError(str(err), where=f"backend {spec}") from None
+    check = getattr(backend, "preflight", None)
+    try:
+        if check is not None:
+            await check()
+    except BackendUnavailable as err:
+        await backend.aclose()
+        raise InputError(str(err), where=f"backend {spec}") from None
+    return backend
 
 
 def register_backend(scheme: str, factory: Factory, summary: str = "", *, replace: bool = False) -> None:

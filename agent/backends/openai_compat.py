@@ -110,6 +110,7 @@ class OpenAIBackend:
                     f"`{provider} = \"...\"` under [keys] in the config file (never on the command line)")
             key = "not-needed"  # local servers ignore it; the SDK wants something
         self._api_key = key
+        self._connect_timeout = float(connect_timeout)
         self.dialect = dialect            # settled structured-output dialect (None: not probed yet)
         self._dialect_forced = dialect is not None
         self.reasoning = is_reasoning_model(model) if reasoning is None else reasoning
@@ -124,6 +125,27 @@ class OpenAIBackend:
 
     def __repr__(self) -> str:  # never shows the key
         return f"OpenAIBackend({self.spec!r})"
+
+    async def preflight(self) -> None:
+        """Before a run's first move: can a connection to the server be opened at all? Only a TCP
+        connect (no request, so no tokens, no retries and nothing a server counts); a dead URL is
+        found now instead of after three failed moves. Skipped behind a proxy, which the SDK uses."""
+        import asyncio
+        import urllib.request
+        from urllib.parse import urlsplit
+
+        url = urlsplit(str(self.client.base_url))
+        host, port = url.hostname or "", url.port or (443 if url.scheme == "https" else 80)
+        if urllib.request.getproxies().get(url.scheme) and not urllib.request.proxy_bypass(host):
+            return
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), self._connect_timeout)
+        except OSError as err:   # TimeoutError included
+            why = ("timed out" if isinstance(err, TimeoutError) else "connection refused"
+                   if isinstance(err, ConnectionRefusedError) else str(err) or type(err).__name__)
+            raise BackendUnavailable(f"cannot connect to {url.scheme}://{url.netloc} ({why}); is the server "
+                                     "running and the URL right?") from None
+        writer.close()
 
     @property
     def retries_made(self) -> int:

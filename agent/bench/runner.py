@@ -187,10 +187,10 @@ async def _run_local(config: BenchConfig, todo: list[Task], sink: RowSink, backe
     """At most `config.concurrency` runs in flight in this process, sharing one backend."""
     owns = backend is None
     if owns:
-        from agent.backends import make_backend
+        from agent.backends import open_backend
         from agent.bench.sizing import available_cpus, model_settings
 
-        backend = make_backend(config.backend, **model_settings(
+        backend = await open_backend(config.backend, **model_settings(   # checked before the first run
             config.backend, config.backend_settings, config.concurrency, available_cpus()))
     if todo and callable(getattr(backend, "load", None)):
         # Load a local model before the clock of the first run starts: its wall time is the run's.

@@ -22,8 +22,26 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+class ListFormatter(argparse.HelpFormatter):
+    """Wraps descriptions like the default, but keeps text with line breaks (the policy list of an
+    epilog) as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def plural(n: int, word: str) -> str:
+    """`1 verdict`, `2 verdicts`."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from agent import __version__
+
     parser = _Parser(prog="polya", description="Metacognitive problem solving with language models.")
+    parser.add_argument("--version", action="version", version=f"polya {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_"):

@@ -16,12 +16,13 @@ DEFAULT_POLICIES = "direct,cot,self-consistency:5,tot,llm,bandit"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from agent.cli import ListFormatter
     from agent.policyspec import help_text
 
     p = sub.add_parser("bench", help="compare policies (the loop and the baselines) on problem suites",
                        description="Run every policy on every problem of the suites under one backend and one "
                                    "per-problem budget, then write summary.md/.csv, plot.png and report.html.",
-                       epilog=help_text(), formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=help_text(), formatter_class=ListFormatter)
     p.add_argument("suites", nargs="*", help="suite files (YAML), e.g. problems/digits/dev.yaml")
     p.add_argument("--policies", default=None,
                    help="comma-separated policies from the list below; a piece that is not a policy name "
@@ -96,6 +97,8 @@ def main(args: argparse.Namespace) -> int:
                              out=out, resume=args.resume, backend_settings=parse_settings(args.settings),
                              executor=args.executor, workers=args.workers)
         tasks = plan_tasks(load_suites(args.suites), config.policies, limit=args.limit, seed=args.seed)
+        if config.executor == "local":   # a dead backend is bad input before OUT is made (Ray: checked on workers)
+            asyncio.run(_check_backend(config))
         rows = _run(config, tasks, console, progress=not args.no_progress and console.is_terminal)
     if args.complete_only:
         from agent.bench.results import complete_problems
@@ -119,7 +122,7 @@ def main(args: argparse.Namespace) -> int:
         print(to_markdown(summarize_groups(rows)))
     if calibration_md:
         print(calibration_md)
-    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    print("wrote " + ", ".join(str(p.resolve()) for p in paths.values()))
     return 0
 
 
@@ -131,6 +134,13 @@ def _fill_groups(rows, suites) -> None:
     for row in rows:
         if not row.group and (row.suite, row.problem_id) in problems:
             row.group = problem_group(problems[(row.suite, row.problem_id)])
+
+
+async def _check_backend(config) -> None:
+    from agent.backends import open_backend
+
+    backend = await open_backend(config.backend, **config.backend_settings)
+    await backend.aclose()
 
 
 def _run(config, tasks, console, *, progress: bool):

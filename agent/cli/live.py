@@ -10,10 +10,19 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.problems.models import Budget
+from agent.report.summary import verdict_text
 from agent.trace import events as ev
 
 DECISION_STYLE = {"persist": "green", "switch": "yellow", "abandon": "red", "solved": "bold green",
                   "give_up": "bold red"}
+
+
+def clip(text: str, width: int) -> str:
+    """At most `width` characters, cut at a word boundary and marked, never mid-word."""
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:") + "…"
 
 
 class LiveView:
@@ -60,14 +69,14 @@ class LiveView:
         if isinstance(e, ev.MoveEnd):
             f = e.findings
             found = f.candidates or f.counterexamples or f.conjectures or f.examples or f.facts
-            what = (found[0][:90] if found else "nothing") + (f"  (error: {e.error[:60]})" if e.error else "")
+            what = (clip(found[0], 90) if found else "nothing") + (f"  (error: {clip(e.error, 160)})" if e.error else "")
             return f"[step {e.step}] {e.move}: +{e.new_findings} new | {what}"
         if isinstance(e, ev.Verification):
             return f"[step {e.step}] verifier: {e.candidate!r} -> {'CORRECT' if e.ok else 'rejected: ' + e.reason}"
         if isinstance(e, ev.Verdict):
             self.verdict = e
             over = f" [overrides: {', '.join(e.overrides)}]" if e.overrides else ""
-            return f"[step {e.step}] judge: {e.decision} (progress {e.progress:.2f}) {e.reason[:100]}{over}"
+            return f"[step {e.step}] judge: {e.decision} (progress {e.progress:.2f}) {clip(verdict_text(e), 200)}{over}"
         return ""
 
     def _bar(self, used: float, total: float | None) -> ProgressBar | Text:
@@ -83,11 +92,11 @@ class LiveView:
         grid.add_row("move", self.move)
         if self.verdict:
             v = self.verdict
-            grid.add_row("verdict", Text(f"{v.decision} ({v.progress:.2f}) {v.reason[:100]}",
+            grid.add_row("verdict", Text(f"{v.decision} ({v.progress:.2f}) {clip(verdict_text(v), 160)}",
                                          style=DECISION_STYLE.get(v.decision, "")))
         grid.add_row("steps", Group(self._bar(self.used.steps, self.budget.steps),
                                     Text(f"{self.used.steps}/{self.budget.steps or '-'}")))
         grid.add_row("tokens", Group(self._bar(self.used.tokens, self.budget.tokens),
                                      Text(f"{self.used.tokens}/{self.budget.tokens or '-'} in {self.used.llm_calls} calls")))
-        grid.add_row("last", self.last_line[:120])
+        grid.add_row("last", clip(self.last_line, 160))
         return Panel(grid, title=self.title)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from agent.cli import plural
 from agent.errors import InputError
 
 
@@ -36,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="rerun/fork under a changed run setting, e.g. --setting hunt_stall=true (repeatable): "
                         "a what-if rerun exits 0 if the run would not change, 1 naming the first step it would")
     p.add_argument("--trace", dest="out", help="rerun/fork: where to write the new trace")
-    p.add_argument("--stats", action="store_true", help="print time and peak memory on stderr")
+    p.add_argument("--timing", action="store_true", help="print time and peak memory on stderr")
+    p.add_argument("--stats", action="store_true", dest="timing", help=argparse.SUPPRESS)   # the old name
     p.set_defaults(func=main)
 
 
@@ -48,7 +50,7 @@ def main(args: argparse.Namespace) -> int:
         raise InputError("use either --rerun or --fork-at")
     if args.run_settings and not (args.rerun or args.fork_at is not None):
         raise InputError("--setting needs --rerun or --fork-at STEP")
-    if args.stats:
+    if args.timing:
         tracemalloc.start()
     started = time.perf_counter()
     try:
@@ -59,10 +61,10 @@ def main(args: argparse.Namespace) -> int:
         else:
             code = _show(args)
     finally:
-        if args.stats:
+        if args.timing:
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-            print(f"stats: {time.perf_counter() - started:.3f}s, peak Python memory {peak / 2**20:.1f} MB",
+            print(f"timing: {time.perf_counter() - started:.3f}s, peak Python memory {peak / 2**20:.1f} MB",
                   file=sys.stderr)
     return code
 
@@ -89,7 +91,7 @@ def _rerun(args: argparse.Namespace) -> int:
         # ReplayDivergence propagates: the CLI prints it (it names the step) and exits 1.
         result, rec = asyncio.run(arerun(args.trace, trace=out, settings=overrides))
         new = summarize(out)
-    line = (f"rerun identical: {len(rec.decisions)} verdicts, status {result.status}"
+    line = (f"rerun identical: {plural(len(rec.decisions), 'verdict')}, status {result.status}"
             + (f", answer {result.answer}" if result.answer else "")
             + f"; {new.replayed_calls} model calls served from the trace, {new.paid_calls} made")
     if args.json:
@@ -97,7 +99,7 @@ def _rerun(args: argparse.Namespace) -> int:
     else:
         print(line)
         if args.out:
-            print(f"trace    {args.out}")
+            print(f"trace    {Path(args.out).resolve()}")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -15,11 +16,12 @@ EXIT_SOLVED, EXIT_UNSOLVED = 0, 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from agent.cli import ListFormatter
     from agent.policyspec import help_text
 
     p = sub.add_parser("run", help="solve one problem with the metacognitive loop (or a baseline)",
                        description="Solve one problem. Exit 0 when solved and verified, 1 when not, 2 for bad input.",
-                       epilog=help_text(), formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=help_text(), formatter_class=ListFormatter)
     p.add_argument("problem", help="problem file (YAML); a suite file needs --id")
     p.add_argument("--id", help="problem id within a suite file")
     p.add_argument("--backend", default="local", help="backend spec: local, local:small, openai:MODEL[@URL], ...")
@@ -29,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "candidate answers; default), or the notebook-only loop of earlier versions (for comparison)")
     p.add_argument("--budget", help="e.g. steps=12,tokens=20000,cost=0.5,wall=300 (on top of the problem's)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--trace", help="trace file to write (default traces/runs/<time>-<problem>-<run>.jsonl)")
+    p.add_argument("--trace", help="trace file to write (default: traces/runs/<time>-<problem>-<run>.jsonl under the "
+                                   "current directory, not the checkout)")
     p.add_argument("--quiet", action="store_true", help="no live view, only the summary")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", dest="settings",
                    help="a backend setting, e.g. --set dialect=json_object or --set timeout=60 (repeatable; no API keys)")
@@ -46,7 +49,8 @@ def print_summary(console: Console, result: RunResult) -> None:
     console.print(f"tokens   {u.prompt_tokens} prompt ({u.cached_tokens} cached) + {u.completion_tokens} completion"
                   + (f" + {u.reasoning_tokens} reasoning" if u.reasoning_tokens else ""), markup=False)
     console.print(f"cost     ${u.cost_usd:.4f}   time {u.wall_s:.1f}s", markup=False)
-    console.print(f"trace    {result.trace_path}", markup=False)
+    # where it went, wherever the current directory is; never wrapped, so it can be copied
+    console.print(f"trace    {Path(result.trace_path).resolve()}", markup=False, soft_wrap=True)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -11,18 +11,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Write one HTML file (inline CSS, JS and SVG; no network) showing the lines of "
                                    "attack, progress over steps, every LLM call and program run, and the verifier's checks.")
     p.add_argument("trace", help="a trace file (JSONL)")
-    p.add_argument("-o", "--output", help="the HTML file to write (default: the trace's name with .html)")
+    p.add_argument("-o", "--output", help="the HTML file to write (default: next to the trace, its name with .html)")
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
+    from agent.cli import plural
     from agent.report.html import write_html
 
     out = Path(args.output) if args.output else Path(args.trace).with_suffix(".html")
     summary = write_html(args.trace, out)
     verdicts = sum(1 for st in summary.steps if st.decision)
-    print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB): {len(summary.steps)} moves, {verdicts} verdicts, "
-          f"{summary.used.llm_calls} LLM calls")
+    print(f"wrote {out.resolve()} ({out.stat().st_size / 1024:.0f} KB): {plural(len(summary.steps), 'move')}, "
+          f"{plural(verdicts, 'verdict')}, {plural(summary.used.llm_calls, 'LLM call')}")
     for w in summary.warnings:
         print(f"warning: {w}")
     return 0

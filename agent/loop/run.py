@@ -65,6 +65,19 @@ def parse_budget(text: str | None, base: Budget | None = None) -> Budget:
         raise InputError(f"bad budget: {err}") from None
 
 
+def as_budget(value: Any, base: Budget | None = None) -> Budget | None:
+    """What the Python API's `budget=` accepts: a Budget, the CLI's text (`"steps=6,tokens=20000"`,
+    on top of `base`), or a dict with the same keys (`{"steps": 6}`); InputError otherwise."""
+    if value is None or isinstance(value, Budget):
+        return value
+    if isinstance(value, dict):
+        value = ",".join(f"{k}={'none' if v is None else v}" for k, v in value.items())
+    if isinstance(value, str):
+        return parse_budget(value, base)
+    raise InputError(f"budget must be a Budget, text such as 'steps=6,tokens=20000' or a dict such as "
+                     f"{{'steps': 6}}, not {type(value).__name__}")
+
+
 def package_versions() -> dict[str, str]:
     return dict(_package_versions())
 
@@ -91,7 +104,7 @@ async def asolve(
     *,
     backend: str | Backend = "local",
     policy: str | Policy = "llm",
-    budget: Budget | None = None,
+    budget: Budget | str | dict | None = None,
     seed: int = 0,
     trace: str | Path | None = None,
     trace_dir: str | Path | None = None,
@@ -116,16 +129,18 @@ async def asolve(
         problem_file = problem_file or str(problem)
         problem = load_problem(problem)
     if isinstance(problem, dict):
-        problem = _PROBLEM.validate_python(problem)
-    if isinstance(backend, str):
-        from agent.backends import make_backend
+        from agent.problems.loader import validate_problem
 
-        backend_obj, owns_backend = make_backend(backend, **(backend_settings or {})), True
+        problem = validate_problem(problem, "problem")
+    budget = as_budget(budget, problem.budget) or problem.budget or DEFAULT_BUDGET   # checked before any trace
+    if isinstance(backend, str):
+        from agent.backends import open_backend
+
+        backend_obj, owns_backend = await open_backend(backend, **(backend_settings or {})), True
     else:
         backend_obj, owns_backend = backend, False
     baseline = _baseline(policy) if isinstance(policy, str) else None
     policy_obj = policy if not isinstance(policy, str) else _Named(policy) if baseline else make_policy(policy)
-    budget = budget or problem.budget or DEFAULT_BUDGET
     settings = settings or RunSettings()
     run_id = uuid.uuid4().hex[:12]
     path = Path(trace) if trace else default_trace_path(problem.id, run_id, Path(trace_dir) if trace_dir else None)

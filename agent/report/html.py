@@ -47,7 +47,7 @@ def header_html(s: TraceSummary) -> str:
         ("answer", f"<code>{e(s.answer)}</code> ({'verified' if s.verified else 'unverified'})" if s.answer else "-"),
         ("backend", f"<code>{e(s.backend)}</code>"), ("policy", f"<code>{e(s.policy)}</code>"),
         ("budget", e(", ".join(f"{k}={v}" for k, v in s.budget.items() if v is not None) or "none")),
-        ("steps", f"{len(s.steps)} moves, {len(s.attacks)} attack(s), {len(decisions)} verdicts"),
+        ("steps", f"{len(s.steps)} moves, {len(s.attacks)} attack(s), {len(decisions)} verdict{'' if len(decisions) == 1 else 's'}"),
         ("llm", f"{u.llm_calls} calls ({s.paid_calls} paid, {s.replayed_calls} replayed); {s.tool_runs} program run(s)"),
         ("tokens", f"{u.prompt_tokens} prompt ({u.cached_tokens} cached) + {u.completion_tokens} completion"),
         ("time", f"{u.wall_s:.1f} s" + (f", ${u.cost_usd:.4f}" if u.cost_usd else "")),
@@ -178,7 +178,8 @@ class _StepWriter:
                 else f"no exact verifier: {'accepted' if event.ok else event.reason}"
             self._put(f'<div class="check {kind}">{e(text)} — <code>{e(event.candidate)}</code></div>')
         elif isinstance(event, ev.Verdict):
-            over = (f' <span class="muted">(model said {e(event.model_decision)}; overrides: {e(", ".join(event.overrides))})</span>'
+            said = f"model said {e(event.model_decision)}; " if event.model_decision else "no model asked; "
+            over = (f' <span class="muted">({said}overrides: {e(", ".join(event.overrides))})</span>'
                     if event.overrides else "")
             evidence = "".join(f"<li>{e(x)}</li>" for x in event.evidence)
             self._put(f'<div class="verdict bg-{event.decision}">judge: <b class="d-{event.decision}">{e(event.decision)}</b> '

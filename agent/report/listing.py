@@ -1,6 +1,7 @@
 """A cheap row per trace for `polya traces`: the first line (run_start) and the last (run_end) are
-enough for a finished run, so a 100 MB trace costs two small reads; only a killed run (no run_end)
-is read through, streaming, to count what it did."""
+enough for a finished run, plus one streaming pass that only looks at each line's ends (a broken
+middle line, which `polya replay` refuses, lists the run as "broken", not as its recorded status);
+only a killed run (no run_end) is parsed through, streaming, to count what it did."""
 
 from __future__ import annotations
 
@@ -42,6 +43,21 @@ def _last_line(path: Path) -> str:
     return lines[-1] if lines else ""
 
 
+def _broken_line(path: Path) -> int | None:
+    """The first line before the last that is not shaped as one JSON object (`{...}`), or None: a
+    streaming look at each line's ends, no parsing, so a listing still costs one pass of reading.
+    The last line may be torn (a killed run), which replay and resume tolerate."""
+    suspect = None
+    with open(path, "rb") as fh:
+        for lineno, line in enumerate(fh, 1):
+            text = line.strip()
+            if suspect is not None and text:
+                return suspect            # a bad line with more after it: not a torn last line
+            if text and not (text.startswith(b"{") and text.endswith(b"}")):
+                suspect = lineno
+    return None
+
+
 def run_row(path: Path) -> RunRow:
     with open(path, encoding="utf-8", errors="replace") as fh:
         first = fh.readline()
@@ -57,7 +73,10 @@ def run_row(path: Path) -> RunRow:
             end = _parse(path, 0, last)
         except InputError:
             end = None
-    if isinstance(end, ev.RunEnd):
+    broken = _broken_line(path)
+    if broken:
+        row.status, row.error = "broken", f"line {broken} is not a JSON event: `polya replay` refuses this trace"
+    elif isinstance(end, ev.RunEnd):
         row.status, row.answer, row.steps = end.status, end.answer, end.used.steps
         row.tokens, row.wall_s = end.used.tokens, end.used.wall_s
     else:

@@ -28,6 +28,15 @@ class Check(BaseModel):
     reason: str = ""
 
 
+def verdict_text(verdict: ev.Verdict) -> str:
+    """A verdict's reason for people: an escalation ("escalate to the moves: disagrees") gets the
+    check's own words from its evidence (what the program printed, against which answer)."""
+    shown = verdict.evidence[0] if verdict.evidence else ""
+    if "escalate" in verdict.overrides and shown not in ("", "-") and shown not in verdict.reason:
+        return f"{verdict.reason} ({shown})"
+    return verdict.reason
+
+
 class StepSummary(BaseModel):
     step: int
     move: str
@@ -182,7 +191,7 @@ class _Builder:
         elif isinstance(e, ev.Verdict):
             st = self.step_for(e.step)
             if st:
-                st.decision, st.progress, st.reason = e.decision, e.progress, e.reason
+                st.decision, st.progress, st.reason = e.decision, e.progress, verdict_text(e)
                 st.model_decision, st.overrides = e.model_decision, list(e.overrides)
                 self._end(st, e.ts)
         elif isinstance(e, ev.ControllerChoice):

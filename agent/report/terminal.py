@@ -55,9 +55,10 @@ def step_lines(s: StepSummary, first: str = "", rest: str = "") -> list[Text]:
     if s.decision:
         v = Text(rest + "  judge: ")
         v.append(s.decision, style=DECISION_STYLE.get(s.decision, ""))
-        v.append(f" (progress {s.progress:.2f}) {_clip(s.reason, 100)}")
+        v.append(f" (progress {s.progress:.2f}) {_clip(s.reason, 200)}")
         if s.overrides:
-            v.append(f" [model said {s.model_decision}; overrides: {', '.join(s.overrides)}]", style="yellow")
+            said = f"model said {s.model_decision}; " if s.model_decision else "no model asked; "
+            v.append(f" [{said}overrides: {', '.join(s.overrides)}]", style="yellow")
         lines.append(v)
     return lines
 
@@ -164,7 +165,7 @@ def totals(s: TraceSummary) -> Table:
         grid.add_row("answer", f"{s.answer}  [{'verified' if s.verified else 'unverified'}]")
     decisions = [st.decision for st in s.steps if st.decision]
     counts = ", ".join(f"{d} {decisions.count(d)}" for d in dict.fromkeys(decisions))
-    grid.add_row("steps", f"{len(s.steps)} moves, {len(s.attacks)} attack(s), {len(decisions)} verdicts ({counts or '-'})")
+    grid.add_row("steps", f"{len(s.steps)} moves, {len(s.attacks)} attack(s), {len(decisions)} verdict{'' if len(decisions) == 1 else 's'} ({counts or '-'})")
     grid.add_row("checks", f"{sum(len(st.checks) for st in s.steps)} verifier check(s), "
                            f"{sum(c.ok for st in s.steps for c in st.checks)} accepted")
     grid.add_row("llm", f"{u.llm_calls} calls ({s.paid_calls} paid, {s.replayed_calls} replayed), "

@@ -53,7 +53,7 @@ def _parse(path: Path, lineno: int, line: str, blocks: BlockReader | None = None
     try:
         raw = json.loads(line)
     except json.JSONDecodeError as err:
-        raise InputError(f"not valid JSON ({err.msg} at column {err.colno})", where=where) from None
+        raise InputError(f"not valid JSON: {err.msg} (column {err.colno})", where=where) from None
     if not isinstance(raw, dict):
         raise InputError("an event must be a JSON object", where=where)
     version = raw.get("schema_version")
