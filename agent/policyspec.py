@@ -23,7 +23,7 @@ from agent.errors import InputError
 @dataclass(frozen=True)
 class Option:
     name: str
-    default: int | bool
+    default: int | bool | str      # a str default: the option is text (a file path), taken as written
     help: str
     minimum: int = 1
 
@@ -46,7 +46,8 @@ class PolicyInfo:
             return f"{self.name}:MOVE,MOVE,..."
         if not self.options:
             return self.name
-        opts = ",".join(o.name if o.flag else f"{o.name}=N" for o in self.options)
+        opts = ",".join(o.name if o.flag else f"{o.name}=FILE" if isinstance(o.default, str) else f"{o.name}=N"
+                        for o in self.options)
         return f"{self.name}[:{opts}]"
 
 
@@ -59,6 +60,9 @@ POLICIES: dict[str, PolicyInfo] = {p.name: p for p in (
                                  "uniform at random and its judge asks no model; the moves still make their own "
                                  "model calls (word problems, claims), none on countdown boards",
                (Option("bare", False, "also drop the shared closing rule"),)),
+    PolicyInfo("learned", "loop", "the loop; steps chosen and judged by values learned from Polya's own traces "
+                                  "(docs/experience.md), no model call on countdown boards",
+               (Option("experience", "", "experience file (default: the one shipped)"),), positional="experience"),
     PolicyInfo("fixed", "loop", "the loop; cycles through the given moves in order", takes_moves=True),
     PolicyInfo("direct", "baseline", "one call, the answer only (greedy)"),
     PolicyInfo("cot", "baseline", "one chain-of-thought call ending in 'Answer:'"),
@@ -133,6 +137,9 @@ def parse_policy(text: str) -> PolicySpec:
             takes = ", ".join(o.name for o in info.options) or "no options"
             raise InputError(f"policy {spec!r}: unknown option {part!r}; {info.name} takes {takes}"
                              f" (usage: {info.usage()})")
+        if isinstance(option.default, str):
+            values[key] = raw
+            continue
         try:
             number = int(raw)
         except ValueError:

@@ -343,7 +343,7 @@ class Solver:
         if st.workspace is not None:
             settings = self.ctx.settings
             return workspace_verdict(st.workspace, attack, signals, settings.viability_estimate,
-                                     settings.exhausted_nodes)
+                                     settings.exhausted_nodes, value=getattr(self.policy, "node_value", None))
         if st.hunt is not None:
             settings = self.ctx.settings
             return hunt_verdict(st.hunt, signals, settings.hunt_let_go, settings.hunt_stall)

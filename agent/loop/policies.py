@@ -284,6 +284,10 @@ def make_policy(spec: str) -> Policy:
         return BanditPolicy()
     if parsed.name == "random":
         return RandomPolicy(bare=bool(parsed.options["bare"]))
+    if parsed.name == "learned":
+        from agent.loop.learned import LearnedPolicy  # noqa: PLC0415 - it imports this module
+
+        return LearnedPolicy(parsed.options["experience"] or None)
     if parsed.name == "fixed":
         return FixedPolicy(list(parsed.moves))
     raise InputError(f"policy {spec!r} is a baseline, not a controller of the loop")

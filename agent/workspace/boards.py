@@ -8,7 +8,7 @@ from the root (or from an open node it chose to return to).
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from agent.workspace.countdown import (
     Node,
@@ -42,6 +42,11 @@ class CountdownWorkspace(BaseModel):
     nodes: list[Node] = Field(default_factory=list)
     current: dict[str, str] = Field(default_factory=dict)    # attack id -> node id it stands on
     taken: dict[str, list[str]] = Field(default_factory=dict)  # node id -> options already taken there
+    # Also list returning to any open node that still has a step of its own left, so a line left by
+    # stepping back or by a new attack can be taken up again (a policy that ranks lines turns it
+    # on: agent/loop/learned.py). Off, the listing is as recorded traces saw it.
+    revisit: bool = False
+    _listing: dict = PrivateAttr(default_factory=dict)   # (node id, status, steps taken there) -> listing
 
     @classmethod
     def start(cls, numbers: list[int], target: int, rules: str) -> CountdownWorkspace:
@@ -105,7 +110,16 @@ class CountdownWorkspace(BaseModel):
         node = self.at(attack_id)
         if node.status != "open":
             return self._returns(node)
+        return self.listed(node) + self._returns(node)
+
+    def listed(self, node: Node) -> list[StepChoice]:
+        """The backward and forward steps of one open node not yet taken there, as listed."""
+        if node.status != "open":
+            return []
         taken = set(self.taken.get(node.id, []))
+        key = (node.id, node.status, len(taken))
+        if key in self._listing:       # a node's listing changes only when a step is taken there
+            return list(self._listing[key])
         out = []
         for o in backward_options(node, self.rules) + forward_options(node, self.rules):
             if o.text in taken:
@@ -114,7 +128,8 @@ class CountdownWorkspace(BaseModel):
             if listed is not None:
                 shown, closes = listed
                 out.append(StepChoice(move=MOVE_OF_KIND[o.kind], text=shown, option=o, closes=closes))
-        return out + self._returns(node)
+        self._listing[key] = out
+        return list(out)
 
     def _returns(self, here: Node) -> list[StepChoice]:
         out = []
@@ -124,6 +139,10 @@ class CountdownWorkspace(BaseModel):
                 out.append(StepChoice(move="reframe", node_id=parent.id, text=f"step back to {parent.render()}"))
         if here.id != self.root.id and (here.parent != self.root.id):
             out.append(StepChoice(move="reframe", node_id=self.root.id, text="start again from the board as given"))
+        if self.revisit:
+            shown = {here.id, self.root.id, here.parent}
+            out += [StepChoice(move="reframe", node_id=n.id, text=f"take up again {n.render()}")
+                    for n in self.nodes if n.id not in shown and n.status == "open" and self.listed(n)]
         return out
 
     # -- prompts ----------------------------------------------------------------------------------

@@ -53,13 +53,18 @@ def viability(ws: CountdownWorkspace, attack_id: str) -> float:
 
 
 def workspace_verdict(ws: CountdownWorkspace, attack, s: Signals, estimate: bool = True,
-                      exhausted: bool = True) -> Combined:
-    """`estimate`: progress is the viability estimate and a node that looks dead is abandoned;
+                      exhausted: bool = True, value=None) -> Combined:
+    """`value(ws, node)`: a learned judge's (value, looks-dead threshold) of a node
+    (agent/loop/learned.py), used in place of the viability estimate and LOOKS_DEAD. `estimate`: progress is the viability estimate and a node that looks dead is abandoned;
     False gives the settled-and-nearest measure of traces recorded before it. `exhausted`: a node
     with no step of its own left (only stepping back remains) is left (`node_exhausted`); False
     persists there, as traces recorded before it did."""
     node = ws.at(attack.id)
     progress = viability(ws, attack.id) if estimate else measured_progress(ws, attack.id)
+    looks_dead = LOOKS_DEAD
+    if value is not None:
+        progress, looks_dead = value(ws, node)
+        progress = round(min(0.95, progress), 3)
     evidence = [f"{node.render()}", f"{len(ws.nodes)} nodes in the workspace, {len(ws.closed())} closed"]
     evidence += [f"verifier rejected an answer: {r}" for r in s.rejections]
     if s.move_error:
@@ -83,7 +88,7 @@ def workspace_verdict(ws: CountdownWorkspace, attack, s: Signals, estimate: bool
         # abandoned-viable from 9-18% to 3%, and 205 puzzles were solved against 202 (switch: fewer).
         return Combined("abandon", progress, f"no step from {node.id} is left that does not make a dead end: "
                         "only stepping back remains", evidence, ["node_exhausted"], None)
-    if estimate and progress < LOOKS_DEAD and node.status != "closed":
+    if (estimate or value is not None) and progress < looks_dead and node.status != "closed":
         return Combined("abandon", progress, f"{node.id} looks dead: no step comes near its goal {node.goal}, "
                         f"with {len(node.items)} numbers free (viability {progress:.2f})", evidence,
                         ["looks_dead"], None)

@@ -1,0 +1,121 @@
+"""The experience file: what `polya learn` wrote, as readable, versioned JSON (never a pickle).
+
+One file holds, per rule set, two logistic models over named features (agent/experience/
+features.py): `node` (the chance a node's goal can still be made: the judge's value) and `step`
+(the same chance for the node a listed step makes: the policy's value of the step). Each model is
+its feature names, the mean and scale it standardised them with, one coefficient each and an
+intercept, so a person can read what it relies on and a run evaluates it with no library at all.
+The file names the suites and problem ids it learned from, so a run can refuse to be measured on
+them (`check_unseen`). Format and an example: docs/experience.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from agent.errors import InputError
+
+FORMAT = "polya-experience"
+VERSION = 1
+PACKAGED = "countdown.json"     # agent/experience/countdown.json, learned from the dev learning part
+
+
+class LinearModel(BaseModel):
+    """P(label) = 1 / (1 + exp(-(intercept + sum coef_i * (x_i - mean_i) / scale_i)))."""
+
+    kind: Literal["logistic"] = "logistic"
+    features: list[str]
+    mean: list[float]
+    scale: list[float]
+    coef: list[float]
+    intercept: float
+
+    def predict(self, x: dict[str, float]) -> float:
+        z = self.intercept
+        for name, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True):
+            z += c * (x.get(name, 0.0) - m) / s
+        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+
+class RuleModels(BaseModel):
+    node: LinearModel
+    step: LinearModel
+    looks_dead: float = Field(ge=0.0, le=1.0)   # the judge abandons a node whose value is below this
+    samples: dict[str, int] = Field(default_factory=dict)       # rows learned from, per model
+    checks: dict[str, float] = Field(default_factory=dict)      # AUC on problems held apart while learning
+
+
+class LearnedFrom(BaseModel):
+    suites: list[str]
+    problems: list[str]
+    traces: int
+    labels: str             # "solver" or "runs" (agent/experience/data.py)
+    policies: list[str] = Field(default_factory=list)
+
+
+class Experience(BaseModel):
+    format: Literal["polya-experience"] = FORMAT
+    version: Literal[1] = VERSION
+    family: Literal["countdown"] = "countdown"
+    learned_from: LearnedFrom
+    models: dict[str, RuleModels]          # rule set name -> its models
+    notes: str = ""
+
+    def for_rules(self, rules: str) -> RuleModels:
+        if rules in self.models:
+            return self.models[rules]
+        # Game of 24 and Countdown share their rules (use all, any rational): one may stand in for the other.
+        twin = {"game24": "countdown", "countdown": "game24"}.get(rules)
+        if twin in self.models:
+            return self.models[twin]
+        raise InputError(f"the experience file has no model for {rules} rules (it has {', '.join(self.models)})")
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.model_dump(mode="json"), indent=1) + "\n", encoding="utf-8")
+
+    def check_unseen(self, problem_ids: list[str]) -> None:
+        """Refuse to be evaluated on a problem it learned from."""
+        seen = set(self.learned_from.problems)
+        hit = [p for p in problem_ids if p in seen]
+        if hit:
+            more = f" and {len(hit) - 1} more" if len(hit) > 1 else ""
+            raise InputError(f"the experience file learned from {hit[0]}{more}: evaluate it on problems it has "
+                             "not seen (docs/experience.md, the split)")
+
+
+def load_experience(path: str | Path | None = None) -> Experience:
+    """The file at `path`, or the one shipped in the package when None."""
+    if path is None:
+        return _packaged()
+    return _read(Path(path).read_text(encoding="utf-8") if Path(path).is_file() else None, str(path))
+
+
+@cache
+def _packaged() -> Experience:
+    text = resources.files("agent.experience").joinpath(PACKAGED).read_text(encoding="utf-8")
+    return _read(text, f"agent/experience/{PACKAGED}")
+
+
+def _read(text: str | None, where: str) -> Experience:
+    if text is None:
+        raise InputError("no such experience file", where=where)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"not JSON ({err.msg} at line {err.lineno})", where=where) from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise InputError(f"not an experience file (no \"format\": \"{FORMAT}\")", where=where)
+    if doc.get("version") != VERSION:
+        raise InputError(f"experience file version {doc.get('version')!r}; this Polya reads {VERSION}", where=where)
+    try:
+        return Experience.model_validate(doc)
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise InputError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}", where=where) from None

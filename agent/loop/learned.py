@@ -1,0 +1,74 @@
+"""The `learned` policy: picks countdown steps by the value an experience file learned from
+Polya's own traces (agent/experience, docs/experience.md), with seeded exploration, and judges
+nodes by the learned node value. No model call.
+
+- Each listed step is valued by the learned chance that the node it makes can still be made.
+- The workspace also lists taking up again any open node set aside earlier, by any attack
+  (`CountdownWorkspace.revisit`), valued by the best step still listed there less one step's
+  cost, so a line left by stepping back is not lost: it is there to return to while it is the
+  most promising. Every return and every step is still one recorded step with a verdict.
+- The judge (agent/workspace/signals.py, `value=`) uses the learned node value as progress and
+  abandons a node below the file's threshold for its rule set.
+
+`learned` uses the file shipped in the package (learned from the dev learning part only);
+`learned:PATH` (or `--experience PATH`) another.
+"""
+
+from __future__ import annotations
+
+from agent.experience import load_experience, node_value, step_value
+from agent.loop.policies import BanditPolicy, Policy
+from agent.workspace.boards import CountdownWorkspace, StepChoice
+from agent.workspace.countdown import Node, ToolError, take
+
+EXPLORE = 0.1        # chance of a pick weighted by value instead of the best one (the run's seeded RNG)
+RETURN_COST = 0.9    # a return is a step that makes nothing: its value is the best step there, times this
+
+
+class LearnedPolicy(Policy):
+    judge_model = False    # the judge is the learned node value, never the model
+
+    def __init__(self, path: str | None = None):
+        self.experience = load_experience(path)
+        self.name = "learned" if path is None else f"learned:{path}"
+        self.fallback = BanditPolicy()   # moves of other kinds: UCB over moves, no model call to choose
+
+    async def choose(self, inp, *, must_open, avoid):
+        return await self.fallback.choose(inp, must_open=must_open, avoid=avoid)
+
+    def observe(self, move, reward):
+        self.fallback.observe(move, reward)
+
+    # -- countdown ---------------------------------------------------------------------------
+    def node_value(self, ws: CountdownWorkspace, node: Node) -> tuple[float, float]:
+        """The judge's value of a node and the value below which it looks dead."""
+        return (node_value(self.experience, node, ws.rules, len(ws.root.items)),
+                self.experience.for_rules(ws.rules).looks_dead)
+
+    def value(self, ws: CountdownWorkspace, here: Node, choice: StepChoice) -> float:
+        if choice.option is not None:
+            if choice.closes == 1:
+                return 1.0
+            try:
+                child = take(here, choice.option, ws.rules, new_id="?")
+            except ToolError:
+                return 0.0
+            return step_value(self.experience, here, choice.option, child, ws.rules, len(ws.root.items))
+        target = ws.node(choice.node_id)
+        steps = ws.listed(target)
+        return RETURN_COST * max((self.value(ws, target, c) for c in steps), default=0.0)
+
+    async def choose_step(self, inp, choices):
+        ws: CountdownWorkspace = inp.state.workspace
+        ws.revisit = True      # from now on the listing offers the open lines set aside earlier
+        here = ws.at(inp.state.current_attack or "-")
+        values = [self.value(ws, here, c) for c in choices]
+        rng = inp.ctx.rng
+        if rng.random() < EXPLORE and sum(values) > 0:
+            index = rng.choices(range(len(choices)), weights=values)[0]
+            how = "explored"
+        else:
+            best = max(values)
+            index = rng.choice([i for i, v in enumerate(values) if v >= best - 1e-9])
+            how = "best"
+        return index, f"learned: value {values[index]:.2f} ({how} of {len(choices)}, top {max(values):.2f})"
