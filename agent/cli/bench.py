@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--set", action="append", metavar="KEY=VALUE", dest="settings",
                    help="a backend setting, e.g. --set dialect=json_object or --set timeout=60 (repeatable; no API keys)")
     p.add_argument("--limit", type=int, help="at most N problems from each suite (the first N)")
+    p.add_argument("--experience", help="experience file for the learned policy (default: the one shipped)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--concurrency", type=int, default=1, help="runs in flight at once (default 1)")
     p.add_argument("--executor", default="local",
@@ -92,11 +93,19 @@ def main(args: argparse.Namespace) -> int:
         check_executor(args.executor, args.workers)
 
         budget = parse_budget(args.budget, Budget(steps=DEFAULT_BUDGET.steps))
+        if args.experience:
+            from agent.experience.guard import with_experience
+
+            args.policies = ",".join(with_experience(p, args.experience) if p == "learned" else p
+                                     for p in _policies(args.policies or DEFAULT_POLICIES))
         config = BenchConfig(suites=args.suites, policies=_policies(args.policies or DEFAULT_POLICIES), backend=args.backend,
                              budget=budget, limit=args.limit, seed=args.seed, concurrency=args.concurrency,
                              out=out, resume=args.resume, backend_settings=parse_settings(args.settings),
                              executor=args.executor, workers=args.workers)
         tasks = plan_tasks(load_suites(args.suites), config.policies, limit=args.limit, seed=args.seed)
+        from agent.experience.guard import refuse_seen
+
+        refuse_seen(config.policies, [t.problem.id for t in tasks])
         if config.executor == "local":   # a dead backend is bad input before OUT is made (Ray: checked on workers)
             asyncio.run(_check_backend(config))
         rows = _run(config, tasks, console, progress=not args.no_progress and console.is_terminal)

@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--id", help="problem id within a suite file")
     p.add_argument("--backend", default="local", help="backend spec: local, local:small, openai:MODEL[@URL], ...")
     p.add_argument("--policy", default="llm", help="a policy from the list below (default: %(default)s)")
+    p.add_argument("--experience", help="experience file for --policy learned (default: the one shipped)")
     p.add_argument("--loop", choices=("workspace", "notebook"), default="workspace",
                    help="the typed workspaces with exact tools (countdown boards, hunts, explored proofs, "
                         "candidate answers; default), or the notebook-only loop of earlier versions (for comparison)")
@@ -66,6 +67,10 @@ def main(args: argparse.Namespace) -> int:
     parse_policy(args.policy)   # a bad policy is bad input before anything is loaded or written
     problem = load_problem(args.problem, id=args.id)
     budget = parse_budget(args.budget, problem.budget)
+    from agent.experience.guard import refuse_seen, with_experience
+
+    args.policy = with_experience(args.policy, args.experience)
+    refuse_seen([args.policy], [problem.id])
     console = Console(stderr=False)
     view = None if args.quiet else LiveView(console, budget, f"polya run {problem.id}")
 

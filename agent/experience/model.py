@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from agent.errors import InputError
 
@@ -36,6 +36,14 @@ class LinearModel(BaseModel):
     scale: list[float]
     coef: list[float]
     intercept: float
+
+    @model_validator(mode="after")
+    def _same_length(self) -> LinearModel:
+        if not len(self.features) == len(self.mean) == len(self.scale) == len(self.coef):
+            raise ValueError("features, mean, scale and coef must have one entry per feature")
+        if any(s <= 0 for s in self.scale):
+            raise ValueError("every scale must be positive")
+        return self
 
     def predict(self, x: dict[str, float]) -> float:
         z = self.intercept
@@ -94,7 +102,13 @@ def load_experience(path: str | Path | None = None) -> Experience:
     """The file at `path`, or the one shipped in the package when None."""
     if path is None:
         return _packaged()
-    return _read(Path(path).read_text(encoding="utf-8") if Path(path).is_file() else None, str(path))
+    if not Path(path).is_file():
+        return _read(None, str(path))
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError("not JSON text (a pickle or another binary file?)", where=str(path)) from None
+    return _read(text, str(path))
 
 
 @cache
