@@ -23,6 +23,7 @@ from agent.workspace.countdown import Node, ToolError, take
 
 EXPLORE = 0.1        # chance of a pick weighted by value instead of the best one (the run's seeded RNG)
 RETURN_COST = 0.9    # a return is a step that makes nothing: its value is the best step there, times this
+NEARER = 1.0         # a step's value is its learned chance times this per number still free after it
 
 
 class LearnedPolicy(Policy):
@@ -53,7 +54,8 @@ class LearnedPolicy(Policy):
                 child = take(here, choice.option, ws.rules, new_id="?")
             except ToolError:
                 return 0.0
-            return step_value(self.experience, here, choice.option, child, ws.rules, len(ws.root.items))
+            value = step_value(self.experience, here, choice.option, child, ws.rules, len(ws.root.items))
+            return value * NEARER ** len(child.items)
         target = ws.node(choice.node_id)
         steps = ws.listed(target)
         return RETURN_COST * max((self.value(ws, target, c) for c in steps), default=0.0)
