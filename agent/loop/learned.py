@@ -30,7 +30,7 @@ class LearnedPolicy(Policy):
     judge_model = False    # the judge is the learned node value, never the model
 
     def __init__(self, path: str | None = None):
-        self.experience = load_experience(path)
+        self.experience = load_experience(path or None)
         self.name = "learned" if path is None else f"learned:{path}"
         self.fallback = BanditPolicy()   # moves of other kinds: UCB over moves, no model call to choose
 
