@@ -74,7 +74,8 @@ POLICIES: dict[str, PolicyInfo] = {p.name: p for p in (
     PolicyInfo("pot", "baseline", "program of thought: the model writes one program, the sandbox runs it",
                (Option("repairs", 0, "times a failed program is shown back to be fixed", minimum=0),),
                positional="repairs"),
-    PolicyInfo("fit", "baseline", "sympy's polynomial/recurrence fitting, sequences only, no model call"),
+    PolicyInfo("fit", "baseline", "the exact sequence guessers alone (agent/workspace/guess.py), sequences only, "
+                                 "no model call"),
 )}
 
 
