@@ -19,7 +19,14 @@ from agent.workspace.guess import (
     trusted,
 )
 from agent.workspace.guess_arith import fit_arithmetic
-from agent.workspace.guess_transforms import binomial, euler, inverse_binomial, inverse_euler
+from agent.workspace.guess_transforms import (
+    binomial,
+    divisor_sums,
+    euler,
+    inverse_binomial,
+    inverse_euler,
+    moebius,
+)
 
 CATALAN = [comb(2 * n, n) // (n + 1) for n in range(25)]
 MOTZKIN = [1, 1, 2, 4, 9, 21, 51, 127, 323, 835, 2188, 5798, 15511, 41835, 113634, 310572, 853467, 2356779,
@@ -83,6 +90,19 @@ def test_transforms_go_back_exactly():
     assert euler(inverse_euler([1] + a[1:] + [4])) == [1] + a[1:] + [4] or inverse_euler([1] + a[1:] + [4]) is None
     assert inverse_euler(PARTITIONS[:20]) == [1] * 19                       # partitions: prod 1/(1-x^k)
     assert euler([1] * 24) == PARTITIONS
+    assert moebius(divisor_sums(a)) == a and divisor_sums([1] * 12) == [1, 2, 2, 3, 2, 4, 2, 4, 3, 4, 2, 6]
+
+
+def test_divisor_transforms_and_arithmetic_on_differences():
+    lyndon = [1, 2, 1, 2, 3, 6, 9, 18, 30, 56, 99, 186, 335, 630, 1161, 2182, 4080, 7710, 14532, 27594,
+              52377, 99858, 190557, 364722, 698870]                     # binary Lyndon words, from n = 0
+    terms, hidden = split(lyndon)
+    found = guess_all(terms, 5)
+    assert found.next_terms == hidden and found.answer.transform == "sums over divisors d of d*a(d) (first term at n = 0)"
+    weights = [0, 1, 2, 4, 5, 7, 9, 12, 13, 15, 17, 20, 22, 25, 28, 32, 33, 35, 37, 40, 42, 45, 48, 52, 54]
+    terms, hidden = split(weights)                                        # partial sums of the binary digit sum
+    found = guess_all(terms, 5)
+    assert found.next_terms == hidden and found.answer.transform == "differences" and "binary digit sum" in found.answer.rule
 
 
 def test_guess_all_uses_transforms_and_counts_agreeing_rules():

@@ -82,3 +82,16 @@ def test_imo_2024_p3_with_no_model_call():
     assert ledger["seq_2, seq_4, ... is eventually periodic"].status == "refuted"
     assert survivors[0].template in ("eventually periodic and unbounded", "relation: one class below the other",
                                      "values: finitely / infinitely often")
+
+
+def test_relations_between_two_columns():
+    rng = random.Random(2)
+    examples = []
+    for _ in range(30):
+        x = [rng.randint(1, 50) for _ in range(80)]
+        examples.append({"x": x, "y": [v + rng.randint(0, 3) for v in x]})
+    ledger = {m.statement: m for m in mine(examples)}
+    assert ledger["eventually x <= y term by term"].status == "survived"
+    assert ledger["eventually x <= y term by term"].held == 30
+    assert ledger["eventually x >= y term by term"].status == "refuted"
+    assert ledger["eventually x = y term by term"].status == "refuted"

@@ -202,6 +202,7 @@ def guess_arithmetic(terms: list[int], predict: int) -> Rule | None:
 
 BASE = {"polynomial": guess_polynomial, "rational g.f.": guess_rational_gf, "P-recursive": guess_precursive,
         "eventually periodic": guess_periodic}
+ARITHMETIC_TOO = ("differences", "partial sums")       # transforms the arithmetic functions also run on
 ON_TERMS_ONLY = {"sympy guess": guess_sympy, "arithmetic function of n": guess_arithmetic}
 
 
@@ -261,7 +262,8 @@ def guess_all(terms: list[int], predict: int) -> Guesses:
         if not seq or len(seq) < 2 * MIN_CHECKS:
             out.tried.append(f"{t.name}: does not apply")
             continue
-        for name, g in BASE.items():
+        extra = {"arithmetic function of n": guess_arithmetic} if t.name in ARITHMETIC_TOO else {}
+        for name, g in {**BASE, **extra}.items():
             fit = trusted(g(seq, predict), seq, predict, transform=t.name)
             if fit is not None:
                 fit = _back(t, terms, seq, fit, predict)

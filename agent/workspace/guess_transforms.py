@@ -70,6 +70,39 @@ def ratios(a: list[int]) -> list[int] | None:
     return [y // x for x, y in zip(a, a[1:], strict=False)]
 
 
+def divisor_sums(a: list[int]) -> list[int]:
+    """b(n) = sum over d | n of a(d), the first term at n = 1 (the inverse Moebius transform)."""
+    return [sum(a[d - 1] for d in sympy.divisors(n)) for n in range(1, len(a) + 1)]
+
+
+def moebius(b: list[int]) -> list[int]:
+    """a(n) = sum over d | n of mu(n/d) b(d): undoes divisor_sums."""
+    return [int(sum(sympy.mobius(n // d) * b[d - 1] for d in sympy.divisors(n))) for n in range(1, len(b) + 1)]
+
+
+def _times_n(a: list[int]) -> list[int]:
+    return divisor_sums([n * x for n, x in enumerate(a, 1)])
+
+
+def _divide_n(b: list[int]) -> list[int] | None:
+    m = moebius(b)
+    if any(x % n for n, x in enumerate(m, 1)):
+        return None
+    return [x // n for n, x in enumerate(m, 1)]
+
+
+def _from(start: int, fwd: Callable[[list[int]], list[int] | None]) -> Callable[[list[int]], list[int] | None]:
+    """A transform of a(1), a(2), ...: with the first term at n = 0 it is set aside."""
+    return (lambda a: fwd(a)) if start == 1 else (lambda a: fwd(a[1:]))
+
+
+def _back_from(start: int, back: Callable[[list[int]], list[int] | None]):
+    def undo(a: list[int], t: list[int]) -> list[int] | None:
+        got = back(t)
+        return got if start == 1 or got is None else [a[0]] + got
+    return undo
+
+
 def _products(terms: list[int], r: list[int]) -> list[int]:
     out = [terms[0]]
     for x in r:
@@ -88,4 +121,8 @@ TRANSFORMS = [
               lambda a: inverse_euler([1] + a), lambda a, t: euler(t)[1:]),
     Transform("Euler transform", lambda a: euler(a)[1:], lambda a, t: inverse_euler([1] + t)),
     Transform("ratios a(n+1)/a(n)", ratios, _products),
+    *[Transform(f"{name} (first term at n = {start})", _from(start, fwd), _back_from(start, back))
+      for start in (1, 0) for name, fwd, back in (("Moebius transform", moebius, divisor_sums),
+                                                   ("sums over divisors", divisor_sums, moebius),
+                                                   ("sums over divisors d of d*a(d)", _times_n, _divide_n))],
 ]

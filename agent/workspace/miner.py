@@ -146,11 +146,29 @@ def candidates(fit: list[Features]) -> list[Candidate]:
     if not fit:
         return []
     out: list[Candidate] = []
-    for name in {k.split("_")[0] for k in fit[0] if "," not in k}:
+    names = sorted(k for k in fit[0] if "," not in k)          # the whole columns (classes have commas)
+    for name in names:
         out += _column_candidates(name, fit)
         for group, members in groups(name).items():
             out += _group_candidates(group, members, fit)
+    for i, x in enumerate(names):
+        for y in names[i + 1:]:
+            out += _pair_candidates(x, y)
     return out
+
+
+def _termwise(f: Features, x: str, y: str, op: Callable[[int, int], bool]) -> bool:
+    return len(f[x]["tail"]) == len(f[y]["tail"]) and all(op(a, b) for a, b in zip(f[x]["tail"], f[y]["tail"], strict=True))
+
+
+def _pair_candidates(x: str, y: str) -> list[Candidate]:
+    """Simple relations between two columns, term by term over the second half."""
+    return [Candidate(f"eventually {x} = {y} term by term", "relation: equal", 2,
+                      lambda f: _termwise(f, x, y, lambda a, b: a == b)),
+            Candidate(f"eventually {x} <= {y} term by term", "relation: at most", 1,
+                      lambda f: _termwise(f, x, y, lambda a, b: a <= b)),
+            Candidate(f"eventually {x} >= {y} term by term", "relation: at least", 1,
+                      lambda f: _termwise(f, x, y, lambda a, b: a >= b))]
 
 
 def _common(values: list[Any]) -> Any:
