@@ -26,17 +26,19 @@ import time
 
 from pydantic import BaseModel
 
+from agent.sandbox._allow import AllowListError, plan
 from agent.sandbox._probe import Isolation, kill_uid, probe_isolation, processes_of_uid, processes_with_env
 
 __all__ = ["SandboxResult", "run", "arun", "probe_isolation", "isolation_report"]
 
-_BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_bootstrap.py")
+# Passed with `-c`: inside the allow-list root no file of the checkout is there to open.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_bootstrap.py"), encoding="utf-8") as _f:
+    _BOOTSTRAP_CODE = _f.read()
 _SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
 _FSIZE_MB = 64  # largest single file the program may write
 _SCRATCH_MB = 128  # size of the scratch tmpfs (namespace mode)
 _READ_CHUNK = 65536
-# Replaced by empty tmpfs inside the mount namespace: secrets in homes, host sockets in /tmp and /run.
-_HIDDEN_DIRS = ["/root", "/home", "/tmp", "/var/tmp", "/run", "/dev/shm", "/mnt", "/media", "/srv"]
+REFUSED = "isolation unavailable"  # killed_reason when the allow-list root could not be made
 
 
 class SandboxResult(BaseModel):
@@ -132,12 +134,20 @@ async def _run_in(scratch: str, iso: Isolation, run_id: str, code: str, timeout_
     cfg = {
         "python": sys.executable, "scratch": scratch, "env": env, "report_fd": report_w,
         "as_init": iso.namespaces, "mounts": iso.bootstrap_mounts, "uid": uid,
-        "hide": _HIDDEN_DIRS, "expose": iso.expose_paths,
         "cpu_s": max(1, int(timeout_s + 0.999)), "mem_bytes": memory_mb * 1024 * 1024,
         "fsize_bytes": _FSIZE_MB * 1024 * 1024, "scratch_mb": _SCRATCH_MB,
         "nproc": iso.nproc_limit(max_processes), "seccomp": iso.seccomp,
     }
-    argv = [*iso.launcher(scratch, _HIDDEN_DIRS, _SCRATCH_MB, (_BOOTSTRAP,)), sys.executable, "-I", "-S", _BOOTSTRAP, json.dumps(cfg)]
+    try:
+        if iso.bootstrap_mounts:
+            cfg["plan"] = [list(op) for op in plan()]
+        launcher = iso.launcher(scratch, _SCRATCH_MB)
+    except (AllowListError, OSError) as exc:  # fail closed: no allow-list, no run
+        os.close(report_r)
+        os.close(report_w)
+        return _refused(f"sandbox: the program's allow-list filesystem could not be made ({exc}); program not run",
+                        iso, run_id)
+    argv = [*launcher, sys.executable, "-I", "-S", "-c", _BOOTSTRAP_CODE, json.dumps(cfg)]
     started = time.monotonic()
     try:
         proc = await asyncio.create_subprocess_exec(
@@ -177,11 +187,18 @@ async def _run_in(scratch: str, iso: Isolation, run_id: str, code: str, timeout_
     report = _read_report(report_r)
     exit_code, sig = _exit_status(proc.returncode, report)
     reason = reasons[0] if reasons else _reason_from_status(sig, exit_code, err.text(), memory_mb)
+    if not reasons and iso.mountns and ("refused" in report or "held" not in report):
+        reason = REFUSED  # the root was not made (bwrap or the bootstrap said why on stderr)
     return SandboxResult(
         stdout=out.text(), stderr=err.text(), exit_code=exit_code, timed_out=reason is not None
         and reason.startswith("wall timeout"), killed_reason=reason, duration_s=round(duration, 4),
         isolation=iso.describe(report.get("held", [])), stdout_truncated=out.overflow,
         stderr_truncated=err.overflow, run_id=run_id)
+
+
+def _refused(why: str, iso: Isolation, run_id: str) -> SandboxResult:
+    return SandboxResult(stdout="", stderr=why + "\n", exit_code=126, timed_out=False, killed_reason=REFUSED,
+                         duration_s=0.0, isolation=iso.describe(["refused"]), run_id=run_id)
 
 
 async def _exited(proc: asyncio.subprocess.Process, timeout_s: float | None) -> bool:

@@ -1,15 +1,17 @@
-"""Runs inside the sandbox, before the model's code. Standard library only; started with `python -I -S`.
+"""Runs inside the sandbox, before the model's code. Standard library only; started as `python -I -S -c
+<this file's text> <config>` (no file of the checkout needs to be visible inside).
 
 argv[1] is a JSON config written by `agent.sandbox`. File descriptor 3 (if given) is a pipe back to
 the parent: this script writes one JSON line to it saying which protections held and, when it acts
 as the namespace's init, how the model's program ended.
 
 Two shapes:
-- inside fresh namespaces (`unshare --net --pid --mount ...`), this process is PID 1: it sets up the
-  mounts (scratch tmpfs, homes hidden, everything else read-only), forks the model's program with
+- inside fresh namespaces (`unshare --net --pid --mount ...`), this process is PID 1: it builds the
+  allow-list root (`setup_root`: a read-only tmpfs holding only what `_allow.plan()` lists, plus the
+  scratch tmpfs) and switches to it, forks the model's program with
   limits applied and privileges dropped, reaps until that program ends, and reports its status.
   When PID 1 exits the kernel kills everything left in the PID namespace. Under bwrap the same, except
-  that bwrap has made the mounts (config "mounts": false) and bwrap's own init is PID 1 above us.
+  that bwrap has made the same root (config "mounts": false) and bwrap's own init is PID 1 above us.
 - without namespaces it just applies limits, drops privileges if it can, and execs the program.
 """
 
@@ -23,10 +25,12 @@ import resource
 import signal
 import sys
 
-MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_REMOUNT, MS_RDONLY = 2, 4, 4096, 16384, 32, 1
+MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_REMOUNT, MS_RDONLY, MS_PRIVATE = 2, 4, 4096, 16384, 32, 1, 1 << 18
+MNT_DETACH = 2
 AT_FDCWD, AT_RECURSIVE = -100, 0x8000
 MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID = 0x1, 0x2
 SYS_MOUNT_SETATTR = 442  # x86-64 and arm64 share this number (asm-generic since 5.12)
+SYS_PIVOT_ROOT = 155 if os.uname().machine == "x86_64" else 41  # arm64 (asm-generic)
 PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 38, 24
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -56,48 +60,62 @@ def _mount_setattr(path: str, recursive: bool, set_: int = 0, clr: int = 0) -> N
                          ctypes.sizeof(attr)), f"mount_setattr {path}")
 
 
-def _under(path: str, parent: str) -> bool:
-    return path == parent or path.startswith(parent.rstrip("/") + "/")
+def _bind(src: str, target: str, device: bool = False) -> None:
+    if os.path.isdir(src):
+        os.makedirs(target, mode=0o755, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+        open(target, "ab").close()
+    _mount(src, target, None, MS_BIND | (0 if device else MS_REC))
 
 
-def setup_mounts(cfg: dict, held: list[str]) -> None:
-    """Hide home directories, give the program a private tmpfs scratch, make the rest read-only."""
+def setup_root(cfg: dict, held: list[str]) -> None:
+    """Build the allow-list root (`agent.sandbox._allow`: only the interpreter, the allowed packages, a
+    minimal /etc, two devices) on a fresh tmpfs, add the scratch tmpfs, switch to it, make it read-only."""
     scratch = cfg["scratch"]
     code = open(os.path.join(scratch, "main.py"), "rb").read()
-    # Hide homes (secrets: ~/.ssh, ~/.config/...) and shared dirs (/tmp, /run: the host's UNIX sockets
-    # and other users' files) behind empty tmpfs; keep the interpreter reachable when it lives there.
-    hidden = [d for d in cfg["hide"] if os.path.isdir(d) and not os.path.islink(d)]
-    for top in hidden:
-        keep = [p for p in cfg["expose"] if _under(p, top) and os.path.isdir(p)]
-        fds = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in keep}
-        _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-        for p, fd in fds.items():
-            os.makedirs(p, mode=0o755, exist_ok=True)
-            _mount(f"/proc/self/fd/{fd}", p, None, MS_BIND | MS_REC)
-            os.close(fd)
-    if hidden:
-        held.append("hidden-dirs")
-    os.makedirs(scratch, mode=0o755, exist_ok=True)  # the scratch path may now sit on an empty tmpfs
+    os.umask(0o022)
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    new = scratch  # an existing directory to mount the new root on; in our namespace only
+    _mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    for kind, src, dest in cfg["plan"]:
+        target = new + dest
+        if kind == "symlink":
+            os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+            os.symlink(src, target)
+        elif kind == "empty":
+            os.makedirs(target, mode=0o755, exist_ok=True)
+            _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0755")
+        else:
+            _bind(src, target, device=kind == "dev")
+    held.append("allow-list-root")
+    os.makedirs(new + scratch, mode=0o755, exist_ok=True)
     uid = cfg.get("uid")
     owner = f",uid={uid},gid={uid}" if uid is not None else ""
-    _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
-           f"size={cfg['scratch_mb']}m,mode=0700{owner}")
-    path = os.path.join(scratch, "main.py")
+    _mount("tmpfs", new + scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"size={cfg['scratch_mb']}m,mode=0700{owner}")
+    path = new + os.path.join(scratch, "main.py")
     with open(path, "wb") as f:
         f.write(code)
     if uid is not None:
         os.chown(path, uid, uid)
     held.append("scratch-tmpfs")
+    # pivot_root(".", "."): the old root ends up under the new one and is detached at once.
+    os.chdir(new)
+    _check(_libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
+    _check(_libc.umount2(b".", MNT_DETACH), "umount old root")
+    os.chdir("/")
     try:
         _mount_setattr("/", True, set_=MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID)
         _mount_setattr(scratch, False, clr=MOUNT_ATTR_RDONLY)
-        held.append("ro-fs")
     except OSError as exc:
         if exc.errno not in (errno.ENOSYS, errno.EINVAL, errno.EPERM):
             raise
-        # Older kernels: at least the root mount itself read-only (submounts such as /tmp stay writable).
-        _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY)
-        held.append("ro-root")
+        # Older kernels: each mount of the plan, and the root, read-only one by one.
+        for kind, _src, dest in cfg["plan"]:
+            if kind != "symlink":
+                _mount(None, dest, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+        _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    held.append("ro-fs")
 
 
 def apply_limits(cfg: dict) -> None:
@@ -206,11 +224,14 @@ def main() -> None:
         return
     try:
         if cfg["mounts"]:
-            setup_mounts(cfg, held)
+            setup_root(cfg, held)
         elif cfg.get("uid") is not None:  # bwrap made the scratch tmpfs, as root: hand it to the program's uid
             os.chown(cfg["scratch"], cfg["uid"], cfg["uid"])
-    except OSError as exc:
-        held.append(f"mounts-failed({exc.strerror})")
+    except OSError as exc:  # fail closed: without the allow-list root the program does not run
+        why = f"sandbox: the program's allow-list filesystem could not be made ({exc}); program not run"
+        os.write(2, (why + "\n").encode())
+        _report(fd, {"held": held, "refused": why})
+        os._exit(126)
     child = os.fork()
     if child == 0:
         try:

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
+from agent.sandbox._allow import bwrap_args
+
 # Throw-away uids for sandboxed programs when we run as root: no passwd entry, no files anywhere,
 # a fresh one per run so RLIMIT_NPROC counts only that run and runs cannot signal each other.
 _UID_BASE, _UID_SPAN = 2_000_000, 1_000_000
@@ -33,7 +35,6 @@ class Isolation:
     pidns: bool = False
     mountns: bool = False
     drop_uid: bool = False  # run as a throw-away uid (only possible as root)
-    expose_paths: list[str] = field(default_factory=list)  # interpreter dirs kept visible under hidden dirs
     seccomp: bool = field(default_factory=lambda: _seccomp_supported())
     tried: str = ""  # why full isolation was not had, e.g. "unshare: not installed; bwrap: not installed"
 
@@ -47,12 +48,12 @@ class Isolation:
         """The bootstrap makes the mounts itself (unshare); bwrap makes them before it starts."""
         return self.mountns and self.backend == "unshare"
 
-    def launcher(self, scratch: str, hide: list[str], scratch_mb: int, keep_files: tuple[str, ...] = ()) -> list[str]:
-        """The command (before the bootstrap's) that starts one run in this isolation. `keep_files`
-        (the bootstrap script) stay readable even where they live under a hidden dir."""
+    def launcher(self, scratch: str, scratch_mb: int) -> list[str]:
+        """The command (before the bootstrap's) that starts one run in this isolation; under bwrap it
+        carries the allow-list root (`_allow.bwrap_args`). May raise `_allow.AllowListError`."""
         if self.backend != "bwrap":
             return list(self.prefix)
-        return [*self.prefix, *_bwrap_mounts(scratch, hide, self.expose_paths, scratch_mb, keep_files)]
+        return [*self.prefix, *bwrap_args(scratch, scratch_mb)]
 
     def sandbox_uid(self) -> int | None:
         return _UID_BASE + secrets.randbelow(_UID_SPAN) if self.drop_uid else None
@@ -67,49 +68,13 @@ class Isolation:
     def describe(self, held: list[str]) -> str:
         parts = [name for name, on in (("netns", self.netns), ("pidns", self.pidns),
                                        ("mountns", self.mountns)) if on]
-        parts += (["hidden-dirs", "scratch-tmpfs", "ro-fs"] if self.backend == "bwrap" else []) + held
+        parts += (["allow-list-root", "scratch-tmpfs", "ro-fs"] if self.backend == "bwrap" else []) + held
         if self.drop_uid:
             parts.append("uid-drop")
         if self.seccomp:
             parts.append("seccomp")
         what = "+".join(parts + ["rlimits"]) if parts else "rlimits only"
         return f"{self.backend}: {what}" if self.backend else what
-
-
-def _bwrap_mounts(scratch: str, hide: list[str], expose: list[str], scratch_mb: int,
-                  keep_files: tuple[str, ...] = ()) -> list[str]:
-    """The same mounts as the bootstrap's `setup_mounts`, made by bwrap: everything read-only, `hide`
-    behind empty tmpfs (interpreter dirs and `keep_files` bound back), a size-capped tmpfs at the
-    scratch path. bwrap mounts before the bootstrap starts, so a checkout under /tmp needs its
-    bootstrap script bound back (the unshare path opens it before hiding anything)."""
-    args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    hidden = [d for d in hide if os.path.isdir(d) and not os.path.islink(d)]
-    for top in hidden:
-        args += ["--perms", "0755", "--size", str(1 << 20), "--tmpfs", top]
-        for keep in (p for p in expose if os.path.isdir(p) and _under(p, top)):
-            args += [*_parent_dirs(keep, hidden), "--ro-bind", keep, keep]
-    for keep in keep_files:   # only what a hidden dir covers and no exposed dir already gives back
-        if any(_under(keep, top) for top in hidden) and not any(_under(keep, d) for d in expose):
-            args += [*_parent_dirs(keep, hidden), "--ro-bind", keep, keep]
-    main = os.path.join(scratch, "main.py")  # bind sources are the host's paths, not the new tmpfs
-    args += [*_parent_dirs(scratch, hidden), "--perms", "0700", "--size", str(scratch_mb << 20), "--tmpfs", scratch,
-             "--ro-bind", main, main]
-    return args + [a for d in [*hidden, "/dev"] for a in ("--remount-ro", d)]
-
-
-def _under(path: str, top: str) -> bool:
-    return os.path.commonpath([path, top]) == top
-
-
-def _parent_dirs(path: str, hidden: list[str]) -> list[str]:
-    """`--dir` for each parent of `path` inside a hidden dir's tmpfs: made 0755 (bwrap would make them
-    0700, out of the throw-away uid's reach)."""
-    parents = []
-    d = os.path.dirname(path)
-    while any(_under(d, top) and d != top for top in hidden):
-        parents.insert(0, d)
-        d = os.path.dirname(d)
-    return [a for d in parents for a in ("--dir", d)]
 
 
 def _seccomp_supported() -> bool:
@@ -192,15 +157,13 @@ def probe_isolation() -> Isolation:
         if want != "bwrap":
             full = [unshare or "unshare", *user, *_FULL_NS]
             if unshare and _works([*full, "/bin/true"]):
-                return Isolation("unshare", full, netns=True, pidns=True, mountns=True, drop_uid=is_root,
-                                 expose_paths=expose)
+                return Isolation("unshare", full, netns=True, pidns=True, mountns=True, drop_uid=is_root)
             tried.append("unshare: " + ("cannot make net+pid+mount namespaces" if unshare else "not installed"))
         if want != "unshare":
             bwrap = shutil.which("bwrap", path=_TOOL_PATH)
             launch = [bwrap or "bwrap", *_BWRAP_NS]
             if bwrap and _works([*launch, *_BWRAP_PROBE, "/bin/true"]):
-                return Isolation("bwrap", launch, netns=True, pidns=True, mountns=True, drop_uid=is_root,
-                                 expose_paths=expose)
+                return Isolation("bwrap", launch, netns=True, pidns=True, mountns=True, drop_uid=is_root)
             tried.append("bwrap: " + ("cannot create namespaces" if bwrap else "not installed"))
         net_only = [unshare or "unshare", *user, "--net"]
         if unshare and _works([*net_only, "/bin/true"]):
