@@ -59,7 +59,7 @@ def test_normal_program_output_exit_code_and_isolation_named(bwrap):
                  "print('oops', file=sys.stderr)\nraise SystemExit(3)", stdin="hello", timeout_s=30)
     assert result.stdout == "HELLO (x - 1)*(x + 1)\n" and result.stderr == "oops\n"
     assert result.exit_code == 3 and result.killed_reason is None and not result.timed_out
-    assert result.isolation.startswith("bwrap: netns+pidns+mountns+hidden-dirs+scratch-tmpfs+ro-fs+")
+    assert result.isolation.startswith("bwrap: netns+pidns+mountns+allow-list-root+scratch-tmpfs+ro-fs+")
 
 
 def test_program_can_write_its_scratch_dir_and_it_is_gone_afterwards(bwrap):
@@ -112,10 +112,10 @@ for path in {targets!r}:
     except OSError as exc:
         print(path, exc.errno)
 """)
-        # a checkout under a hidden dir (a clone in /tmp) is not there at all: ENOENT, not EROFS
-        hidden = any(str(REPO).startswith(d + "/") for d in agent.sandbox._HIDDEN_DIRS)
-        first = errno.ENOENT if hidden else errno.EROFS
-        want = [f"{targets[0]} {first}"] + [f"{p} {errno.EROFS}" for p in targets[1:]]
+        # the allow-list root is read-only (EROFS where the directory is there: /etc, /tmp) and holds
+        # none of the others (ENOENT: the checkout's .cache, /var, /dev/shm)
+        there = {f"/etc/{name}", f"/tmp/{name}"}
+        want = [f"{p} {errno.EROFS if p in there else errno.ENOENT}" for p in targets]
         assert result.stdout.splitlines() == want, result.stdout
         assert not any(os.path.lexists(p) for p in targets)
     finally:

@@ -26,7 +26,7 @@ import time
 
 from pydantic import BaseModel
 
-from agent.sandbox._allow import AllowListError, plan
+from agent.sandbox import _allow
 from agent.sandbox._probe import Isolation, kill_uid, probe_isolation, processes_of_uid, processes_with_env
 
 __all__ = ["SandboxResult", "run", "arun", "probe_isolation", "isolation_report"]
@@ -140,9 +140,9 @@ async def _run_in(scratch: str, iso: Isolation, run_id: str, code: str, timeout_
     }
     try:
         if iso.bootstrap_mounts:
-            cfg["plan"] = [list(op) for op in plan()]
+            cfg["plan"] = [list(op) for op in _allow.plan()]
         launcher = iso.launcher(scratch, _SCRATCH_MB)
-    except (AllowListError, OSError) as exc:  # fail closed: no allow-list, no run
+    except (_allow.AllowListError, OSError) as exc:  # fail closed: no allow-list, no run
         os.close(report_r)
         os.close(report_w)
         return _refused(f"sandbox: the program's allow-list filesystem could not be made ({exc}); program not run",

@@ -3,12 +3,15 @@
 # category: processes
 # expect: none
 import os
+import sys
 import time
 
 if os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
-        os.execv("/bin/sh", ["/bin/sh", "-c", "sleep 3; echo ESCAPED > __SENTINEL_DIR__/daemon.txt; : __MARKER__"])
+        # the interpreter, not /bin/sh: the sandbox's root has no shell, and the daemon must really start
+        os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(3); "
+                 "open('__SENTINEL_DIR__/daemon.txt', 'w').write('ESC' + 'APED')", "__MARKER__"])
     os._exit(0)
 time.sleep(0.3)
 print("parent exiting")

@@ -1,0 +1,71 @@
+"""Run the programs recorded in traces again, live in today's sandbox, and compare their stdout with
+the recording (`polya replay --rerun` reuses the recorded output instead, so it cannot tell).
+
+    python benchmarks/tool_rerun_live.py docs/results/hunt-43/traces traces/examples [--list] [--every N]
+    POLYA_SANDBOX_BACKEND=bwrap python benchmarks/tool_rerun_live.py ...
+
+Only runs that ended on their own are compared (exit code recorded, no timeout or kill): a program
+killed at its wall timeout prints whatever it reached by then. Same settings as the loop's
+(`RunSettings`: 10 s, 768 MB). Prints matched / differed and, with --list, each difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from agent import sandbox  # noqa: E402
+from agent.loop.context import RunSettings  # noqa: E402
+
+
+def recorded_runs(paths: list[Path]) -> list[tuple[str, dict]]:
+    """(trace name:seq, tool_run event) for every comparable program under `paths`, in a stable order."""
+    files = sorted(f for p in paths for f in ([p] if p.is_file() else p.rglob("*.jsonl")))
+    runs = []
+    for f in files:
+        for line in f.read_text().splitlines():
+            event = json.loads(line)
+            if (event.get("type") == "tool_run" and event.get("code") and not event.get("timed_out")
+                    and event.get("killed_reason") is None and event.get("exit_code") is not None):
+                runs.append((f"{f.name}:{event['seq']}", event))
+    return runs
+
+
+def rerun(event: dict) -> tuple[bool, str]:
+    """Run the recorded program now; (same stdout and exit code, a one-line account of any difference)."""
+    settings = RunSettings()
+    now = sandbox.run(event["code"], timeout_s=settings.code_timeout_s, memory_mb=settings.code_memory_mb)
+    if now.stdout == event["stdout"] and now.exit_code == event["exit_code"]:
+        return True, ""
+    return False, (f"exit {event['exit_code']} -> {now.exit_code} ({now.killed_reason}); stdout "
+                   f"{event['stdout'][:60]!r} -> {now.stdout[:60]!r}; stderr {now.stderr[-160:]!r}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("paths", nargs="+", type=Path)
+    ap.add_argument("--every", type=int, default=1, help="take every Nth program (a sample)")
+    ap.add_argument("--list", action="store_true", help="list each program whose output differs")
+    args = ap.parse_args()
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        print(f"tool_rerun_live: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    runs = recorded_runs(args.paths)[:: max(args.every, 1)]
+    print(f"isolation: {sandbox.run('pass').isolation}")
+    same = 0
+    for name, event in runs:
+        ok, why = rerun(event)
+        same += ok
+        if not ok and args.list:
+            print(f"  differs {name}: {why}")
+    print(f"{same}/{len(runs)} recorded programs give the same stdout and exit code live")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
