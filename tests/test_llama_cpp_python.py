@@ -3,9 +3,14 @@ accepts (it answers strict json_schema with HTTP 500), and `polya ping` and a sh
 work against it with no extra settings.
 
 The server compiles for ~8 minutes on 2 cores, so it is built once into a venv of its own
-(`make llama-cpp-python`, kept in ~/.cache/polya/llama-cpp-python like the model weights) and
-these tests skip, saying how to build it, where it is not there. POLYA_LLAMA_CPP_PYTHON may name
-another Python that has `llama_cpp.server`.
+(`make llama-cpp-python`, which `make test` runs; kept in ~/.cache/polya/llama-cpp-python like the
+model weights) and these tests skip, saying how to build it, where it is not there.
+POLYA_LLAMA_CPP_PYTHON may name another Python that has `llama_cpp.server`.
+
+A server that answers `/v1/models` is not yet a working one: a native (`-march=native`) build once
+started, listed its model and died of a general protection fault in libggml-cpu.so at the first
+chat request. So the fixture does not hand the server out before a real chat completion came back
+with the server still alive, and says what the server logged when it did not.
 """
 
 from __future__ import annotations
@@ -72,6 +77,7 @@ def llama_cpp_python_url(tmp_path_factory):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"llama-cpp-python's server did not start: {log.read_text()[-2000:]}")
             time.sleep(1)
+        _first_chat(url, proc, log)
         yield url
     finally:
         proc.terminate()
@@ -79,6 +85,35 @@ def llama_cpp_python_url(tmp_path_factory):
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _chat(url: str, text: str) -> dict:
+    body = json.dumps({"model": "qwen-small", "max_tokens": 8, "temperature": 0,
+                       "messages": [{"role": "user", "content": text}]}).encode()
+    req = urllib.request.Request(url + "/chat/completions", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return json.loads(r.read())
+
+
+def _first_chat(url: str, proc: subprocess.Popen, log: Path) -> None:
+    """One real chat completion, the step a build for the wrong CPU dies at (not at /v1/models)."""
+    try:
+        reply = _chat(url, "Say hi.")
+    except OSError as err:
+        time.sleep(1)
+        died = f"the server died (exit {proc.poll()})" if proc.poll() is not None else "no answer"
+        pytest.fail(f"llama-cpp-python's server answered /v1/models but not a chat request ({err}; {died}); "
+                    f"a build for another CPU (GGML_NATIVE) crashes here: rebuild with `make llama-cpp-python`. "
+                    f"Its log: {log.read_text()[-2000:]}")
+    assert reply["choices"][0]["message"]["content"] is not None, reply
+
+
+def test_a_chat_request_is_answered_and_the_server_stays_up(llama_cpp_python_url):
+    reply = _chat(llama_cpp_python_url, "What is 2 + 2? Answer with the number.")
+    assert reply["choices"][0]["finish_reason"] in ("stop", "length")
+    assert reply["usage"]["completion_tokens"] >= 1
+    with urllib.request.urlopen(llama_cpp_python_url + "/models", timeout=10) as r:   # still alive
+        assert r.status == 200
 
 
 def test_ping_settles_on_json_object_with_no_extra_settings(llama_cpp_python_url, capsys):

@@ -11,6 +11,7 @@ are not there either. bwrap cases skip with a message where bubblewrap is missin
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import secrets
@@ -169,3 +170,21 @@ def test_a_plan_that_cannot_be_made_fails_closed_with_one_message(backend, monke
     result = run("print('ran')")
     assert result.stdout == "" and result.killed_reason == "isolation unavailable", result
     assert result.exit_code != 0 and result.stderr.strip()
+
+
+def _rerun_module():
+    spec = importlib.util.spec_from_file_location("tool_rerun_live", REPO / "benchmarks" / "tool_rerun_live.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_recorded_hunt_and_example_programs_print_the_same_live(backend):
+    # `polya replay --rerun` reuses recorded tool output; here the recorded programs run again for real.
+    # A sample of those that use no clock or chance (others print how far a time budget got).
+    live = _rerun_module()
+    runs = [r for r in live.recorded_runs([REPO / "docs" / "results" / "hunt-43" / "traces", REPO / "traces" / "examples"])
+            if live.deterministic(r[1])][::6]
+    assert len(runs) >= 12
+    differ = {name: why for name, event in runs for kind, why in [live.rerun(event)] if kind != "same"}
+    assert differ == {}
