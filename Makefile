@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 PROBLEM ?= problems/digits/nyt-269.yaml
 RUN_ARGS ?= --backend local --budget steps=30
 
-.PHONY: run test install-run install-test lint bench clean llama-cpp-python docs-cli
+.PHONY: run test install-run install-test lint bench clean llama-cpp-python docs-cli system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,13 @@ install-test: $(VENV)/.stamp-test
 run: install-run
 	$(BIN)/polya run $(PROBLEM) $(RUN_ARGS) || [ $$? -eq 1 ]
 
-test: install-test
+# Everything the tests need, then every test: Debian packages as root (.ci/system-deps, else one
+# line on what will skip), the llama-cpp-python server (built once into the cache, below).
+test: install-test system-deps llama-cpp-python
 	$(BIN)/python -m pytest -q
+
+system-deps:
+	@.ci/system-deps
 
 # docs/cli.md from the parsers (tests/test_cli_reference.py fails when it is stale)
 docs-cli: install-test
@@ -55,12 +60,26 @@ bench: install-test install-run
 	  --backend $(BENCH_BACKEND) --budget $(BENCH_BUDGET) --concurrency $(BENCH_CONCURRENCY) \
 	  --out $(BENCH_OUT) --resume $(BENCH_ARGS)
 
-# llama-cpp-python's OpenAI-compatible server, for tests/test_llama_cpp_python.py (skipped without
-# it). It compiles llama.cpp (~8 min on 2 cores), so it lives in a venv of its own, built once.
+# llama-cpp-python's OpenAI-compatible server, for tests/test_llama_cpp_python.py. It compiles
+# llama.cpp (~8+ min on 2 cores), so it lives in a venv of its own in the cache, built once; the stamp
+# names the version and flags, so a build with other flags (an old native one) is redone.
+# Portable CPU flags, not GGML_NATIVE (llama.cpp's default): -march=native ties the build to the CPU
+# it was compiled on (AVX-512 on these VMs), and such a build once died of a general protection fault
+# in libggml-cpu.so at its first chat request (docs/backends.md). AVX2/FMA/F16C run on any x86-64 of
+# the last decade. --no-cache-dir: pip would otherwise reuse a wheel it compiled with other flags.
 LLAMA_CPP_PYTHON_VENV ?= $(HOME)/.cache/polya/llama-cpp-python
+LLAMA_CPP_PYTHON_VERSION = 0.3.36
+LLAMA_CPP_PYTHON_CMAKE ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX512=OFF
+LLAMA_CPP_PYTHON_STAMP = $(LLAMA_CPP_PYTHON_VENV)/.polya-build
 llama-cpp-python:
-	[ -x $(LLAMA_CPP_PYTHON_VENV)/bin/python ] || $(PYTHON) -m venv $(LLAMA_CPP_PYTHON_VENV)
-	CMAKE_BUILD_PARALLEL_LEVEL=2 $(LLAMA_CPP_PYTHON_VENV)/bin/pip install -q 'llama-cpp-python[server]==0.3.36'
-
+	@want='$(LLAMA_CPP_PYTHON_VERSION) $(LLAMA_CPP_PYTHON_CMAKE)'; \
+	if [ "$$(cat $(LLAMA_CPP_PYTHON_STAMP) 2>/dev/null)" = "$$want" ]; then exit 0; fi; \
+	echo "llama-cpp-python: building $(LLAMA_CPP_PYTHON_VERSION) into $(LLAMA_CPP_PYTHON_VENV) once (~8+ min on 2 cores)"; \
+	start=$$(date +%s); \
+	if rm -rf $(LLAMA_CPP_PYTHON_VENV) && $(PYTHON) -m venv $(LLAMA_CPP_PYTHON_VENV) && \
+	   CMAKE_ARGS='$(LLAMA_CPP_PYTHON_CMAKE)' CMAKE_BUILD_PARALLEL_LEVEL=2 nice -n 5 \
+	   $(LLAMA_CPP_PYTHON_VENV)/bin/pip install -q --no-cache-dir 'llama-cpp-python[server]==$(LLAMA_CPP_PYTHON_VERSION)'; then \
+	  echo "$$want" > $(LLAMA_CPP_PYTHON_STAMP); echo "llama-cpp-python: built in $$(( $$(date +%s) - start )) s"; \
+	else echo "llama-cpp-python: the build failed; tests/test_llama_cpp_python.py will skip (needs a C++ compiler and cmake)"; fi
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
