@@ -156,6 +156,7 @@ class _Pool:
         self.workers: list[_Worker] = []
         self.waiting: dict[Any, tuple[_Worker, Task | None]] = {}   # ref -> (worker, run or None for "up")
         self.tries: dict[tuple, int] = {}
+        self.started = time.monotonic()
 
     def spawn(self) -> None:
         worker = _Worker(self.remote.remote(self.config))
@@ -189,6 +190,7 @@ class _Pool:
             return
         if task is None:
             worker.up = True
+            self._report_up()
             return
         worker.busy -= 1
         row, name, data = value
@@ -198,6 +200,14 @@ class _Pool:
             path.write_bytes(data)
             row.trace_path = str(path)
         self.sink.add(row)
+
+    def _report_up(self) -> None:
+        """The start-up cost: when the first and the last of the first workers had their backend
+        made (the model loaded)."""
+        ups = sum(w.up for w in self.workers)
+        if ups == 1 or (ups == len(self.workers) and not any(w.dead for w in self.workers)):
+            print(f"ray: {ups} of {len(self.workers)} workers ready after {time.monotonic() - self.started:.1f}s",
+                  file=sys.stderr, flush=True)
 
     def _lost(self, worker: _Worker) -> None:
         """A worker died: replace it once (its other runs fail the same way and land here too)."""
