@@ -141,6 +141,7 @@ def test_a_worker_killed_mid_bench_loses_no_run_and_duplicates_none(cluster, end
     proc = _bench(cluster, out, str(suite), "--policies", "cot", "--backend", f"openai:m@{endpoint.base_url}",
                   popen=True)
     _wait_rows(out / "results.jsonl", 1, proc)
+    time.sleep(0.3)                                       # both workers now inside a 1 s call
     victims = _workers(cluster["session"])
     assert len(victims) == 2
     os.kill(victims[0], signal.SIGKILL)                  # mid-run: every run waits 1 s on the endpoint
@@ -197,7 +198,12 @@ def test_the_embedded_model_is_sized_to_the_bench(monkeypatch):
 
     monkeypatch.delenv("POLYA_THREADS", raising=False)
     monkeypatch.delenv("POLYA_PARALLEL", raising=False)
-    assert model_settings("local", {}, 2, 2) == {"parallel": 2, "threads": 2}
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)      # the model's own default: half of them, 4
+    assert model_settings("local", {}, 2, 2) == {"parallel": 2, "threads": 2}     # 2 runs, 2 cores
+    assert model_settings("local", {}, 1, 2) == {"parallel": 1, "threads": 2}     # capped by the cores...
+    assert model_settings("local", {}, 1, 8) == {"parallel": 1, "threads": 4}     # ...else the default
+    assert model_settings("local", {}, 6, 8) == {"parallel": 6, "threads": 6}
+    assert model_settings("local", {}, 2, 1) == {"parallel": 2, "threads": 1}     # a Ray worker's one CPU
     assert model_settings("local:small", {"threads": 1}, 3, 8) == {"threads": 1, "parallel": 3}
     assert model_settings("openai:m", {"timeout": 5}, 4, 8) == {"timeout": 5}     # not a local model
     monkeypatch.setenv("POLYA_PARALLEL", "1")

@@ -182,8 +182,8 @@ class _Pool:
         try:
             value = self.ray.get(ref)
         except RayActorError as err:
-            if task is None and getattr(err, "actor_init_failed", False) or _init_error(err):
-                raise BackendUnavailable(f"a Ray worker could not start: {_reason(err)}") from None
+            if getattr(err, "actor_init_failed", False):   # its constructor raised: every worker would
+                raise BackendUnavailable(f"a Ray worker could not make the backend: {_reason(err, last=True)}") from None
             self._lost(worker)
             if task is not None:
                 self._retry(task, queue, _reason(err))
@@ -233,14 +233,9 @@ class _Pool:
                     pass
 
 
-def _reason(err: Exception) -> str:
+def _reason(err: Exception, *, last: bool = False) -> str:
+    """One line of a Ray error: its first, or its last (the original exception, after Ray's traceback)."""
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    return lines[0][:300] if lines else type(err).__name__
-
-
-def _init_error(err: Exception) -> bool:
-    """The actor's constructor raised (e.g. the weights are not installed on that node)."""
-    from ray.exceptions import ActorDiedError, RayTaskError
-
-    return isinstance(err, ActorDiedError) and isinstance(getattr(err, "base_exception", None) or
-                                                           getattr(err, "cause", None), RayTaskError)
+    if not lines:
+        return type(err).__name__
+    return (lines[-1] if last else lines[0])[:300]

@@ -2,9 +2,11 @@
 
 The embedded model's own defaults (one llama.cpp slot, half the CPUs as threads) suit one run at a
 time on a shared machine. A bench with `--concurrency N` needs N slots, or its runs queue for the
-one slot; and llama.cpp decodes all slots together in one batch on its threads, so the threads
-should cover the cores the bench has (on 2 cores, `--concurrency 2` with the defaults kept one
-core busy and the other idle). What was measured is in docs/bench.md ("Sizing the embedded model").
+one slot; and llama.cpp decodes all slots together in one batch on its threads, so N runs want up
+to N threads (on 2 cores, `--concurrency 2` with the defaults kept one core busy and the other
+idle). Never more threads than the bench's cores: a Ray worker reserves one CPU, so its model gets
+one thread. One run keeps the default (on a busy 2-core machine two threads for one run were far
+slower than one). What was measured is in docs/bench.md ("Sizing the embedded model").
 An explicit `--set threads=N` / `--set parallel=N`, POLYA_THREADS or POLYA_PARALLEL always wins.
 """
 
@@ -33,5 +35,7 @@ def model_settings(spec: str, settings: dict[str, Any], concurrency: int, cpus: 
     if "parallel" not in out and not os.environ.get("POLYA_PARALLEL"):
         out["parallel"] = max(1, concurrency)
     if "threads" not in out and not os.environ.get("POLYA_THREADS"):
-        out["threads"] = max(1, cpus)
+        from agent.backends.llamacpp import default_threads
+
+        out["threads"] = max(1, min(cpus, max(default_threads(), concurrency)))
     return out
