@@ -71,8 +71,9 @@ def cluster():
 
 @pytest.fixture
 def endpoint():
-    """A chat endpoint that answers every call with a countdown answer line after 1 s."""
-    with FaultServer(default=Fault.completion("Answer: (1+2+3)*4", delay_s=1.0)) as server:
+    """A chat endpoint that answers every call with a countdown answer line after 2 s: long enough
+    for the test to act while runs are in flight, even on a loaded machine."""
+    with FaultServer(default=Fault.completion("Answer: (1+2+3)*4", delay_s=2.0)) as server:
         yield server
 
 
@@ -141,10 +142,10 @@ def test_a_worker_killed_mid_bench_loses_no_run_and_duplicates_none(cluster, end
     proc = _bench(cluster, out, str(suite), "--policies", "cot", "--backend", f"openai:m@{endpoint.base_url}",
                   popen=True)
     _wait_rows(out / "results.jsonl", 1, proc)
-    time.sleep(0.3)                                       # both workers now inside a 1 s call
+    time.sleep(0.3)                                       # both workers now inside a 2 s call
     victims = _workers(cluster["session"])
     assert len(victims) == 2
-    os.kill(victims[0], signal.SIGKILL)                  # mid-run: every run waits 1 s on the endpoint
+    os.kill(victims[0], signal.SIGKILL)                  # mid-run: every run waits 2 s on the endpoint
     _, err = proc.communicate(timeout=180)
     assert proc.returncode == 0, err[-3000:]
     lines = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
@@ -156,7 +157,7 @@ def test_a_worker_killed_mid_bench_loses_no_run_and_duplicates_none(cluster, end
 
 
 def test_ctrl_c_stops_the_workers_and_resume_after_a_killed_driver_completes_the_set(cluster, endpoint, tmp_path):
-    suite, out = _suite(tmp_path, 8), tmp_path / "out"
+    suite, out = _suite(tmp_path, 10), tmp_path / "out"
     args = [str(suite), "--policies", "cot", "--backend", f"openai:m@{endpoint.base_url}"]
     proc = _bench(cluster, out, *args, popen=True)
     _wait_rows(out / "results.jsonl", 1, proc)
@@ -172,13 +173,13 @@ def test_ctrl_c_stops_the_workers_and_resume_after_a_killed_driver_completes_the
     proc.kill()                                           # the driver, SIGKILL: no cleanup of its own
     proc.communicate()
     first = len(read_rows(out / "results.jsonl"))
-    assert 3 <= first < 8
+    assert 3 <= first < 10
     again = _bench(cluster, out, *args, "--resume")
     assert again.returncode == 0, again.stderr[-3000:]
-    assert f"[{8 - first}/{8 - first}]" in again.stderr   # only the missing runs ran
+    assert f"[{10 - first}/{10 - first}]" in again.stderr   # only the missing runs ran
     keys = Counter(json.loads(x)["problem_id"] for x in (out / "results.jsonl").read_text().splitlines())
-    assert keys == {f"p{i:02d}": 1 for i in range(8)}    # every run exactly once
-    assert len(list((out / "traces").iterdir())) == 8
+    assert keys == {f"p{i:02d}": 1 for i in range(10)}   # every run exactly once
+    assert len(list((out / "traces").iterdir())) == 10
 
 
 def test_executor_errors_are_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
