@@ -195,7 +195,7 @@ def test_executor_errors_are_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
 
 
 def test_the_embedded_model_is_sized_to_the_bench(monkeypatch):
-    from agent.bench.sizing import model_settings
+    from agent.bench.sizing import idle_cpus, model_settings
 
     monkeypatch.delenv("POLYA_THREADS", raising=False)
     monkeypatch.delenv("POLYA_PARALLEL", raising=False)
@@ -206,6 +206,11 @@ def test_the_embedded_model_is_sized_to_the_bench(monkeypatch):
     assert model_settings("local", {}, 6, 8) == {"parallel": 6, "threads": 6}
     assert model_settings("local", {}, 2, 1) == {"parallel": 2, "threads": 1}     # a Ray worker's one CPU
     assert model_settings("local:small", {"threads": 1}, 3, 8) == {"threads": 1, "parallel": 3}
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.4, 0.0, 0.0))
+    assert idle_cpus() == 2
+    monkeypatch.setattr(os, "getloadavg", lambda: (18.0, 0.0, 0.0))               # a loaded machine
+    assert idle_cpus() == 1
     assert model_settings("openai:m", {"timeout": 5}, 4, 8) == {"timeout": 5}     # not a local model
     monkeypatch.setenv("POLYA_PARALLEL", "1")
     assert model_settings("local", {}, 2, 2) == {"threads": 2}                    # the variable wins

@@ -188,10 +188,10 @@ async def _run_local(config: BenchConfig, todo: list[Task], sink: RowSink, backe
     owns = backend is None
     if owns:
         from agent.backends import open_backend
-        from agent.bench.sizing import available_cpus, model_settings
+        from agent.bench.sizing import idle_cpus, model_settings
 
         backend = await open_backend(config.backend, **model_settings(   # checked before the first run
-            config.backend, config.backend_settings, config.concurrency, available_cpus()))
+            config.backend, config.backend_settings, config.concurrency, idle_cpus()))
     if todo and callable(getattr(backend, "load", None)):
         # Load a local model before the clock of the first run starts: its wall time is the run's.
         await asyncio.to_thread(backend.load)

@@ -4,9 +4,8 @@ The embedded model's own defaults (one llama.cpp slot, half the CPUs as threads)
 time on a shared machine. A bench with `--concurrency N` needs N slots, or its runs queue for the
 one slot; and llama.cpp decodes all slots together in one batch on its threads, so N runs want up
 to N threads (on 2 cores, `--concurrency 2` with the defaults kept one core busy and the other
-idle). Never more threads than the bench's cores: a Ray worker reserves one CPU, so its model gets
-one thread. One run keeps the default (on a busy 2-core machine two threads for one run were far
-slower than one). What was measured is in docs/bench.md ("Sizing the embedded model").
+idle). Never more threads than the bench's idle cores (`idle_cpus`): a Ray worker reserves one CPU,
+so its model gets one thread, and a loaded machine keeps the model's default. What was measured is in docs/bench.md ("Sizing the embedded model").
 An explicit `--set threads=N` / `--set parallel=N`, POLYA_THREADS or POLYA_PARALLEL always wins.
 """
 
@@ -22,6 +21,17 @@ def available_cpus() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:   # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def idle_cpus() -> int:
+    """The available CPUs less what other processes keep busy (the 1-minute load average), at least
+    one: on a shared, loaded machine extra llama.cpp threads wait on each other instead of working
+    (measured: two threads for one run on the busy 2-core machine finished nothing in 10 minutes)."""
+    try:
+        busy = int(os.getloadavg()[0])
+    except OSError:
+        busy = 0
+    return max(1, available_cpus() - busy)
 
 
 def model_settings(spec: str, settings: dict[str, Any], concurrency: int, cpus: int) -> dict[str, Any]:
