@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -157,6 +159,8 @@ class _Pool:
         self.waiting: dict[Any, tuple[_Worker, Task | None]] = {}   # ref -> (worker, run or None for "up")
         self.tries: dict[tuple, int] = {}
         self.started = time.monotonic()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ray-wait")
+        self._wait: Future | None = None
 
     def spawn(self) -> None:
         worker = _Worker(self.remote.remote(self.config))
@@ -170,8 +174,10 @@ class _Pool:
                     task = queue.popleft()
                     worker.busy += 1
                     self.waiting[worker.handle.run.remote(task)] = (worker, task)
-            # In a thread, so Ctrl-C (asyncio.run cancels this coroutine) ends the bench at once.
-            ready, _ = await asyncio.to_thread(self.ray.wait, list(self.waiting), num_returns=1, timeout=1.0)
+            # In a thread, so Ctrl-C (asyncio.run cancels this coroutine) ends the bench at once;
+            # stop() lets this wait (at most 1 s) end before it tears the connection down.
+            self._wait = self._thread.submit(self.ray.wait, list(self.waiting), num_returns=1, timeout=1.0)
+            ready, _ = await asyncio.wrap_future(self._wait)
             for ref in ready:
                 self._finish(ref, queue)
 
@@ -225,6 +231,9 @@ class _Pool:
 
     def stop(self) -> None:
         """Kill every worker: their runs in flight end with them (Ctrl-C, or the bench is done)."""
+        if self._wait is not None:
+            wait_futures([self._wait], timeout=10)
+        self._thread.shutdown(wait=False)
         for worker in self.workers:
             if not worker.dead:
                 try:
