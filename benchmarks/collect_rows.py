@@ -7,17 +7,21 @@ e.g. a committed table under docs/results/, so `polya bench --out DIR --report-o
 
 Each source directory may be followed by `--suite S` and/or `--policies a,b` (only those rows).
 Rows are pooled in the order given, one per (suite, problem, policy, seed): a later source replaces
-an earlier row. The output's results.jsonl is rewritten, its traces/ holds exactly the traces the
-rows name, and every row's trace_path points there. Rows from different backends or budgets are
+an earlier row. The output's results.jsonl is rewritten (plain JSONL), its traces/ holds exactly
+the traces the rows name, gzipped (`NAME.jsonl.gz`, docs/traces.md), and every row's trace_path
+points there. Rows from different backends or budgets are
 refused: a table compares runs under one budget.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from agent.trace.files import compress_trace, find_traces, resolve, trace_stem  # noqa: E402
 
 
 def parse(args: list[str]) -> tuple[Path, list[tuple[Path, str | None, set[str] | None]]]:
@@ -51,9 +55,8 @@ def collect(out: Path, sources: list[tuple[Path, str | None, set[str] | None]]) 
             if (suite and row["suite"] != suite) or (policies and row["policy"] not in policies):
                 continue
             trace = Path(row.get("trace_path") or "")
-            if row.get("trace_path") and not trace.exists():
-                trace = src / "traces" / trace.name
-            row["_trace_file"] = str(trace) if row.get("trace_path") and trace.exists() else ""
+            found = resolve(trace) or resolve(src / "traces" / trace.name) if row.get("trace_path") else None
+            row["_trace_file"] = str(found or "")
             rows[(row["suite"], row["problem_id"], row["policy"], row["seed"])] = row
     settings = {(r["backend"], json.dumps(r["budget"], sort_keys=True)) for r in rows.values()}
     if len(settings) > 1:
@@ -65,13 +68,13 @@ def collect(out: Path, sources: list[tuple[Path, str | None, set[str] | None]]) 
     for row in rows.values():
         source = row.pop("_trace_file")
         if source:
-            target = traces / Path(source).name
+            target = traces / f"{trace_stem(source)}.jsonl.gz"
             if Path(source).resolve() != target.resolve():
-                shutil.copy2(source, target)
+                compress_trace(source, target)
             row["trace_path"] = str(target)
             named.add(target.name)
         lines.append(json.dumps(row))
-    for stale in traces.glob("*.jsonl"):
+    for stale in find_traces(traces, ""):
         if stale.name not in named:
             stale.unlink()
     (out / "results.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -26,6 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.problems import load_problems  # noqa: E402
+from agent.trace.files import open_text, resolve  # noqa: E402
 from agent.verify import verify  # noqa: E402
 
 SUITES = ["problems/math/gsm8k-sample.yaml", "problems/math/math500-dev.yaml"]
@@ -35,10 +36,11 @@ LOOP = ("llm", "random", "bandit")
 def obvious_candidates(trace: Path) -> list[str]:
     """The candidates of the run's first `obvious` move: the first attempt's answer, then (when the
     self-check disagreed) what the check program printed."""
-    for line in trace.read_text(encoding="utf-8").splitlines():
-        event = json.loads(line)
-        if event.get("type") == "move_end" and event.get("move") == "obvious":
-            return (event.get("findings") or {}).get("candidates") or []
+    with open_text(trace) as fh:
+        for line in fh:
+            event = json.loads(line)
+            if event.get("type") == "move_end" and event.get("move") == "obvious":
+                return (event.get("findings") or {}).get("candidates") or []
     return []
 
 
@@ -49,13 +51,14 @@ def first_attempt(trace: Path) -> str | None:
 
 def first_verdict(trace: Path) -> str:
     """What the first step's verdict did: "accepted", or "escalated: <why>" (from its reason)."""
-    for line in trace.read_text(encoding="utf-8").splitlines():
-        event = json.loads(line)
-        if event.get("type") == "verdict":
-            reason = event.get("reason") or ""
-            if "escalate" in (event.get("overrides") or []) or reason.startswith("escalate"):
-                return "escalated: " + reason.split(":", 1)[-1].strip()
-            return "accepted" if event.get("decision") == "solved" else str(event.get("decision"))
+    with open_text(trace) as fh:
+        for line in fh:
+            event = json.loads(line)
+            if event.get("type") == "verdict":
+                reason = event.get("reason") or ""
+                if "escalate" in (event.get("overrides") or []) or reason.startswith("escalate"):
+                    return "escalated: " + reason.split(":", 1)[-1].strip()
+                return "accepted" if event.get("decision") == "solved" else str(event.get("decision"))
     return "no verdict"
 
 
@@ -68,9 +71,8 @@ def loop_runs(out_dir: Path, suites: list[str]) -> Iterator[tuple[Any, dict, Pat
               if r["policy"] in LOOP and r["harness_error"] is None and r["problem_id"] in problems}
     for (pid, _), r in sorted(latest.items()):
         trace = Path(r["trace_path"])
-        if not trace.is_file():
-            trace = out_dir / "traces" / trace.name
-        yield problems[pid], r, trace
+        found = resolve(trace) or resolve(out_dir / "traces" / trace.name)
+        yield problems[pid], r, found or trace
 
 
 def tally(out_dir: Path, suites: list[str], split: bool = False) -> tuple[dict[tuple[str, ...], Counter], list[str]]:

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.errors import InputError, ReplayDivergence  # noqa: E402
 from agent.loop.rerun import arerun  # noqa: E402
+from agent.trace.files import find_traces  # noqa: E402
 
 
 async def sweep(paths: list[Path]) -> tuple[dict[str, Counter], dict[str, list[str]]]:
@@ -42,7 +43,7 @@ async def sweep(paths: list[Path]) -> tuple[dict[str, Counter], dict[str, list[s
 
 
 def main(root: str, show: bool = False) -> None:
-    paths = sorted(Path(root).rglob("traces/*.jsonl"))
+    paths = find_traces(root, "**/traces/")
     by_dir, firsts = asyncio.run(sweep(paths))
     total = Counter()
     print("| directory | traces | rerun exactly | diverge |")

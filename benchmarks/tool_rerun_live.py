@@ -22,15 +22,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent import sandbox  # noqa: E402
 from agent.loop.context import RunSettings  # noqa: E402
+from agent.trace.files import find_traces, open_text  # noqa: E402
 
 
 def recorded_runs(paths: list[Path]) -> list[tuple[str, dict]]:
     """(trace name:seq, tool_run event) for every comparable program under `paths`, in a stable order."""
-    files = sorted(f for p in paths for f in ([p] if p.is_file() else p.rglob("*.jsonl")))
+    files = sorted(f for p in paths for f in ([p] if p.is_file() else find_traces(p)))   # plain or gzipped
     runs = []
     for f in files:
-        for line in f.read_text().splitlines():
-            event = json.loads(line)
+        with open_text(f) as fh:
+            events = [json.loads(line) for line in fh if line.strip()]
+        for event in events:
             if (event.get("type") == "tool_run" and event.get("code") and not event.get("timed_out")
                     and event.get("killed_reason") is None and event.get("exit_code") is not None):
                 runs.append((f"{f.name}:{event['seq']}", event))

@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from agent.bench.results import ResultRow, read_rows  # noqa: E402
 from agent.errors import ReplayDivergence  # noqa: E402
 from agent.loop.rerun import afork, arerun, parse_overrides  # noqa: E402
+from agent.trace.files import trace_stem  # noqa: E402
 
 BASELINES = ("direct", "cot", "pot", "fit", "self-consistency", "tot")
 
@@ -59,7 +60,7 @@ async def rescore(src: Path, out: Path, overrides: dict, policies: set[str] | No
     for row in rows:
         if (row.problem_id, row.policy) in done:
             continue
-        scratch = out / "traces" / f"whatif-{Path(row.trace_path).name}"
+        scratch = out / "traces" / f"whatif-{trace_stem(row.trace_path)}.jsonl"
         scratch.unlink(missing_ok=True)
         if overrides:      # a trace that no longer reruns as recorded cannot say what a setting would change
             try:
@@ -90,7 +91,7 @@ async def rescore(src: Path, out: Path, overrides: dict, policies: set[str] | No
                   flush=True)
             if dry_run:
                 continue
-            target = out / "traces" / f"fork-{Path(row.trace_path).name}"
+            target = out / "traces" / f"fork-{trace_stem(row.trace_path)}.jsonl"
             target.unlink(missing_ok=True)
             result = await afork(row.trace_path, fork_at=step + 1, trace=target, settings=overrides, backend=backend)
             u = result.used

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gzip
+import importlib.util
 import io
 import json
 import shutil
@@ -28,6 +30,14 @@ def answers(req):
     if req.purpose == "baseline:direct":
         return "Answer: " + ("2*7*21-25" if "269" in problem else "1+2")
     return "r\nAnswer: " + ("(1+2+3)*4" if "24." in problem else "1")
+
+
+def _script(name: str):
+    """A script under benchmarks/, loaded as a module."""
+    spec = importlib.util.spec_from_file_location(name, f"benchmarks/{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def config(tmp_path, **kw):
@@ -182,6 +192,11 @@ def test_cli_bench_end_to_end_with_a_scripted_backend(tmp_path, capsys):
     shutil.rmtree(out)
     assert main(["bench", "--out", str(moved), "--report-only"]) == 0
     assert "| cot | 1 | 1 | 1 | 0 | 4+3" in (moved / "summary.md").read_text()
+    before = (moved / "summary.md").read_text()
+    assert _script("compress_traces").main([str(moved)]) == 0     # traces gzipped in place, rows left as they are
+    assert [p.name.endswith(".jsonl.gz") for p in (moved / "traces").iterdir()] == [True, True]
+    assert main(["bench", "--out", str(moved), "--report-only"]) == 0
+    assert (moved / "summary.md").read_text() == before
     assert main(["bench", str(suite), "--policies", "nope"]) == 2
     assert main(["bench", "--out", str(tmp_path / "empty"), "--report-only"]) == 2
 
@@ -245,11 +260,7 @@ def test_report_only_fills_groups_from_the_suites_and_keeps_the_chosen_policies(
 
 
 def test_collect_rows_pools_sources_and_brings_their_traces(tmp_path):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("collect_rows", "benchmarks/collect_rows.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _script("collect_rows")
     a, b, out = tmp_path / "a", tmp_path / "b", tmp_path / "docs" / "t"
     for d, rows in ((a, [row("cot", False, 10, pid="p"), row("pot", True, 10, pid="p")]), (b, [row("cot", True, 20, pid="p")])):
         (d / "traces").mkdir(parents=True)
@@ -259,8 +270,11 @@ def test_collect_rows_pools_sources_and_brings_their_traces(tmp_path):
         (d / "results.jsonl").write_text("".join(r.model_dump_json() + "\n" for r in rows))
     assert mod.collect(out, mod.parse([str(out), str(a), "--policies", "cot,pot", str(b)])[1]) == 2
     kept = {r.policy: r for r in read_rows(out / "results.jsonl")}
-    assert kept["cot"].solved and kept["cot"].trace_path == str(out / "traces" / "b-cot.jsonl")   # the later source wins
-    assert sorted(p.name for p in (out / "traces").iterdir()) == ["a-pot.jsonl", "b-cot.jsonl"]
+    assert kept["cot"].solved and kept["cot"].trace_path == str(out / "traces" / "b-cot.jsonl.gz")   # the later source wins
+    assert sorted(p.name for p in (out / "traces").iterdir()) == ["a-pot.jsonl.gz", "b-cot.jsonl.gz"]   # gzipped
+    assert gzip.decompress((out / "traces" / "a-pot.jsonl.gz").read_bytes()) == b"{}\n"
+    assert mod.collect(out, [(out, None, None)]) == 2          # collecting a directory into itself keeps its traces
+    assert sorted(p.name for p in (out / "traces").iterdir()) == ["a-pot.jsonl.gz", "b-cot.jsonl.gz"]
     other = row("cot", True, 5, pid="q")
     other.budget = {"tokens": 99}
     (b / "results.jsonl").write_text(other.model_dump_json() + "\n")

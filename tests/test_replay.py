@@ -16,6 +16,7 @@ from agent.loop.rerun import ForkReport, afork, arerun, load_run
 from agent.loop.run import asolve
 from agent.problems.models import Budget
 from agent.trace.events import LLMCall, RunStart, Verdict
+from agent.trace.files import compress_trace
 from agent.trace.reader import read_events
 from tests.loop_helpers import NOTEBOOK, P269, CannedTools, FunctionBackend
 
@@ -72,6 +73,14 @@ async def test_rerun_reproduces_decisions_with_zero_llm_calls(recorded, tmp_path
     calls = [e for e in read_events(tmp_path / "rerun.jsonl") if isinstance(e, LLMCall)]
     assert len(calls) == len(rec.calls) and all(c.replayed for c in calls)     # zero calls paid for
     assert read_events(tmp_path / "rerun.jsonl")[0].backend.startswith("replay:")
+
+
+def test_a_gzipped_trace_reruns_like_the_plain_one(recorded, tmp_path, capsys):
+    path, _ = recorded
+    packed = compress_trace(path, tmp_path / "run.jsonl.gz")
+    assert cli(["replay", str(packed), "--rerun", "--trace", str(tmp_path / "rerun.jsonl")]) == 0
+    assert "rerun identical" in capsys.readouterr().out
+    assert decisions(tmp_path / "rerun.jsonl") == decisions(path)
 
 
 async def test_rerun_names_the_step_where_a_recorded_verdict_no_longer_follows(recorded, tmp_path):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from agent.trace import events as ev
+from agent.trace.files import compress_trace
 from tests.test_replay import decisions, make_trace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +32,8 @@ def test_example_script_reads_a_trace_and_a_killed_one(tmp_path):
     out = subprocess.run([sys.executable, str(EXAMPLE), str(trace)], capture_output=True, text=True, check=True).stdout
     assert out.count("judge ") == len(decisions(trace))
     assert f"status {result.status} answer {result.answer}" in out
+    packed = compress_trace(trace, tmp_path / "run.jsonl.gz")
+    assert subprocess.run([sys.executable, str(EXAMPLE), str(packed)], capture_output=True, text=True, check=True).stdout == out
     lines = trace.read_text().splitlines(keepends=True)
     killed = tmp_path / "killed.jsonl"
     killed.write_text("".join(lines[:10]) + lines[10][:25])

@@ -31,6 +31,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from agent.trace.files import find_traces
+
 MAX_BOARDS = 400           # per attack; far above what a run's findings produce
 _RUN = re.compile(r"[\d(][\d \t.+\-*/()]*")
 _HAS_OP = re.compile(r"\d\s*\)*\s*[-+*/]\s*\(*\s*\d")
@@ -164,7 +166,7 @@ def check_trace(path: str | Path) -> list[VerdictCheck]:
 def calibrate_traces(paths: list[str | Path]) -> list[VerdictCheck]:
     files: list[Path] = []
     for p in map(Path, paths):
-        files.extend(sorted(p.glob("*.jsonl")) if p.is_dir() else [p])
+        files.extend(find_traces(p, "") if p.is_dir() else [p])
     out: list[VerdictCheck] = []
     for f in files:
         if f.exists():

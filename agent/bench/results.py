@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.errors import InputError
+from agent.trace.files import resolve
 
 
 class ResultRow(BaseModel):
@@ -71,11 +72,12 @@ def read_rows(path: str | Path) -> list[ResultRow]:
 
 
 def _moved_trace(row: ResultRow, trace_dir: Path) -> ResultRow:
-    """A bench directory that was copied or moved (e.g. into docs/) still finds its traces."""
+    """A bench directory that was copied or moved (e.g. into docs/) still finds its traces, and so
+    does one whose traces were gzipped since (agent/trace/files.py)."""
     if row.trace_path and not Path(row.trace_path).exists():
-        beside = trace_dir / Path(row.trace_path).name
-        if beside.exists():
-            row.trace_path = str(beside)
+        found = resolve(row.trace_path) or resolve(trace_dir / Path(row.trace_path).name)
+        if found is not None:
+            row.trace_path = str(found)
     return row
 
 

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("replay", help="show, rerun (zero LLM calls) or fork a recorded run",
                        description="Show a recorded run; --rerun re-executes it from the trace (exit 0 identical, "
                                    "1 diverged); --fork-at STEP reruns steps before STEP for free, then continues live.")
-    p.add_argument("trace", help="a trace file (JSONL) written by polya run")
+    p.add_argument("trace", help="a trace file (JSONL, or gzipped: .jsonl.gz) written by polya run")
     p.add_argument("--layout", choices=("tree", "lanes"), default="tree", help="attacks as a tree (default) or lanes")
     p.add_argument("--json", action="store_true", help="print a machine-readable summary instead")
     p.add_argument("--rerun", action="store_true", help="re-execute the graph with the recorded responses")

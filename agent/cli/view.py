@@ -10,7 +10,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("view", help="write a self-contained HTML page of a run",
                        description="Write one HTML file (inline CSS, JS and SVG; no network) showing the lines of "
                                    "attack, progress over steps, every LLM call and program run, and the verifier's checks.")
-    p.add_argument("trace", help="a trace file (JSONL)")
+    p.add_argument("trace", help="a trace file (JSONL, or gzipped JSONL: .jsonl.gz)")
     p.add_argument("-o", "--output", help="the HTML file to write (default: next to the trace, its name with .html)")
     p.set_defaults(func=main)
 
@@ -18,8 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> int:
     from agent.cli import plural
     from agent.report.html import write_html
+    from agent.trace.files import trace_stem
 
-    out = Path(args.output) if args.output else Path(args.trace).with_suffix(".html")
+    out = Path(args.output) if args.output else Path(args.trace).with_name(trace_stem(args.trace) + ".html")
     summary = write_html(args.trace, out)
     verdicts = sum(1 for st in summary.steps if st.decision)
     print(f"wrote {out.resolve()} ({out.stat().st_size / 1024:.0f} KB): {plural(len(summary.steps), 'move')}, "

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from agent.errors import InputError
 from agent.experience.features import step_features
+from agent.trace.files import find_traces
 from agent.trace.reader import iter_events
 from agent.verify.countdown import reachable
 from agent.verify.countdown.rules import Value
@@ -124,7 +125,7 @@ def trace_files(sources: Iterable[str | Path]) -> Iterator[Path]:
         if path.is_file():
             yield path
         elif path.is_dir():
-            yield from sorted(path.rglob("*.jsonl"))
+            yield from find_traces(path)       # plain or gzipped (agent/trace/files.py)
         else:
             raise InputError("no such trace file or folder", where=str(path))
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from agent.errors import InputError
+from agent.trace.files import find_traces
 
 
 class RunBehaviour(BaseModel):
@@ -85,7 +86,7 @@ def top(counts: Counter, k: int = 4) -> str:
 def behaviour_markdown(paths: list[str | Path]) -> str:
     files: list[Path] = []
     for p in map(Path, paths):
-        files.extend(sorted(p.rglob("*.jsonl")) if p.is_dir() else [p])
+        files.extend(find_traces(p) if p.is_dir() else [p])
     runs = []
     for f in files:
         try:

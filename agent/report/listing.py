@@ -1,10 +1,13 @@
 """A cheap row per trace for `polya traces`: the first line (run_start) and the last (run_end) are
 enough for a finished run, plus one streaming pass that only looks at each line's ends (a broken
 middle line, which `polya replay` refuses, lists the run as "broken", not as its recorded status);
-only a killed run (no run_end) is parsed through, streaming, to count what it did."""
+only a killed run (no run_end) is parsed through, streaming, to count what it did. A gzipped trace
+is read the same way, decompressed as it streams (gzip cannot seek back from its end).
+"""
 
 from __future__ import annotations
 
+import gzip
 import os
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from pydantic import BaseModel
 
 from agent.errors import InputError
 from agent.trace import events as ev
+from agent.trace.files import find_traces, is_gzip, open_bytes, open_text
 from agent.trace.reader import _parse
 
 TAIL_BYTES = 1 << 16
@@ -34,6 +38,15 @@ class RunRow(BaseModel):
 
 
 def _last_line(path: Path) -> str:
+    if is_gzip(path):
+        last = ""
+        try:
+            with open_text(path) as fh:
+                for line in fh:
+                    last = line if line.strip() else last
+        except (EOFError, gzip.BadGzipFile):
+            return ""          # cut short: no run_end to read, summarize() says what it can
+        return last.strip()
     with open(path, "rb") as fh:
         fh.seek(0, os.SEEK_END)
         size = fh.tell()
@@ -48,19 +61,25 @@ def _broken_line(path: Path) -> int | None:
     streaming look at each line's ends, no parsing, so a listing still costs one pass of reading.
     The last line may be torn (a killed run), which replay and resume tolerate."""
     suspect = None
-    with open(path, "rb") as fh:
-        for lineno, line in enumerate(fh, 1):
-            text = line.strip()
-            if suspect is not None and text:
-                return suspect            # a bad line with more after it: not a torn last line
-            if text and not (text.startswith(b"{") and text.endswith(b"}")):
-                suspect = lineno
+    with open_bytes(path) as fh:
+        try:
+            for lineno, line in enumerate(fh, 1):
+                text = line.strip()
+                if suspect is not None and text:
+                    return suspect            # a bad line with more after it: not a torn last line
+                if text and not (text.startswith(b"{") and text.endswith(b"}")):
+                    suspect = lineno
+        except (EOFError, gzip.BadGzipFile):
+            pass                              # a gzip stream cut short ends like a torn last line
     return None
 
 
 def run_row(path: Path) -> RunRow:
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        first = fh.readline()
+    try:
+        with open_text(path) as fh:
+            first = fh.readline()
+    except (EOFError, gzip.BadGzipFile) as err:
+        raise InputError(f"not a readable gzip file ({err})", where=str(path)) from None
     start = _parse(path, 1, first)
     if not isinstance(start, ev.RunStart):
         raise InputError("a trace must start with a run_start event", where=str(path))
@@ -90,7 +109,7 @@ def run_row(path: Path) -> RunRow:
 
 def list_runs(root: Path) -> list[RunRow]:
     rows = []
-    for path in sorted(root.rglob("*.jsonl")):
+    for path in find_traces(root):
         try:
             rows.append(run_row(path))
         except InputError as err:

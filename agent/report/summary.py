@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from agent.errors import InputError
 from agent.trace import events as ev
 from agent.trace.blocks import BlockReader
-from agent.trace.reader import ReadReport, _parse
+from agent.trace.reader import ReadReport, _parse, iter_lines
 
 
 class Check(BaseModel):
@@ -289,26 +289,24 @@ def _events(path: Path, report: ReadReport, whole_calls: bool = False) -> Iterat
     one of them: the block reader is lenient (the summary does not use prompt text).
     whole_calls: llm_call lines are read whole instead, their prompts as stored (`content_parts`)."""
     blocks = BlockReader(lenient=True)
-    with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            report.lines = lineno
-            if not raw.strip():
-                continue
-            try:
-                if not whole_calls and _CALL_MARK in raw[:200]:
-                    try:
-                        facts = _CALL_ADAPTER.validate_json(raw)
-                        if facts.schema_version in ev.READABLE_VERSIONS:
-                            yield facts
-                            continue
-                    except ValidationError:
-                        pass          # let the full reader say what is wrong
-                yield _parse(path, lineno, raw.decode("utf-8", errors="replace"), blocks, expand=not whole_calls)
-            except InputError:
-                if raw.endswith(b"\n"):
-                    raise
-                report.torn_last_line = True
-                report.warnings.append(f"{path}:{lineno}: torn last line ignored (was the run killed?)")
+    for lineno, raw in iter_lines(path, report, binary=True):
+        if not raw.strip():
+            continue
+        try:
+            if not whole_calls and _CALL_MARK in raw[:200]:
+                try:
+                    facts = _CALL_ADAPTER.validate_json(raw)
+                    if facts.schema_version in ev.READABLE_VERSIONS:
+                        yield facts
+                        continue
+                except ValidationError:
+                    pass          # let the full reader say what is wrong
+            yield _parse(path, lineno, raw.decode("utf-8", errors="replace"), blocks, expand=not whole_calls)
+        except InputError:
+            if raw.endswith(b"\n"):
+                raise
+            report.torn_last_line = True
+            report.warnings.append(f"{path}:{lineno}: torn last line ignored (was the run killed?)")
 
 
 def summarize(path: str | Path,

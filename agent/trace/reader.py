@@ -1,18 +1,21 @@
-"""Streaming trace reader: line by line (a 100 MB trace is never loaded whole), tolerant of a torn
-last line (a killed run), strict about everything else."""
+"""Streaming trace reader: line by line (a 100 MB trace is never loaded whole), plain or gzipped
+(agent/trace/files.py), tolerant of a torn last line (a killed run), strict about everything else."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from agent.errors import InputError
 from agent.trace.blocks import BlockReader
 from agent.trace.events import EVENT_ADAPTER, READABLE_VERSIONS, SCHEMA_VERSION, Event
+from agent.trace.files import open_bytes, open_text
 
 
 @dataclass
@@ -30,20 +33,33 @@ def iter_events(path: str | Path, report: ReadReport | None = None) -> Iterator[
     if not path.is_file():
         raise InputError("no such trace file", where=str(path))
     blocks = BlockReader()
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            report.lines = lineno
-            if not line.strip():
-                continue
-            if line.endswith("\n"):
-                yield _parse(path, lineno, line, blocks)
-                continue
-            # Only the last line can lack its newline: a write cut short by a killed run.
-            try:
-                yield _parse(path, lineno, line, blocks)
-            except InputError:
-                report.torn_last_line = True
-                report.warnings.append(f"{path}:{lineno}: torn last line ignored (was the run killed?)")
+    for lineno, line in iter_lines(path, report):
+        if not line.strip():
+            continue
+        if line.endswith("\n"):
+            yield _parse(path, lineno, line, blocks)
+            continue
+        # Only the last line can lack its newline: a write cut short by a killed run.
+        try:
+            yield _parse(path, lineno, line, blocks)
+        except InputError:
+            report.torn_last_line = True
+            report.warnings.append(f"{path}:{lineno}: torn last line ignored (was the run killed?)")
+
+
+def iter_lines(path: Path, report: ReadReport, binary: bool = False) -> Iterator[tuple[int, Any]]:
+    """(number, line) of a plain or gzipped trace, counted in report.lines. A gzip stream cut short
+    (a copy or compression interrupted) ends like a torn last line: what was decompressed is kept."""
+    with open_bytes(path) if binary else open_text(path) as fh:
+        try:
+            for lineno, line in enumerate(fh, start=1):
+                report.lines = lineno
+                yield lineno, line
+        except EOFError:
+            report.torn_last_line = True
+            report.warnings.append(f"{path}:{report.lines + 1}: compressed trace cut short; the rest ignored")
+        except gzip.BadGzipFile as err:
+            raise InputError(f"not a gzip file ({err})", where=str(path)) from None
 
 
 def _parse(path: Path, lineno: int, line: str, blocks: BlockReader | None = None, *, expand: bool = True) -> Event:

@@ -1,11 +1,13 @@
 """Read a Polya trace with nothing but the standard library: one line per step (move, attack, key
-finding, verifier, judge), then totals. Streams the file, so any size works; skips a torn last line.
+finding, verifier, judge), then totals. Streams the file, so any size works; skips a torn last line;
+reads a gzipped trace (`NAME.jsonl.gz`, as in docs/results) the same way.
 
     python docs/examples/read_trace.py traces/examples/nyt-269-local-small.jsonl
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import sys
 from collections import defaultdict
@@ -15,7 +17,8 @@ READABLE_VERSIONS = (1, 2)
 
 def events(path):
     blocks = {}                          # prompt blocks defined so far in this file
-    with open(path, encoding="utf-8") as fh:
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
