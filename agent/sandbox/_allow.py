@@ -182,6 +182,7 @@ def bwrap_args(scratch: str, scratch_mb: int) -> list[str]:
             args += ["--perms", "0755", "--size", "4096", "--tmpfs", dest]
         else:
             args += ["--dev-bind" if kind == "dev" else "--ro-bind", src, dest]
+        made.add(dest)   # no `--dir` inside what is mounted here (a bind is read-only)
     parents(os.path.join(scratch, "main.py"))
     args += ["--remount-ro", "/"] + [a for kind, _src, dest in plan() if kind == "empty" for a in ("--remount-ro", dest)]
     main = os.path.join(scratch, "main.py")
