@@ -3,10 +3,15 @@ Polya's own traces (agent/experience, docs/experience.md), with seeded explorati
 nodes by the learned node value. No model call.
 
 - Each listed step is valued by the learned chance that the node it makes can still be made.
+  Depth first: while a step of the node it stands on is worth at least STAY, it takes one of
+  those; a shallower node always looks likelier to be made (more numbers free), so comparing
+  everything at every step went back to the board after each step (on 150 learning-part Digits
+  puzzles at 12 steps: 136 solved that way, 143 depth first).
 - The workspace also lists taking up again any open node set aside earlier, by any attack
   (`CountdownWorkspace.revisit`), valued by the best step still listed there less one step's
   cost, so a line left by stepping back is not lost: it is there to return to while it is the
-  most promising. Every return and every step is still one recorded step with a verdict.
+  most promising, once no step here is worth STAY or the judge has left the line. Every return
+  and every step is still one recorded step with a verdict.
 - The judge (agent/workspace/signals.py, `value=`) uses the learned node value as progress and
   abandons a node below the file's threshold for its rule set.
 
@@ -23,7 +28,7 @@ from agent.workspace.countdown import Node, ToolError, take
 
 EXPLORE = 0.1        # chance of a pick weighted by value instead of the best one (the run's seeded RNG)
 RETURN_COST = 0.9    # a return is a step that makes nothing: its value is the best step there, times this
-NEARER = 1.0         # a step's value is its learned chance times this per number still free after it
+STAY = 0.3           # while a step of the node here is worth at least this, no return is taken (depth first)
 
 
 class LearnedPolicy(Policy):
@@ -31,7 +36,7 @@ class LearnedPolicy(Policy):
 
     def __init__(self, path: str | None = None):
         self.experience = load_experience(path or None)
-        self.name = "learned" if path is None else f"learned:{path}"
+        self.name = f"learned:{path}" if path else "learned"
         self.fallback = BanditPolicy()   # moves of other kinds: UCB over moves, no model call to choose
 
     async def choose(self, inp, *, must_open, avoid):
@@ -54,8 +59,7 @@ class LearnedPolicy(Policy):
                 child = take(here, choice.option, ws.rules, new_id="?")
             except ToolError:
                 return 0.0
-            value = step_value(self.experience, here, choice.option, child, ws.rules, len(ws.root.items))
-            return value * NEARER ** len(child.items)
+            return step_value(self.experience, here, choice.option, child, ws.rules, len(ws.root.items))
         target = ws.node(choice.node_id)
         steps = ws.listed(target)
         return RETURN_COST * max((self.value(ws, target, c) for c in steps), default=0.0)
@@ -65,6 +69,8 @@ class LearnedPolicy(Policy):
         ws.revisit = True      # from now on the listing offers the open lines set aside earlier
         here = ws.at(inp.state.current_attack or "-")
         values = [self.value(ws, here, c) for c in choices]
+        if max((v for v, c in zip(values, choices, strict=True) if c.option is not None), default=0.0) >= STAY:
+            values = [v if c.option is not None else 0.0 for v, c in zip(values, choices, strict=True)]
         rng = inp.ctx.rng
         if rng.random() < EXPLORE and sum(values) > 0:
             index = rng.choices(range(len(choices)), weights=values)[0]
