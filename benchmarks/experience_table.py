@@ -61,9 +61,10 @@ def calibration(dirs: list[str], experience: str | None) -> list[str]:
     from agent.experience.data import bare_node, parse_node, trace_files
     from agent.trace.reader import iter_events
     from agent.workspace.countdown import settle
+    from agent.workspace.signals import LOOKS_DEAD
 
     exp = load_experience(experience)
-    hand, learned, label = [], [], []
+    hand, learned, label, cut = [], [], [], []
     for path in trace_files([Path(d) / "traces" for d in dirs]):
         rules = board = None
         for ev in iter_events(path):
@@ -80,11 +81,22 @@ def calibration(dirs: list[str], experience: str | None) -> list[str]:
                 hand.append(ev.progress)
                 learned.append(node_value(exp, node, rules, board))
                 label.append(int(graded[1]))
+                cut.append(exp.for_rules(rules).looks_dead)
     if len(set(label)) < 2:
         return ["calibration: too few verdicts on committed nodes"]
+    def rates(values, cuts) -> str:
+        """Below the threshold the judge abandons: how many viable nodes it would leave, how many
+        dead ones it would stay on."""
+        viable = [v < c for v, c, y in zip(values, cuts, label, strict=True) if y]
+        dead = [v >= c for v, c, y in zip(values, cuts, label, strict=True) if not y]
+        return (f"would abandon {sum(viable)}/{len(viable)} viable ({sum(viable) / len(viable):.0%}), "
+                f"persist on {sum(dead)}/{len(dead)} dead ({sum(dead) / len(dead):.0%})")
+
     return [f"verdicts on committed open nodes: {len(label)} ({sum(label)} viable)",
-            f"AUC, hand-set viability estimate (recorded progress): {roc_auc_score(label, hand):.3f}",
-            f"AUC, learned node value: {roc_auc_score(label, learned):.3f}"]
+            f"hand-set viability estimate (recorded progress): AUC {roc_auc_score(label, hand):.3f}; at "
+            f"{LOOKS_DEAD}: {rates(hand, [LOOKS_DEAD] * len(hand))}",
+            f"learned node value: AUC {roc_auc_score(label, learned):.3f}; at the file's thresholds: "
+            f"{rates(learned, cut)}"]
 
 
 def main() -> int:
