@@ -45,7 +45,7 @@ def table(dirs: list[str]) -> list[str]:
         won = [r.steps for r in rs if r.solved]
         gave = [r for r in rs if r.status == "gave_up"]
         gave_solvable = sum(1 for r in gave if solvable.get(r.problem_id))
-        median = statistics.median(won) if won else "-"
+        median = f"{statistics.median(won):g}" if won else "-"
         out.append(f"| {suite} | {steps} | {policy} | {seed} | {len(won)}/{len(rs)} ({100 * len(won) / len(rs):.0f}%) "
                    f"| {median} | {len(gave)} ({gave_solvable}) |")
     return out
