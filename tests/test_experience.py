@@ -100,6 +100,9 @@ def test_polya_learn_writes_a_readable_file_and_says_what_it_relies_on(learned_f
     assert main(["learn", str(traces), "-o", str(learned_file.with_name("again.json"))]) == 0
     out = capsys.readouterr().out
     assert "value of a listed step rises with / falls with" in out and "after the step:" in out
+    # the runs' own labels (on the path of a verified answer), no solver
+    assert main(["learn", str(traces), "--labels", "runs", "-o", str(learned_file.with_name("runs.json"))]) == 0
+    assert Experience.model_validate_json(learned_file.with_name("runs.json").read_text()).learned_from.labels == "runs"
 
 
 def test_polya_learn_bad_input_exits_2(tmp_path, capsys):
@@ -118,20 +121,25 @@ def _run(tmp_path, problem, policy="learned", steps=12, seed=0):
                               seed=seed, trace=tmp_path / f"{problem.id}-{seed}.jsonl"))
 
 
-def test_learned_solves_269_with_no_model_call_and_records_its_values(tmp_path):
+def test_learned_solves_with_no_model_call_and_view_shows_its_values(tmp_path):
     from agent.loop.run import asolve
+    from agent.report.behaviour import run_behaviour
+    from agent.report.html import write_html
 
     result = asyncio.run(asolve(str(P269), backend=FunctionBackend(), policy="learned", budget=Budget(steps=12),
                                 trace=tmp_path / "t.jsonl"))
     assert result.solved and result.verified and result.used.llm_calls == 0
-    from agent.report.html import write_html
-
-    write_html(tmp_path / "t.jsonl", tmp_path / "t.html")
-    page = (tmp_path / "t.html").read_text()
-    lines = [json.loads(x) for x in (tmp_path / "t.jsonl").read_text().splitlines()]
-    reasons = [e["reason"] for e in lines if e["type"] == "controller"]
+    # 93 from 67, 98, 17, 18 (the issue's example): no rule decides the first steps
+    result = _run(tmp_path, CountdownProblem(id="p93", rules="countdown", numbers=[67, 98, 17, 18], target=93), steps=30)
+    assert result.solved and result.used.llm_calls == 0
+    trace = Path(result.trace_path)
+    reasons = [e["reason"] for e in map(json.loads, trace.read_text().splitlines()) if e["type"] == "controller"]
     assert all(r.startswith(("learned: value", "rule:")) for r in reasons)
-    assert any(r.startswith("learned: value") for r in reasons) or "rule:" in page
+    picked = [r for r in reasons if r.startswith("learned: value")]
+    assert picked and re.match(r"learned: value \d\.\d\d \((best|explored) of \d+, top \d\.\d\d\): ", picked[0])
+    write_html(trace, tmp_path / "t.html")
+    assert picked[0].split(":")[1].strip()[:11] in (tmp_path / "t.html").read_text()    # "value 0.83 "
+    assert set(run_behaviour(trace).decided_by) <= {"learned", "rule"} and run_behaviour(trace).decided_by["learned"]
 
 
 def test_learned_beats_nothing_by_luck_on_a_hard_board(tmp_path):

@@ -24,7 +24,7 @@ class RunBehaviour(BaseModel):
     status: str
     steps: int = 0
     moves: Counter = Field(default_factory=Counter)
-    decided_by: Counter = Field(default_factory=Counter)     # model | rule | random | fallback | policy
+    decided_by: Counter = Field(default_factory=Counter)     # model | rule | random | learned | fallback | policy
     attacks_opened: int = 0
     attacks_abandoned: int = 0
     verdicts: Counter = Field(default_factory=Counter)       # decision -> count
@@ -42,6 +42,8 @@ def who(reason: str) -> str:
         return "fallback"
     if reason.startswith("random"):
         return "random"
+    if reason.startswith("learned"):
+        return "learned"     # the learned policy's pick by learned value (agent/loop/learned.py)
     return "policy"
 
 
