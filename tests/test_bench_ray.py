@@ -81,7 +81,9 @@ def _bench(cluster, out: Path, *args: str, executor: str | None = None, popen: b
     cmd = [str(BIN / "polya"), "bench", *args, "--out", str(out), "--no-progress",
            "--executor", executor or f"ray:{cluster['address']}"]
     if popen:
-        return subprocess.Popen(cmd, env=cluster["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # SIGINT back to its default: a test run in the background of a shell inherits it ignored.
+        return subprocess.Popen(cmd, env=cluster["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     return subprocess.run(cmd, env=cluster["env"], capture_output=True, text=True, timeout=300)
 
 
