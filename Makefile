@@ -43,6 +43,7 @@ docs-cli: install-test
 
 lint: install-test
 	$(BIN)/ruff check agent strategies tests benchmarks
+	$(BIN)/lint-imports
 
 # The comparison in docs/results/: every policy on 20 Digits + 20 Game-of-24 dev puzzles, same
 # backend and per-problem token budget. Resumable: run it again to continue a stopped bench.

@@ -28,7 +28,7 @@ from agent.loop.run import asolve  # noqa: E402
 from agent.problems.models import Budget  # noqa: E402
 from agent.trace import writer  # noqa: E402
 from agent.trace.reader import read_events  # noqa: E402
-from tests.loop_helpers import NOTEBOOK, P269, CannedTools, FunctionBackend  # noqa: E402
+from tests.loop_helpers import PROSE269, CannedTools, FunctionBackend  # noqa: E402
 
 
 def main() -> None:
@@ -53,12 +53,12 @@ def main() -> None:
     })
     with tempfile.TemporaryDirectory() as tmp:
         # warm-up: first-use imports (moves, verifiers, prompts) are not per-step overhead
-        asyncio.run(asolve(P269, backend=backend, policy="bandit", budget=Budget(steps=5),
-                           trace=Path(tmp) / "warm.jsonl", tools=CannedTools(), settings=NOTEBOOK))
+        asyncio.run(asolve(PROSE269, backend=backend, policy="bandit", budget=Budget(steps=5),
+                           trace=Path(tmp) / "warm.jsonl", tools=CannedTools()))
         trace = Path(tmp) / "bench.jsonl"
         t0, cpu0 = time.perf_counter(), time.process_time()
-        result = asyncio.run(asolve(P269, backend=backend, policy="bandit", budget=Budget(steps=args.steps),
-                                    trace=trace, tools=CannedTools(), settings=NOTEBOOK))
+        result = asyncio.run(asolve(PROSE269, backend=backend, policy="bandit", budget=Budget(steps=args.steps),
+                                    trace=trace, tools=CannedTools()))
         total, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         events = read_events(trace)
         size = trace.stat().st_size
@@ -86,8 +86,8 @@ def main() -> None:
 def polya_cpu_ms(backend, steps: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         cpu0 = time.process_time()
-        result = asyncio.run(asolve(P269, backend=backend, policy="bandit", budget=Budget(steps=steps),
-                                    trace=Path(tmp) / "bench.jsonl", tools=CannedTools(), settings=NOTEBOOK))
+        result = asyncio.run(asolve(PROSE269, backend=backend, policy="bandit", budget=Budget(steps=steps),
+                                    trace=Path(tmp) / "bench.jsonl", tools=CannedTools()))
         return (time.process_time() - cpu0) / result.steps * 1000
 
 

@@ -37,7 +37,7 @@ from agent.report.html import write_html  # noqa: E402
 from agent.report.summary import summarize  # noqa: E402
 from agent.report.terminal import render  # noqa: E402
 from agent.trace.blocks import BlockReader  # noqa: E402
-from tests.loop_helpers import NOTEBOOK, P269, CannedTools, FunctionBackend  # noqa: E402
+from tests.loop_helpers import PROSE269, CannedTools, FunctionBackend  # noqa: E402
 
 MOVES = ["examples", "patterns", "backwards", "reframe", "counterexamples", "attempt"]
 
@@ -61,8 +61,8 @@ def _answer(request):
 async def make_trace(path: Path, events: int) -> float:
     steps = max(10, events // 7)
     started = time.perf_counter()
-    await asolve(P269, backend=FunctionBackend(_answer), policy="llm", budget=Budget(steps=steps), trace=path,
-                 tools=CannedTools(), settings=NOTEBOOK)     # the notebook loop: a model call every step
+    await asolve(PROSE269, backend=FunctionBackend(_answer), policy="llm", budget=Budget(steps=steps), trace=path,
+                 tools=CannedTools())     # the notebook loop: a model call every step
     return time.perf_counter() - started
 
 

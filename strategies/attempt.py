@@ -1,26 +1,19 @@
 """Attempt: construct a candidate answer and hand it to the checks.
 
-On a workspace (countdown boards, a sequence's ledger) an answer the workspace already holds is
-written out with no model call. Otherwise the model reasons in plain text and ends with an answer
-line, which a parser takes (one short structured call only when there is none). A proof attempt is
-kept whole, never clipped, and stays unverified.
+The model reasons in plain text and ends with an answer line, which a parser takes (one short
+structured call only when there is none). A proof attempt is kept whole, never clipped, and stays
+unverified. A family whose workspace can already hold an answer (a closed countdown node, a
+sequence rule that explains every term, a confirmed counterexample) writes it out first with no
+model call: `attempt_with(held)`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from agent.trace.events import Findings
 from agent.verify.extract import parse_answer, strip_reasoning
-from strategies import answer as answer_moves
-from strategies import countdown, hunt, sequence
-from strategies.base import (
-    MoveInput,
-    MoveOutcome,
-    ask_final_answer,
-    messages,
-    move,
-    render,
-    sequence_workspace,
-)
+from strategies.base import MoveFn, MoveInput, MoveOutcome, ask_final_answer, messages, move, render
 
 ATTEMPT_MAX_TOKENS = 768
 ANSWER_LINE = "End with the final answer, in the format the problem asks for, on the last line as: Answer: <answer>"
@@ -29,20 +22,6 @@ PROOF_KINDS = ("proof", "open")
 
 @move("attempt", "construct a candidate answer and submit it to the verifier")
 async def attempt(inp: MoveInput) -> MoveOutcome:
-    if answer_moves.answer_workspace(inp):    # one answer by a named method (strategies/answer.py)
-        return await answer_moves.attempt(inp)
-    if inp.state.workspace is not None:
-        held = await countdown.attempt(inp)
-        if held is not None:      # an answer the workspace holds needs no model call to spell
-            return held
-    if sequence_workspace(inp):
-        held = await sequence.attempt(inp)
-        if held is not None:      # the next terms from a rule that explains every given term
-            return held
-    if hunt.hunt_workspace(inp):
-        held = await hunt.attempt(inp)
-        if held is not None:      # a counterexample the definition confirmed
-            return held
     proof = getattr(inp.problem, "kind", "") in PROOF_KINDS
     task = render("attempt") + ("" if proof else "\n" + ANSWER_LINE)
     msgs = messages(inp, task, text=True)
@@ -58,3 +37,14 @@ async def attempt(inp: MoveInput) -> MoveOutcome:
     findings = Findings(candidates=[answer] if answer else [],
                         facts=[] if answer else ["An attempt produced no answer."])
     return MoveOutcome(findings, summary=" ".join(strip_reasoning(text).split())[:300])
+
+
+def attempt_with(held: Callable[[MoveInput], Awaitable[MoveOutcome | None]]) -> MoveFn:
+    """An attempt that writes out the answer the family's workspace holds (`held` returns it, or
+    None), and asks the model only when it holds none."""
+
+    async def attempt_held_first(inp: MoveInput) -> MoveOutcome:
+        out = await held(inp)
+        return out if out is not None else await attempt(inp)
+
+    return attempt_held_first

@@ -1,7 +1,9 @@
 """Moves: registry, prompt loading, and the helpers every move shares.
 
-A move is a plain async function `fn(MoveInput) -> MoveOutcome`, registered with `@move(...)`.
-It reads the notebook and returns findings; it never decides what happens next (the judge does).
+A move is a plain async function `fn(MoveInput) -> MoveOutcome`, registered with `@move(...)`: the
+registered function is the general one (prose, on the notebook); a problem family maps a move's
+name to its own function on its workspace (strategies/family.py). A move returns findings; it never
+decides what happens next (the judge does).
 Third-party moves register the same way from their own module, which Polya imports through the
 `polya.moves` entry point group.
 """
@@ -56,6 +58,7 @@ class MoveInput:
     state: Any               # agent.loop.state.RunState
     attack_goal: str = ""
     choice: Any = None       # the listed option the controller picked (agent.workspace.boards.StepChoice)
+    family: Any = None       # the problem's family (strategies.family.Family): its prompt block
 
 
 @dataclass
@@ -100,8 +103,11 @@ def _load_all() -> None:
 
 
 def registry() -> dict[str, MoveSpec]:
+    """Every move: the built-in ones in BUILTIN_MODULES order (the controller lists them in this
+    order, whichever module a family imported first), then plugins in registration order."""
     _load_all()
-    return dict(_REGISTRY)
+    builtin = {name: _REGISTRY[name] for name in BUILTIN_MODULES if name in _REGISTRY}
+    return builtin | {name: spec for name, spec in _REGISTRY.items() if name not in builtin}
 
 
 def get_move(name: str) -> MoveSpec:
@@ -119,11 +125,6 @@ OPENING_MOVES = ("understand", "obvious")
 def solving_moves() -> list[str]:
     """Moves a controller may choose (everything but the opening moves)."""
     return [n for n in registry() if n not in OPENING_MOVES]
-
-
-def sequence_workspace(inp: MoveInput) -> bool:
-    """Whether the moves compute on a sequence problem's tables and ledger (strategies/sequence.py)."""
-    return getattr(inp.problem, "kind", "") == "sequence" and bool(getattr(inp.ctx.settings, "workspace", False))
 
 
 # -- output types -------------------------------------------------------------------------------
@@ -181,12 +182,12 @@ def messages(inp: MoveInput, instruction: str, *, text: bool = False) -> list[Me
     prefix (system + problem) is identical across calls and llama.cpp's prefix cache is hit.
     `text=True`: the system prompt for a plain-text reply (reasoning, then an answer line)."""
     hint = kind_hint(inp.problem)
-    answers = getattr(inp.state, "answers", None)
+    block = inp.family.prompt_block(inp.state) if inp.family is not None else None
     user = (
         f"PROBLEM\n{describe_problem(inp.problem)}\n"
         + (f"\nHINTS FOR THIS KIND OF PROBLEM\n{hint}\n" if hint else "")
         + f"\nNOTEBOOK (what is known so far)\n{inp.state.notebook.render(attack_id=inp.state.current_attack)}\n"
-        + (f"\nANSWERS SO FAR (every attempt, with its method)\n{answers.render()}\n" if answers is not None else "")
+        + (f"\n{block[0]}\n{block[1]}\n" if block else "")
         + f"\nCURRENT LINE OF ATTACK\n{inp.attack_goal or '(none yet)'}\n"
         + f"\nYOUR TASK NOW\n{instruction}"
     )
@@ -303,6 +304,15 @@ async def _run(ctx, program: Program, prefix: str = "", rewrite=None) -> ToolRes
                           timed_out=False, killed_reason=NO_PROGRAM, duration_s=0.0)
     code = rewrite(program.code) if rewrite else program.code
     return await ctx.run_code(f"{prefix}\n\n{code}" if prefix.strip() else code)
+
+
+_ANSWER_PREFIX = re.compile(r"^(?:the\s+)?(?:final\s+)?answer\s*(?:is)?\s*[:：=]?\s*", re.I)
+
+
+def last_printed(stdout: str, *, strip_prefix: bool = True) -> str:
+    """The last non-empty line a program printed, an "Answer:" prefix removed."""
+    line = next((ln.strip() for ln in reversed(stdout.splitlines()) if ln.strip()), "")
+    return (_ANSWER_PREFIX.sub("", line).strip() or line) if strip_prefix else line
 
 
 def output_lines(text: str, limit: int = 12, width: int = 240) -> list[str]:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from agent.trace.events import Findings
-from strategies import answer as answer_moves
-from strategies import countdown, explore, hunt, sequence
 from strategies.base import (
     MoveInput,
     MoveOutcome,
     move,
     output_lines,
     render,
-    sequence_workspace,
     write_and_run,
 )
 
@@ -27,16 +24,6 @@ def _target(inp: MoveInput) -> str | None:
 
 @move("counterexamples", "search for a case that breaks the latest conjecture or candidate", uses_code=True)
 async def counterexamples(inp: MoveInput) -> MoveOutcome:
-    if answer_moves.answer_workspace(inp):    # one answer by a named method (strategies/answer.py)
-        return await answer_moves.counterexamples(inp)
-    if inp.state.workspace is not None:
-        return await countdown.counterexamples(inp)
-    if sequence_workspace(inp):
-        return await sequence.counterexamples(inp)
-    if hunt.hunt_workspace(inp):
-        return await hunt.search(inp)
-    if explore.explore_workspace(inp):
-        return await explore.counterexamples(inp)
     target = _target(inp)
     if target is None:   # nothing to break yet: say so for free instead of paying for a program
         return MoveOutcome(summary="no conjecture or candidate to test yet")

@@ -1,7 +1,7 @@
 """The obvious attempt first: one plain chain of thought, then a self-check by another method.
 
 A person does not open a campaign on an easy problem: they try the obvious, check it, and escalate
-only when the check fails. The loop's first step on a problem without a countdown workspace is
+only when the check fails. The first step of the answers and general families is
 this move: the model reasons in plain text and ends with "Answer: ...", then writes a short program
 that computes the answer independently; the program runs in the sandbox and the two answers are
 compared (math equivalence — no reference answer is involved). Where a solve-time check exists
@@ -13,9 +13,17 @@ from __future__ import annotations
 
 from agent.trace.events import Findings
 from agent.verify.extract import parse_answer
-from strategies import answer as answer_moves
-from strategies import hunt, sequence
-from strategies.base import CODE_FORMAT, MoveInput, MoveOutcome, move, parse_program, render, text_messages
+from agent.workspace.answers import AnswerWorkspace
+from strategies.base import (
+    CODE_FORMAT,
+    MoveInput,
+    MoveOutcome,
+    last_printed,
+    move,
+    parse_program,
+    render,
+    text_messages,
+)
 
 OBVIOUS_MAX_TOKENS = 1024
 
@@ -23,10 +31,6 @@ OBVIOUS_MAX_TOKENS = 1024
 @move("obvious", "one strong, cheap attempt first: a plain chain of thought, checked by another method")
 async def obvious(inp: MoveInput) -> MoveOutcome:
     ctx = inp.ctx
-    if hunt.hunt_workspace(inp):      # a hunt's obvious first attempt is a search program
-        return await hunt.search(inp, "move:attempt:obvious")
-    if sequence.rule_programs(inp):
-        return await sequence.first_rule(inp)     # the fits, else the model's rule as a program
     text, _ = await ctx.ask_text("move:attempt:obvious", text_messages(inp, render("obvious")),
                                  max_tokens=OBVIOUS_MAX_TOKENS, temperature=0.0)
     answer_text, how = parse_answer(text)
@@ -34,7 +38,7 @@ async def obvious(inp: MoveInput) -> MoveOutcome:
         return MoveOutcome(Findings(facts=["The first attempt gave no answer line."]), summary="no answer",
                            check="no answer")
     findings = Findings(candidates=[answer_text])
-    ws = answer_moves.answer_workspace(inp)
+    ws = inp.state.workspace if isinstance(inp.state.workspace, AnswerWorkspace) else None
     if ws is not None:
         ws.add(answer_text, "reasoning", "obvious", ctx.step, "chain of thought (greedy)")
     if inp.problem.checkable_at_solve_time:      # the verifier checks it: no self-check needed
@@ -45,8 +49,8 @@ async def obvious(inp: MoveInput) -> MoveOutcome:
     if not program.code.strip():
         return MoveOutcome(findings, summary=f"first attempt: {answer_text}; the check wrote no program", check="no program")
     result = await ctx.run_code(program.code)
-    # an "Answer:" prefix is not part of the answer; runs before the answer workspace kept it
-    printed = answer_moves.last_printed(result.stdout, strip_prefix=ws is not None)
+    # an "Answer:" prefix is not part of an answer (a conjecture's check keeps the line as printed)
+    printed = last_printed(result.stdout, strip_prefix=ws is not None)
     if not result.ok or not printed:
         why = result.killed_reason or f"exit {result.exit_code}" if not result.ok else "printed nothing"
         if ws is not None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
-from strategies import answer as answer_moves
-from strategies import countdown, explore, hunt, sequence
 from strategies.base import (
     MoveInput,
     MoveOutcome,
@@ -15,7 +13,6 @@ from strategies.base import (
     messages,
     move,
     render,
-    sequence_workspace,
 )
 
 
@@ -27,16 +24,6 @@ class Patterns(BaseModel):
 
 @move("patterns", "state a precise, testable conjecture suggested by the examples")
 async def patterns(inp: MoveInput) -> MoveOutcome:
-    if answer_moves.answer_workspace(inp):    # one answer by a named method (strategies/answer.py)
-        return await answer_moves.patterns(inp)
-    if inp.state.workspace is not None:
-        return await countdown.patterns(inp)
-    if sequence_workspace(inp):
-        return await sequence.patterns(inp)
-    if hunt.hunt_workspace(inp):
-        return await hunt.family(inp)
-    if explore.explore_workspace(inp):
-        return await explore.patterns(inp)
     out, _ = await inp.ctx.ask("move:patterns", messages(inp, render("patterns")), Patterns)
     facts = [f"Why it matters: {out.how_it_helps}"] if out.conjectures and out.how_it_helps.strip() else []
     return MoveOutcome(Findings(conjectures=out.conjectures, facts=facts), summary=out.how_it_helps)

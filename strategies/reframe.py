@@ -5,8 +5,6 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
-from strategies import answer as answer_moves
-from strategies import countdown, sequence
 from strategies.base import MoveInput, MoveOutcome, clipped, clipped_list, messages, move, render
 
 
@@ -18,12 +16,6 @@ class Reframing(BaseModel):
 
 @move("reframe", "restate the problem another way or solve a simpler version first")
 async def reframe(inp: MoveInput) -> MoveOutcome:
-    if answer_moves.answer_workspace(inp):    # one answer by a named method (strategies/answer.py)
-        return await answer_moves.reframe(inp)
-    if inp.state.workspace is not None:
-        return await countdown.return_to(inp)
-    if sequence.rule_programs(inp):
-        return await sequence.rule_move(inp, "move:reframe", sequence.REFRAME)
     out, _ = await inp.ctx.ask("move:reframe", messages(inp, render("reframe")), Reframing)
     facts = [f"Reframed: {out.new_view}", f"Simpler version: {out.simpler_version}"] + out.facts
     return MoveOutcome(Findings(facts=facts), summary=out.new_view)

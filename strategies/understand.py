@@ -5,8 +5,6 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings
-from strategies import answer as answer_moves
-from strategies import countdown, explore, hunt, sequence
 from strategies.base import MoveInput, MoveOutcome, clipped, clipped_list, messages, move, render
 
 
@@ -19,16 +17,6 @@ class Understanding(BaseModel):
 
 @move("understand", "restate the problem, list the givens and propose lines of attack")
 async def understand(inp: MoveInput) -> MoveOutcome:
-    if answer_moves.answer_workspace(inp):    # one answer by a named method (strategies/answer.py)
-        return await answer_moves.understand(inp)
-    if inp.state.workspace is not None:
-        return await countdown.understand(inp)
-    if hunt.hunt_workspace(inp):      # a person reads the claim and tries the small cases first
-        return await hunt.examples(inp)
-    if explore.explore_workspace(inp):  # and plays with examples before conjecturing
-        return await explore.examples(inp)
-    if sequence.rule_programs(inp):    # a person writes out the terms, differences and ratios
-        return await sequence.examples(inp)
     out, _ = await inp.ctx.ask("move:understand", messages(inp, render("understand")), Understanding)
     facts = [f"Restated: {out.restatement}", f"Goal: {out.goal}"] + [f"Given: {g}" for g in out.givens]
     plans = [p for p in out.plans if p.strip()][:3]

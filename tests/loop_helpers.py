@@ -9,15 +9,28 @@ from collections.abc import Callable
 from typing import Any
 
 from agent.backends.base import LLMRequest, LLMResponse, Usage
-from agent.loop.context import RunSettings, ToolResult, ToolSource, estimate_prompt_tokens
+from agent.loop.calls import estimate_prompt_tokens
 from agent.problems.models import CountdownProblem
+from agent.tools import ToolResult, ToolSource
+from strategies.family import Family, family
 
 P269 = CountdownProblem(id="nyt-269", rules="digits", numbers=[2, 3, 7, 20, 21, 25], target=269,
                         statement="Reach 269 from 2 3 7 20 21 25 (NYT Digits rules).")
+# The same puzzle for the prose family below: tests of the loop's own mechanics (judge rules,
+# budgets, replay, faults) need a run that asks the model at every step and has an exact verifier.
+PROSE269 = P269.model_copy(update={"id": "prose-nyt-269"})
 
-# The notebook-only loop (no countdown workspace, no obvious first attempt): tests of the loop's own
-# mechanics (judge rules, budgets, replay, faults) need a run that calls the model at every step.
-NOTEBOOK = RunSettings(workspace=False, first_attempt=False, reflect=False)
+
+@family
+class ProseFamily(Family):
+    """A test family: the general moves (prose, on the notebook) and the model's judge, for problems
+    whose id starts with `prose-`. Registered like any plugin family (tried before the built-ins)."""
+
+    name = "prose"
+
+    @classmethod
+    def matches(cls, problem) -> bool:
+        return problem.id.startswith("prose-")
 
 DEFAULTS: dict[str, Any] = {
     "move:understand": {"restatement": "make 269", "givens": ["2 3 7 20 21 25"], "goal": "expression for 269",
@@ -29,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
     "move:reframe": {"new_view": "target plus 25", "simpler_version": "reach 294", "facts": []},
     "move:attempt": {"reasoning": "2*7*21-25", "answer": "2*7*21-25"},
     "judge": {"assessment": "some progress", "progress": 0.5, "decision": "persist"},
+    "reflect": {"assessment": "some progress", "progress": 0.5, "decision": "persist", "next_move": "attempt",
+                "new_goal": ""},
     "controller": {"move": "attempt", "new_attack": False, "goal": "", "reason": "try it"},
 }
 
@@ -67,6 +82,25 @@ class FunctionBackend:
 
     async def aclose(self) -> None:
         pass
+
+
+def move_input(tmp_path, problem, backend=None, tools=None, *, goal: str = "", settings=None, start: bool = True):
+    """A MoveInput as the loop makes one (the problem's family, its started workspace), for calling
+    one move directly: `inp.family.move_fn(name)(inp)`. Programs run in the real sandbox unless
+    `tools` is given."""
+    from agent.loop.run import new_context
+    from agent.loop.state import RunState
+    from agent.problems.models import Budget
+    from agent.trace.writer import TraceWriter
+    from strategies.base import MoveInput
+    from strategies.family import family_for
+
+    state, fam = RunState(), family_for(problem)
+    ctx = new_context(backend or FunctionBackend(), TraceWriter(tmp_path / "t.jsonl", "r"), Budget(steps=10), state,
+                      problem, seed=1, settings=settings, tools=tools)
+    if start:
+        state.workspace = fam.start(problem)
+    return MoveInput(ctx, problem, state, goal, family=fam)
 
 
 class CannedTools(ToolSource):

@@ -30,13 +30,22 @@ MODEL = "polya-fault-model"          # the fake model name; tests give it a pric
 PRICE = {"input": 2.0, "output": 8.0}  # USD per million tokens
 FAKE_KEY = "sk-polya-test-SECRET-1234"
 
+# A problem of the general family (a claim with its own check): every step asks the model, so the
+# faults the server injects meet the loop at every step. The check is the problem's own code.
 PROBLEM_YAML = """\
 id: fault-269
-kind: countdown
-rules: digits
-numbers: [2, 3, 7, 20, 21, 25]
-target: 269
-statement: Reach 269 from 2 3 7 20 21 25 (NYT Digits rules).
+kind: conjecture
+statement: Write an arithmetic expression that makes 269 from 2 3 7 20 21 25, each used at most once.
+answer_format: "Give the expression only (for example: Answer: (2+3)*7)."
+check: |
+  import ast
+  from collections import Counter
+  def check(candidate):
+      tree = ast.parse(candidate.replace("×", "*").replace("÷", "/"), mode="eval")
+      used = Counter(n.value for n in ast.walk(tree) if isinstance(n, ast.Constant))
+      if used - Counter([2, 3, 7, 20, 21, 25]):
+          return "uses a number that is not on the board, or one twice"
+      return eval(compile(tree, "<answer>", "eval")) == 269 or "does not make 269"
 """
 
 ANSWERS = ["2*7*21-25", "2*7*21", "25*11-6", "20*13+9", "(25-3)*(21-7)/2"]
@@ -283,7 +292,7 @@ async def fault_run(seed: int, trace: Path, *, p: float | None = None, steps: in
     from agent.loop.run import asolve
     from agent.problems.models import Budget
     from tests.fault_server import FaultServer
-    from tests.loop_helpers import NOTEBOOK, P269, CannedTools
+    from tests.loop_helpers import PROSE269, CannedTools
 
     register_price(MODEL, **PRICE)
     rng = random.Random(seed)
@@ -298,8 +307,8 @@ async def fault_run(seed: int, trace: Path, *, p: float | None = None, steps: in
                                max_retries=rng.choice([0, 1, 2]), backoff_initial=0.01, backoff_max=0.05,
                                max_retry_after=0.1)
         try:
-            result = await asolve(P269, backend=backend, policy=policy, budget=budget, seed=seed * 1000,
-                                  trace=trace, tools=CannedTools(), settings=NOTEBOOK)
+            result = await asolve(PROSE269, backend=backend, policy=policy, budget=budget, seed=seed * 1000,
+                                  trace=trace, tools=CannedTools())
             status = result.status
         except Exception as err:  # noqa: BLE001 - an escape is what we measure
             escaped = f"{type(err).__name__}: {err}"
@@ -335,7 +344,7 @@ def cli_env(tmp: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-RUN_ARGS = ["--policy", "llm", "--seed", "11", "--budget", "steps=8,tokens=none", "--loop", "notebook"]
+RUN_ARGS = ["--policy", "llm", "--seed", "11", "--budget", "steps=8,tokens=none"]
 RUN_SEED = 11
 
 

@@ -7,16 +7,16 @@ import asyncio
 import json
 from pathlib import Path
 
-from agent.loop.context import RunSettings, ToolResult, ToolSource
-from agent.loop.judge import Signals
 from agent.loop.rerun import arerun
 from agent.loop.run import asolve
 from agent.problems.models import AnswerProblem, Budget
+from agent.tools import ToolResult, ToolSource
 from agent.trace.events import AttackOpen, MoveEnd, Verdict, Verification
 from agent.trace.reader import read_events
 from agent.workspace.answers import AnswerWorkspace
-from agent.workspace.signals import answer_verdict
-from strategies.answer import METHODS
+from strategies.answers.moves import METHODS
+from strategies.answers.signals import answer_verdict
+from strategies.family import Signals
 from tests.loop_helpers import FunctionBackend
 
 PROBLEM = AnswerProblem(id="ducks", statement="Janet's ducks lay 16 eggs a day. She eats 3 and bakes with 4, "
@@ -39,9 +39,9 @@ def program(value: str) -> str:
     return f"```python\n# the answer\nprint({value})\n```"
 
 
-async def run(tmp_path, backend, tools, policy, steps=6, **settings):
+async def run(tmp_path, backend, tools, policy, steps=6):
     result = await asolve(PROBLEM, backend=backend, policy=policy, budget=Budget(steps=steps),
-                          trace=tmp_path / "t.jsonl", settings=RunSettings(**settings), tools=tools)
+                          trace=tmp_path / "t.jsonl", tools=tools)
     return result, read_events(result.trace_path)
 
 
@@ -71,7 +71,7 @@ def test_a_group_started_by_a_programs_float_noise_takes_the_exact_answer_writte
 
 
 def test_an_answer_a_move_was_shown_is_a_vote_never_a_settling_method():
-    ws = AnswerWorkspace(independent=True)
+    ws = AnswerWorkspace()
     ws.add("42", "reasoning", "obvious", 1)
     ws.add("126", "program", "obvious", 1)
     ws.add("126", "reasoning", "backwards", 2, shown=True)     # shown 42 and 126, chose 126
@@ -81,11 +81,6 @@ def test_an_answer_a_move_was_shown_is_a_vote_never_a_settling_method():
     assert ws.agreed() is None                                  # three shown votes are no majority either
     ws.add("126", "reasoning", "reframe", 5)                    # an independent chain of thought
     assert ws.agreed()[0] == "126"
-    before = AnswerWorkspace()                                  # traces recorded before: a shown answer settled
-    before.add("42", "reasoning", "obvious", 1)
-    before.add("126", "program", "obvious", 1)
-    before.add("126", "reasoning", "backwards", 2, shown=True)
-    assert before.agreed()[0] == "126"
 
 
 def test_a_clear_majority_of_one_method_settles_only_without_a_rival_reached_twice():
@@ -100,7 +95,7 @@ def test_a_clear_majority_of_one_method_settles_only_without_a_rival_reached_twi
     assert ws2.agreed() is None                             # 3 against 2: not settled
 
 
-def test_best_prefers_more_methods_then_more_entries_then_the_latest():
+def test_best_prefers_more_methods_then_more_votes():
     ws = AnswerWorkspace()
     assert ws.best() is None
     ws.add("5", "reasoning", "obvious", 1)
@@ -114,21 +109,16 @@ def test_best_prefers_more_methods_then_more_entries_then_the_latest():
 def test_an_unsettled_end_goes_to_the_first_attempt_on_a_tie_and_shown_answers_do_not_count():
     # gsm8k-0015 as recorded: the first attempt 125 (right), a program 2971, then `backwards`, shown
     # both, wrote 2971 too; an independent reframe reached 125 again.
-    def workspace(prefer_first: bool) -> AnswerWorkspace:
-        ws = AnswerWorkspace(independent=True, prefer_first=prefer_first)
-        ws.add("125", "reasoning", "obvious", 1)
-        ws.add("2971.0", "program", "obvious", 1)
-        ws.add("125", "reasoning", "reframe", 6)
-        ws.add("2971", "reasoning", "backwards", 7, shown=True)
-        return ws
-    assert workspace(prefer_first=False).best() == "2971.0"     # two methods, counting the shown one
-    assert workspace(prefer_first=True).best() == "125"         # 2 votes against 1
-    tie = AnswerWorkspace(independent=True, prefer_first=True)
+    ws = AnswerWorkspace()
+    ws.add("125", "reasoning", "obvious", 1)
+    ws.add("2971.0", "program", "obvious", 1)
+    ws.add("125", "reasoning", "reframe", 6)
+    ws.add("2971", "reasoning", "backwards", 7, shown=True)
+    assert ws.best() == "125"         # 2 independent votes against 1: the shown one does not count
+    tie = AnswerWorkspace()
     tie.add("230", "reasoning", "obvious", 1)
     tie.add("160", "reasoning", "attempt", 5)
-    assert tie.best() == "230"                                  # a tie goes to the first attempt
-    tie.prefer_first = False
-    assert tie.best() == "160"
+    assert tie.best() == "230"        # a tie goes to the first attempt
 
 
 def test_the_verdict_is_a_hard_signal_and_says_which():
@@ -198,13 +188,6 @@ async def test_independent_methods_see_the_problem_alone_and_compare_sees_the_le
     assert [e.move for e in of(events, MoveEnd)].count("examples") == 2 and result.answer == "20"
 
 
-async def test_before_independent_agreement_a_shown_answer_settled_the_run(tmp_path):
-    result, events = await run(tmp_path, _compare_backend(), PrintedTools("18\n", "eggs_left = 9\n20\n"),
-                               "fixed:examples,backwards", independent_agreement=False)
-    assert result.answer == "18" and of(events, Verdict)[-1].overrides == ["methods_agree"]
-    assert [v.move for v in of(events, Verdict)][-1] == "backwards"
-
-
 async def test_a_reply_without_an_answer_line_is_a_recorded_failure_and_the_best_answer_is_graded(tmp_path):
     backend = FunctionBackend(overrides={
         "move:attempt:obvious": "Answer: 16",
@@ -259,17 +242,10 @@ async def test_the_llm_controller_on_answers_sees_the_answers_not_the_notebook_a
     assert "- attempt:" not in controls[1].messages[-1].content and "- reframe:" in controls[1].messages[-1].content
     # the obvious attempt's line, and the one its escalation opened: the controller opens none itself
     assert len(of(events, AttackOpen)) == 2
-    # traces recorded before the compact controller rerun with the full prompt
-    full = FunctionBackend(overrides={**backend.overrides, "controller": {
-        "move": "patterns", "new_attack": True, "goal": "a new goal", "reason": "r"}})
-    old = await asolve(PROBLEM, backend=full, policy="llm", budget=Budget(steps=3), trace=tmp_path / "old.jsonl",
-                       settings=RunSettings(compact_control=False), tools=PrintedTools("20\n", "17\n"))
-    assert old.steps == 3
-    assert "NOTEBOOK" in "\n".join(m.content for r in full.requests if r.purpose == "controller" for m in r.messages)
 
 
 def test_a_programs_answer_is_its_last_line_without_an_answer_prefix():
-    from strategies.answer import last_printed
+    from strategies.base import last_printed
 
     assert last_printed("eggs = 9\nAnswer: 18\n\n") == "18"
     assert last_printed("The answer is 3/4") == "3/4"
@@ -279,42 +255,43 @@ def test_a_programs_answer_is_its_last_line_without_an_answer_prefix():
 
 async def test_random_makes_its_own_move_sequence_per_problem_at_one_seed(tmp_path):
     """With the seed alone every answer problem got the same random moves; the problem's id is
-    mixed into the seed (RunSettings.rng_per_problem), and a recorded run still reruns exactly."""
-    def moves(problem_id, per_problem=True):
+    mixed into the seed, and the same problem at the same seed makes the same moves."""
+    def moves(problem_id):
         backend = FunctionBackend(overrides={"move:attempt:obvious": "Answer: 16",
                                              "move:attempt:check": program("18")})
         problem = PROBLEM.model_copy(update={"id": problem_id})
         result = asolve(problem, backend=backend, policy="random", budget=Budget(steps=8),
-                        trace=tmp_path / f"{problem_id}-{per_problem}.jsonl", tools=PrintedTools("18\n", "20\n"),
-                        settings=RunSettings(rng_per_problem=per_problem))
+                        trace=tmp_path / f"{problem_id}-{__import__('uuid').uuid4().hex}.jsonl",
+                        tools=PrintedTools("18\n", "20\n"))
         return result
 
-    sequences = {}
+    sequences, paths = {}, {}
     for pid in ("p1", "p2", "p3", "p4"):
         result = await moves(pid)
+        paths[pid] = result.trace_path
         sequences[pid] = [e.move for e in read_events(result.trace_path) if isinstance(e, MoveEnd)]
     assert len({tuple(s) for s in sequences.values()}) > 1
-    fixed = [await moves(pid, per_problem=False) for pid in ("q1", "q2")]
-    runs = [[e.move for e in read_events(r.trace_path) if isinstance(e, MoveEnd)] for r in fixed]
-    assert runs[0] == runs[1]
-    rerun, _ = await arerun((tmp_path / "p2-True.jsonl"), trace=tmp_path / "rerun.jsonl")
+    again = await moves("p2")
+    assert [e.move for e in read_events(again.trace_path) if isinstance(e, MoveEnd)] == sequences["p2"]
+    rerun, _ = await arerun(paths["p2"], trace=tmp_path / "rerun.jsonl")
     assert rerun.steps == len(sequences["p2"])
 
 
-async def test_a_what_if_rerun_names_the_step_a_changed_rule_would_change(tmp_path, capsys):
-    """`polya replay --rerun --setting K=V`: the recorded run under another rule, zero model calls."""
+async def test_a_what_if_rerun_names_the_step_a_changed_setting_would_change(tmp_path, capsys):
+    """`polya replay --rerun --setting K=V`: the recorded run under another number, zero model calls."""
     from agent.cli import main
 
     result, _ = await run(tmp_path, _compare_backend(), PrintedTools("18\n", "eggs_left = 9\n20\n"),
-                          "fixed:examples,backwards", independent_agreement=False)
+                          "fixed:examples,backwards")
     trace = str(result.trace_path)
     assert await asyncio.to_thread(main, ["replay", "--rerun", trace]) == 0
-    assert await asyncio.to_thread(main, ["replay", "--rerun", trace, "--setting", "hunt_stall=false"]) == 0
-    assert await asyncio.to_thread(main, ["replay", "--rerun", trace, "--setting", "independent_agreement=true"]) == 1
-    err = capsys.readouterr().err
-    assert "diverges at step 3: recorded verdict backwards -> solved" in err
-    assert await asyncio.to_thread(main, ["replay", "--rerun", trace, "--setting", "independent_agreement=maybe"]) == 2
-    assert await asyncio.to_thread(main, ["replay", trace, "--setting", "hunt_stall=true"]) == 2
+    assert await asyncio.to_thread(main, ["replay", "--rerun", trace, "--setting", "max_consecutive_errors=5"]) == 0
+    # a larger reply ceiling changes the first request: the rerun names the call where it departs
+    assert await asyncio.to_thread(main, ["replay", "--rerun", trace, "--setting", "code_max_tokens=2000"]) == 1
+    assert "diverges at step 1" in capsys.readouterr().err
+    assert await asyncio.to_thread(main, ["replay", "--rerun", trace, "--setting", "code_max_tokens=lots"]) == 2
+    assert await asyncio.to_thread(main, ["replay", "--rerun", trace, "--setting", "hunt_stall=true"]) == 2
+    assert await asyncio.to_thread(main, ["replay", trace, "--setting", "code_max_tokens=2"]) == 2
 
 
 async def test_first_vs_final_counts_a_run_that_lost_its_right_first_attempt(tmp_path):

@@ -20,12 +20,18 @@ pytestmark = pytest.mark.e2e
 def real_run(local_small, tmp_path_factory):
     import asyncio
 
+    import yaml
+
+    from agent.problems.models import ConjectureProblem
+    from tests.reliability_kit import PROBLEM_YAML
+
     trace = tmp_path_factory.mktemp("e2e") / "run.jsonl"
-    problem = load_problem("problems/digits/nyt-269.yaml")
-    # the notebook loop: every step asks the model (the workspace loop is tested below)
-    settings = RunSettings(max_tokens_per_call=200, code_timeout_s=5, workspace=False)
+    # 269 as a claim with its own check: the general family, where every step asks the model (the
+    # countdown family's workspace loop is tested below)
+    problem = ConjectureProblem(**yaml.safe_load(PROBLEM_YAML))
+    settings = RunSettings(max_tokens_per_call=200, code_timeout_s=5)
     result = asyncio.run(asolve(problem, backend=local_small.backend, policy="fixed:examples,patterns,attempt",
-                                budget=Budget(steps=4, tokens=12_000), seed=3, trace=trace, settings=settings))
+                                budget=Budget(steps=5, tokens=12_000), seed=3, trace=trace, settings=settings))
     return result, read_events(trace)
 
 

@@ -134,19 +134,13 @@ async def test_a_timed_search_starts_where_checking_stopped_and_runs_until_the_h
     assert "yields n = 0, 0 + 1" in prompt and "for n in candidates():" in prompt
     run = next(e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_run")
     assert "START = 0" in run.code and "def candidates(" in run.code
-    # the old prompt, for traces recorded before the clock: the model picks its range, no generator
-    old = backend(**{"move:attempt:obvious": TIMED})
-    before = await asolve(BIG, backend=old, policy="fixed:examples", budget=Budget(steps=1), trace=tmp_path / "o.jsonl",
-                          settings=RunSettings(timed_search=False))
-    assert before.status != "solved" and "checks n in a range you" in old.requests[0].messages[-1].content
-    assert "NameError" in next(e for e in read_events(tmp_path / "o.jsonl") if e.type == "tool_run").stderr
 
 
 async def test_the_search_clock_stops_a_loop_the_program_never_breaks_and_reports_how_far_it_got(tmp_path):
     """The program cannot stop the clock: the generator ends by itself before the sandbox's wall
     timeout, the program's own code after the loop runs, and the generator's CHECKED line is kept."""
     from agent.sandbox import arun
-    from strategies.hunt import search_clock
+    from strategies.hunts.moves import search_clock
     code = f"{BIG.definition}\n\n{search_clock(5, 1)}\ntime_left = 8\n_stop = 0\nfor n in candidates():\n    holds(n)\nprint('after the loop')\n"
     result = await arun(code, timeout_s=10)
     assert result.ok and not result.timed_out and result.duration_s < 5
@@ -167,9 +161,9 @@ async def test_a_true_claim_ends_with_none_graded_once_after_the_run(tmp_path):
 
 
 def test_the_hunt_verdict_switches_after_a_failed_program_and_measures_how_far_it_checked():
-    from agent.loop.judge import Signals
     from agent.workspace.hunt import Family, HuntWorkspace, Search
-    from agent.workspace.signals import hunt_progress, hunt_verdict
+    from strategies.family import Signals
+    from strategies.hunts.signals import hunt_progress, hunt_verdict
 
     ws = HuntWorkspace(scanned_to=999)
     assert hunt_progress(ws) == round(3 / 7 * 0.8, 3)
@@ -180,7 +174,8 @@ def test_the_hunt_verdict_switches_after_a_failed_program_and_measures_how_far_i
     assert v.decision == "switch" and v.overrides == ["program_failed"]
     ws.families.append(Family(label="cubes", status="survived", checked=50))
     assert hunt_verdict(ws, Signals(move="patterns", new_findings=1, persist_streak=1)).decision == "persist"
-    assert hunt_verdict(ws, Signals(move="patterns", new_findings=1, persist_streak=2)).decision == "switch"
+    fresh = ws.model_copy(update={"progress_seen": []})          # (a third stalled step would let go)
+    assert hunt_verdict(fresh, Signals(move="patterns", new_findings=1, persist_streak=2)).decision == "switch"
 
 
 async def test_a_family_with_no_candidate_in_the_domain_is_not_counted_as_surviving(tmp_path):
@@ -206,27 +201,20 @@ async def test_a_hunt_lets_go_of_a_true_claim_after_three_empty_searches_each_st
     assert events[-3].type == "verdict" and events[-3].decision == "give_up" and events[-3].overrides == ["hunt_let_go"]
     starts = [int(e.code.split("START = ")[1].split()[0]) for e in events if e.type == "tool_run"]
     assert starts[0] == 0 and starts[0] < starts[1] < starts[2]     # each search goes on from the last one's end
-    # traces recorded before: the searches all start after the scans and the run goes to its budget
-    old = backend(**{"move:attempt:obvious": SEARCH, "move:counterexamples": SEARCH})
-    before = await asolve(SQUARES, backend=old, policy="fixed:counterexamples", budget=Budget(steps=4),
-                          trace=tmp_path / "o.jsonl", settings=RunSettings(code_timeout_s=2, hunt_let_go=False))
-    verdicts = [e for e in read_events(tmp_path / "o.jsonl") if e.type == "verdict"]
-    assert before.steps == 4 and all("hunt_let_go" not in e.overrides for e in verdicts)
 
 
 def test_a_hunt_lets_go_once_a_search_came_back_empty_and_the_steps_after_it_checked_little_further():
-    from agent.loop.judge import Signals
     from agent.workspace.hunt import HuntWorkspace, Search
-    from agent.workspace.signals import hunt_verdict
+    from strategies.family import Signals
+    from strategies.hunts.signals import hunt_verdict
 
-    def steps(ws, stall=True, moves=("attempt", "examples", "attempt")):
-        return [hunt_verdict(ws, Signals(move=m, new_findings=1), stall=stall) for m in moves]
+    def steps(ws, moves=("attempt", "examples", "attempt")):
+        return [hunt_verdict(ws, Signals(move=m, new_findings=1)) for m in moves]
 
     searched = HuntWorkspace(scanned_to=199, searches=[Search(plan="sieve", claimed="CHECKED 0 to 1000000")])
     first, second, third = steps(searched)
     assert first.decision == "persist" and second.decision == "persist"       # two steps to measure over
     assert third.decision == "give_up" and third.overrides == ["hunt_stalled"] and "n <= 1000000" in third.reason
-    assert all(v.decision != "give_up" for v in steps(searched.model_copy(update={"progress_seen": []}), stall=False))
     # no search program has come back empty: scans alone never let go (a large counterexample needs a program)
     assert all(v.decision != "give_up" for v in steps(HuntWorkspace(scanned_to=199)))
     # a found failure is never let go of, and steps that each check much further keep the hunt going
@@ -236,11 +224,11 @@ def test_a_hunt_lets_go_once_a_search_came_back_empty_and_the_steps_after_it_che
     verdicts = []
     for end in (10**4, 10**5, 10**6):
         growing.scanned_to = end
-        verdicts.append(hunt_verdict(growing, Signals(move="examples", new_findings=1), stall=True))
+        verdicts.append(hunt_verdict(growing, Signals(move="examples", new_findings=1)))
     assert all(v.decision != "give_up" for v in verdicts)
 
 
-async def test_a_stalled_true_claim_stops_early_and_older_traces_wait_for_three_searches(tmp_path):
+async def test_a_stalled_true_claim_stops_early(tmp_path):
     found_nothing = "Searches far.\n```python\nprint('CHECKED 0 to 1000000')\n```"
     replies = {"move:attempt:obvious": found_nothing, "move:attempt": "No counterexample turned up.\nAnswer: none"}
     result = await asolve(SQUARES, backend=backend(**replies), policy="fixed:attempt", budget=Budget(steps=10),
@@ -248,10 +236,6 @@ async def test_a_stalled_true_claim_stops_early_and_older_traces_wait_for_three_
     verdicts = [e for e in read_events(tmp_path / "t.jsonl") if e.type == "verdict"]
     assert result.answer.startswith("none") and result.steps < 10
     assert verdicts[-1].decision == "give_up" and verdicts[-1].overrides == ["hunt_stalled"]
-    before = await asolve(SQUARES, backend=backend(**replies), policy="fixed:attempt", budget=Budget(steps=6),
-                          trace=tmp_path / "o.jsonl", settings=RunSettings(code_timeout_s=2, hunt_stall=False))
-    assert before.steps == 6 and not any("hunt_stalled" in e.overrides for e in read_events(tmp_path / "o.jsonl")
-                                         if e.type == "verdict")
 
 
 OWN_CLOCKLESS = ("```python\ndef holds(n):\n    return True\ndef candidates():\n    n = 0\n    while True:\n"

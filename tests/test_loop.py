@@ -7,17 +7,17 @@ import pytest
 
 from agent.errors import BackendTimeout
 from agent.loop.context import RunSettings
-from agent.loop.judge import JudgeAssessment, Signals, combine
+from agent.loop.judge import JudgeAssessment, combine
 from agent.loop.run import asolve, parse_budget
 from agent.problems.models import Budget, ProofProblem
 from agent.trace.events import ControllerChoice, LLMCall, MoveEnd, RunEnd, RunStart, Verdict, Verification
 from agent.trace.reader import read_events
-from tests.loop_helpers import NOTEBOOK, P269, CannedTools, FunctionBackend, sequence
+from strategies.family import Signals
+from tests.loop_helpers import PROSE269, CannedTools, FunctionBackend, sequence
 
 
-async def run(tmp_path, backend, policy="fixed:examples,patterns,attempt", budget=None, problem=P269, **kw):
+async def run(tmp_path, backend, policy="fixed:examples,patterns,attempt", budget=None, problem=PROSE269, **kw):
     kw.setdefault("tools", CannedTools())
-    kw.setdefault("settings", NOTEBOOK)   # the notebook loop's own mechanics
     result = await asolve(problem, backend=backend, policy=policy, budget=budget or Budget(steps=8),
                           trace=tmp_path / "t.jsonl", **kw)
     return result, read_events(result.trace_path)
@@ -72,7 +72,7 @@ async def test_token_budget_is_a_ceiling_not_a_target(tmp_path):
 
 
 async def test_last_call_max_tokens_is_clipped_to_what_the_budget_has_left(tmp_path):
-    from agent.loop.context import estimate_prompt_tokens
+    from agent.loop.calls import estimate_prompt_tokens
 
     backend = FunctionBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
     result, _ = await run(tmp_path, backend, policy="fixed:attempt", budget=Budget(tokens=10_000))
@@ -86,7 +86,7 @@ async def test_last_call_max_tokens_is_clipped_to_what_the_budget_has_left(tmp_p
 
 def reserve_tight(needed: int) -> int:
     """The token budget B whose room above its answer reserve is exactly `needed`."""
-    from agent.loop.graph import answer_reserve
+    from agent.loop.budget import answer_reserve
 
     budget = int(needed / 0.75)
     while budget - answer_reserve(Budget(tokens=budget)) < needed:
@@ -110,12 +110,13 @@ async def test_token_budget_running_out_makes_the_loop_attempt_while_it_can_stil
 async def test_last_affordable_step_skips_the_controller_call(tmp_path):
     backend = FunctionBackend(overrides={
         "controller": {"move": "examples", "new_attack": True, "goal": "try", "reason": "more"},
-        "judge": {"assessment": "ok", "progress": 0.3, "decision": "abandon"},
+        "reflect": {"assessment": "ok", "progress": 0.3, "decision": "abandon", "next_move": "examples",
+                    "new_goal": "try"},
         "move:attempt": {"reasoning": "", "answer": "2+3"}})
     result, events = await run(tmp_path, backend, policy="llm", budget=Budget(tokens=8000))
     purposes = [e.purpose for e in of(events, LLMCall)]
     attempt_at = purposes.index("move:attempt")
-    assert purposes[attempt_at - 1] == "judge"            # no controller call before the forced attempt
+    assert purposes[attempt_at - 1] == "reflect"          # no controller call before the forced attempt
     forced = [e for e in of(events, ControllerChoice) if e.move == "attempt"]
     assert forced and "tokens left" in forced[0].reason
 
@@ -155,7 +156,7 @@ async def test_a_move_call_that_no_longer_fits_leaves_the_tokens_to_attempts(tmp
 async def _budget_that_refuses(tmp_path, policy, purpose):
     """A token budget at which the first `purpose` call's prompt no longer fits (the calls before it
     cost 21 tokens each here, so neither the answer reserve nor the last-step rule fires first)."""
-    from agent.loop.context import estimate_prompt_tokens
+    from agent.loop.calls import estimate_prompt_tokens
 
     cheap = {"move:understand": 1, "move:examples": 1}
     probe = FunctionBackend(prompt_tokens=cheap)
@@ -178,7 +179,7 @@ async def test_a_judge_or_controller_call_that_does_not_fit_leads_to_an_attempt(
 
 
 async def test_an_exact_prompt_count_drives_the_ceiling_and_a_rerun_reproduces_its_refusals(tmp_path):
-    from agent.loop.context import estimate_prompt_tokens
+    from agent.loop.calls import estimate_prompt_tokens
     from agent.loop.rerun import arerun
     from tests.loop_helpers import CountingBackend
 
@@ -206,7 +207,7 @@ async def test_no_repair_round_when_the_budget_could_not_pay_for_it(tmp_path):
     await run(tmp_path, backend, policy="fixed:attempt", budget=Budget(tokens=100_000))
     assert backend.requests[0].repair                                   # plenty left: repair allowed
     first = backend.requests[0]
-    from agent.loop.context import estimate_prompt_tokens
+    from agent.loop.calls import estimate_prompt_tokens
 
     tight = estimate_prompt_tokens(first.messages) + 200
     backend = FunctionBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
@@ -236,7 +237,7 @@ async def test_persist_repeats_move_then_cap_forces_switch(tmp_path):
             self.stdout = f"fresh example {next(tools)}"
             return await super().run(code, timeout_s=timeout_s, memory_mb=memory_mb)
 
-    result = await asolve(P269, backend=backend, policy="fixed:examples,patterns", budget=Budget(steps=6), settings=NOTEBOOK,
+    result = await asolve(PROSE269, backend=backend, policy="fixed:examples,patterns", budget=Budget(steps=6),
                           trace=tmp_path / "t.jsonl", tools=Fresh())
     verdicts = of(read_events(result.trace_path), Verdict)
     assert [v.decision for v in verdicts[:3]] == ["persist", "persist", "switch"]
@@ -255,7 +256,7 @@ async def test_stagnant_attack_is_abandoned_and_new_attack_opened(tmp_path):
     backend = FunctionBackend(overrides={
         "judge": {"assessment": "meh", "progress": 0.1, "decision": "switch"},
         "move:backwards": lambda req: {"subgoals": [f"goal {len(str(req.messages))}"], "facts": []}})
-    result = await asolve(P269, backend=backend, policy="fixed:backwards,reframe", budget=Budget(steps=7), settings=NOTEBOOK,
+    result = await asolve(PROSE269, backend=backend, policy="fixed:backwards,reframe", budget=Budget(steps=7),
                           trace=tmp_path / "t.jsonl", tools=CannedTools())
     events = read_events(result.trace_path)
     verdicts = of(events, Verdict)
@@ -292,7 +293,7 @@ async def test_bandit_policy_is_deterministic_for_a_seed(tmp_path):
     backend = FunctionBackend(overrides={"move:attempt": {"reasoning": "", "answer": "2+3"}})
     paths = []
     for i, seed in enumerate((7, 7, 8)):
-        result = await asolve(P269, backend=backend, policy="bandit", budget=Budget(steps=8), seed=seed, settings=NOTEBOOK,
+        result = await asolve(PROSE269, backend=backend, policy="bandit", budget=Budget(steps=8), seed=seed,
                               trace=tmp_path / f"{i}.jsonl", tools=CannedTools())
         paths.append([e.move for e in of(read_events(result.trace_path), MoveEnd)])
     assert paths[0] == paths[1]
@@ -302,7 +303,7 @@ async def test_bandit_policy_is_deterministic_for_a_seed(tmp_path):
 async def test_llm_policy_choice_after_switch_cannot_repeat_the_move(tmp_path):
     backend = FunctionBackend(overrides={
         "controller": {"move": "examples", "new_attack": False, "goal": "", "reason": "more"},
-        "judge": {"assessment": "ok", "progress": 0.3, "decision": "switch"},
+        "reflect": {"assessment": "ok", "progress": 0.3, "decision": "switch", "next_move": "examples", "new_goal": ""},
         "move:attempt": {"reasoning": "", "answer": "2+3"}})
     result, events = await run(tmp_path, backend, policy="llm", budget=Budget(steps=4))
     moves = [e.move for e in of(events, MoveEnd)]
@@ -392,7 +393,6 @@ def obvious_backend(answer_text: str, **more):
 
 
 async def test_an_obvious_attempt_that_its_self_check_confirms_ends_the_run(tmp_path):
-    from agent.loop.context import RunSettings
     from agent.problems.models import AnswerProblem
 
     problem = AnswerProblem(id="easy", statement="What is 6 times 7?", answer="42")
@@ -408,7 +408,6 @@ async def test_an_obvious_attempt_that_its_self_check_confirms_ends_the_run(tmp_
 
 
 async def test_a_self_check_that_disagrees_escalates_to_the_moves(tmp_path):
-    from agent.loop.context import RunSettings
     from agent.problems.models import AnswerProblem
 
     problem = AnswerProblem(id="easy", statement="What is 6 times 7?", answer="42")
@@ -424,7 +423,6 @@ async def test_a_self_check_that_disagrees_escalates_to_the_moves(tmp_path):
 
 
 async def test_an_obvious_attempt_with_a_solve_time_check_is_verified_not_self_checked(tmp_path):
-    from agent.loop.context import RunSettings
     from agent.problems.models import ConjectureProblem
 
     problem = ConjectureProblem(id="c", statement="Name the smallest odd prime.", check="def check(c):\n    return int(c) == 3\n")
@@ -469,7 +467,6 @@ def test_the_notebook_shown_is_scoped_to_the_attack_and_keeps_every_rejection():
     assert nb.facts[-1].text == "Answer 2 * 7 was proposed again; it was already rejected: uses 7 twice"
 
 
-REFLECTING = RunSettings(workspace=False, first_attempt=False, reflect=True)
 
 
 def reflection(decision="persist", next_move="examples", new_goal="", progress=0.4):
@@ -482,7 +479,7 @@ async def test_one_reflect_call_per_step_gives_the_verdict_and_the_next_move(tmp
     backend = FunctionBackend(overrides={"reflect": lambda req: next(replies),
                                          "controller": {"move": "examples", "new_attack": False, "goal": "", "reason": "r"},
                                          "move:attempt": {"reasoning": "x", "answer": "2*7*21-25"}})
-    result, events = await run(tmp_path, backend, policy="llm", settings=REFLECTING)
+    result, events = await run(tmp_path, backend, policy="llm")
     purposes = [r.purpose for r in backend.requests]
     assert result.status == "solved"
     assert purposes.count("controller") == 1 and "judge" not in purposes      # only the very first move is asked for
@@ -493,7 +490,7 @@ async def test_one_reflect_call_per_step_gives_the_verdict_and_the_next_move(tmp
 async def test_a_reflection_that_keeps_the_move_it_switches_from_is_overruled(tmp_path):
     backend = FunctionBackend(overrides={"reflect": reflection("switch", "examples"),
                                          "controller": {"move": "examples", "new_attack": False, "goal": "", "reason": "r"}})
-    _, events = await run(tmp_path, backend, policy="llm", settings=REFLECTING, budget=Budget(steps=5))
+    _, events = await run(tmp_path, backend, policy="llm", budget=Budget(steps=5))
     second = of(events, ControllerChoice)[1]
     assert second.move != "examples" and "bandit chose instead" in second.reason
 
@@ -503,7 +500,7 @@ async def test_abandon_in_a_reflection_opens_the_attack_it_names(tmp_path):
         "reflect": reflection("abandon", "backwards", new_goal="work back from 269 + 25 = 294"),
         "controller": {"move": "examples", "new_attack": False, "goal": "", "reason": "r"},
         "move:examples": "Products.\n```python\nprint('2*7=14')\n```"})
-    _, events = await run(tmp_path, backend, policy="llm", settings=REFLECTING, budget=Budget(steps=4))
+    _, events = await run(tmp_path, backend, policy="llm", budget=Budget(steps=4))
     from agent.trace.events import AttackOpen
 
     goals = [a.goal for a in of(events, AttackOpen)]
@@ -519,7 +516,7 @@ async def test_a_goal_that_pastes_a_move_description_with_words_of_its_own_is_re
         "reflect": reflection("abandon", "backwards", new_goal=pasted),
         "controller": {"move": "examples", "new_attack": False, "goal": "", "reason": "r"},
         "move:examples": "Products.\n```python\nprint('2*7=14')\n```"})
-    _, events = await run(tmp_path, backend, policy="llm", settings=REFLECTING, budget=Budget(steps=6))
+    _, events = await run(tmp_path, backend, policy="llm", budget=Budget(steps=6))
     goals = [a.goal for a in of(events, AttackOpen)]
     assert len(goals) >= 2 and pasted not in goals
     assert goals[1] == "work back from 269"          # the next unused plan from `understand`

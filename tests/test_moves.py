@@ -7,19 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from agent.loop.context import RunContext, RunSettings
-from agent.loop.state import RunState
-from agent.problems.models import Budget
-from agent.trace.writer import TraceWriter
 from strategies.base import MoveInput, get_move, parse_program, registry, solving_moves
-from tests.loop_helpers import P269, CannedTools, FunctionBackend
+from tests.loop_helpers import PROSE269, CannedTools, FunctionBackend, move_input
 
 
 def make_input(tmp_path, backend, tools=None) -> MoveInput:
-    ctx = RunContext(backend=backend, trace=TraceWriter(tmp_path / "t.jsonl", "r"), budget=Budget(steps=10),
-                     seed=1, settings=RunSettings(), tools=tools or CannedTools())
-    ctx.state = RunState()
-    return MoveInput(ctx, P269, ctx.state, "use a product near 269")
+    """The general (prose) moves on the notebook, as the test `prose` family runs them."""
+    return move_input(tmp_path, PROSE269, backend, tools or CannedTools(), goal="use a product near 269")
 
 
 def test_builtin_moves_registered():

@@ -41,14 +41,14 @@ async def test_every_call_failing_ends_in_a_clean_error(kind, tmp_path):
     from agent.backends import make_backend
     from agent.loop.run import asolve
     from agent.problems.models import Budget
-    from tests.loop_helpers import NOTEBOOK, P269, CannedTools
+    from tests.loop_helpers import PROSE269, CannedTools
 
     injector = FaultInjector(CannedResponder(), seed=1, p=1.0, hang_s=1.0, kinds=(kind,))
     with FaultServer(injector) as srv:
         backend = make_backend(f"openai:{MODEL}@{srv.base_url}", timeout=0.3, connect_timeout=0.3, max_retries=1,
                                backoff_initial=0.01, backoff_max=0.02, max_retry_after=0.05)
-        result = await asolve(P269, backend=backend, policy="llm", budget=Budget(steps=8), seed=5,
-                              trace=tmp_path / "t.jsonl", tools=CannedTools(), settings=NOTEBOOK)
+        result = await asolve(PROSE269, backend=backend, policy="llm", budget=Budget(steps=8), seed=5,
+                              trace=tmp_path / "t.jsonl", tools=CannedTools())
         await backend.aclose()
     assert result.status == "error" and "in a row" in result.reason
     check = check_trace(result.trace_path)
@@ -85,7 +85,7 @@ def test_polya_run_command_under_faults(seed, p, tmp_path):
     with FaultServer(injector) as srv:
         proc = subprocess.run([sys.executable, "-m", "agent", "run", str(problem), "--backend",
                                f"openai:{MODEL}@{srv.base_url}", "--policy", "bandit", "--seed", "7",
-                               "--budget", "steps=6,tokens=6000,cost=0.02", "--loop", "notebook", "--trace", str(trace),
+                               "--budget", "steps=6,tokens=6000,cost=0.02", "--trace", str(trace),
                                "--quiet"],
                               capture_output=True, text=True, timeout=120, env=_cli_env(tmp_path))
     assert "Traceback" not in proc.stderr + proc.stdout

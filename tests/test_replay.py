@@ -18,7 +18,7 @@ from agent.problems.models import Budget
 from agent.trace.events import LLMCall, RunStart, Verdict
 from agent.trace.files import compress_trace
 from agent.trace.reader import read_events
-from tests.loop_helpers import NOTEBOOK, P269, CannedTools, FunctionBackend
+from tests.loop_helpers import PROSE269, CannedTools, FunctionBackend
 
 MOVES = ["examples", "patterns", "backwards", "reframe", "counterexamples", "attempt"]
 
@@ -35,6 +35,10 @@ def varied(request):
     if purpose == "judge":
         return {"assessment": "a", "progress": round(0.2 + (h >> 8) % 60 / 100, 2),
                 "decision": ["persist", "switch", "abandon", "persist"][h % 4]}
+    if purpose == "reflect":     # the llm policy's verdict and next move, in one call
+        return {"assessment": "a", "progress": round(0.2 + (h >> 8) % 60 / 100, 2),
+                "decision": ["persist", "switch", "abandon", "persist"][h % 4],
+                "next_move": MOVES[(h >> 4) % len(MOVES)], "new_goal": f"goal {h % 97}"}
     if purpose == "controller":
         return {"move": MOVES[h % len(MOVES)], "new_attack": h % 5 == 0, "goal": f"goal {h % 97}", "reason": "r"}
     if purpose == "move:attempt":
@@ -47,8 +51,8 @@ def varied_backend() -> FunctionBackend:
 
 
 async def make_trace(path, *, backend=None, policy="llm", steps=10):
-    return await asolve(P269, backend=backend or varied_backend(), policy=policy, budget=Budget(steps=steps),
-                        trace=path, tools=CannedTools(), settings=NOTEBOOK)
+    return await asolve(PROSE269, backend=backend or varied_backend(), policy=policy, budget=Budget(steps=steps),
+                        trace=path, tools=CannedTools())
 
 
 def decisions(path):
@@ -91,7 +95,7 @@ async def test_rerun_names_the_step_where_a_recorded_verdict_no_longer_follows(r
     lines = []
     for line in path.read_text().splitlines():   # the judge "said" something else at that step
         e = json.loads(line)
-        if e["type"] == "llm_call" and e["purpose"] == "judge" and e["step"] == target.step:
+        if e["type"] == "llm_call" and e["purpose"] == "reflect" and e["step"] == target.step:
             e["response"]["parsed"]["progress"] = 0.0
         lines.append(json.dumps(e))
     bad = tmp_path / "bad.jsonl"
@@ -108,15 +112,15 @@ async def test_rerun_names_the_first_changed_prompt(recorded, tmp_path, monkeypa
 
     def changed(name, **kw):          # a prompt edited since the run was recorded
         text = real(name, **kw)
-        return text + "\nBe brief." if name == "judge" else text
+        return text + "\nBe brief." if name == "reflect" else text
 
     monkeypatch.setattr("agent.loop.judge.render_loop_prompt", changed)
-    first_judge = next(e for e in read_events(path) if isinstance(e, LLMCall) and e.purpose == "judge")
+    first_judge = next(e for e in read_events(path) if isinstance(e, LLMCall) and e.purpose == "reflect")
     with pytest.raises(ReplayDivergence) as err:
         await arerun(path, trace=tmp_path / "r.jsonl")
     msg = str(err.value)
     assert f"step {first_judge.step}, model call #{first_judge.call_index}" in msg
-    assert "'judge'" in msg and "Be brief" in msg
+    assert "'reflect'" in msg and "Be brief" in msg
 
 
 async def test_rerun_of_a_killed_run_says_to_resume(recorded, tmp_path):
@@ -132,6 +136,8 @@ async def test_fork_replays_prefix_for_free_then_continues_on_another_backend(re
     parent = load_run(path)
     fork_at = 5
     live = FunctionBackend(overrides={"judge": {"assessment": "x", "progress": 0.1, "decision": "abandon"},
+                                      "reflect": {"assessment": "x", "progress": 0.1, "decision": "abandon",
+                                                  "next_move": "patterns", "new_goal": "g"},
                                       "controller": {"move": "patterns", "new_attack": False, "goal": "", "reason": "r"}})
     report = ForkReport()
     result = await afork(path, fork_at=fork_at, backend=live, trace=tmp_path / "fork.jsonl", tools=CannedTools(),
@@ -237,7 +243,7 @@ def test_traces_lists_and_compares(recorded, tmp_path, capsys):
     assert cli(["traces", str(runs), "--json"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["a.jsonl"]["status"] == result.status and rows["a.jsonl"]["steps"] == result.steps
-    assert rows["a.jsonl"]["tokens"] == result.used.tokens and rows["a.jsonl"]["problem_id"] == "nyt-269"
+    assert rows["a.jsonl"]["tokens"] == result.used.tokens and rows["a.jsonl"]["problem_id"] == "prose-nyt-269"
     assert rows["killed.jsonl"]["status"] == "incomplete"
     assert cli(["traces", str(runs)]) == 0
     assert "a.jsonl" in capsys.readouterr().out
@@ -254,8 +260,8 @@ async def test_replay_shows_a_trace_whose_failed_call_carries_usage(tmp_path, ca
 
     failing = InvalidOutput("Patterns: reply cut off mid-JSON", usage=Usage(prompt_tokens=300, completion_tokens=200))
     backend = FunctionBackend(overrides={"move:patterns": failing})
-    result = await asolve(P269, backend=backend, policy="fixed:patterns,attempt", budget=Budget(steps=8),
-                          trace=tmp_path / "t.jsonl", settings=NOTEBOOK, tools=CannedTools())
+    result = await asolve(PROSE269, backend=backend, policy="fixed:patterns,attempt", budget=Budget(steps=8),
+                          trace=tmp_path / "t.jsonl", tools=CannedTools())
     failed = [e for e in read_events(result.trace_path) if isinstance(e, LLMCall) and e.error]
     assert failed and failed[0].error["usage"]["completion_tokens"] == 200
     assert cli(["replay", result.trace_path, "--json"]) == 0

@@ -221,7 +221,7 @@ def test_unshare_stays_the_first_choice_and_is_named(monkeypatch):
 
 
 async def test_without_unshare_and_bwrap_model_code_is_refused_naming_both_ways(monkeypatch, tmp_path):
-    from agent.loop.context import ToolSource
+    from agent.tools import ToolSource
 
     monkeypatch.delenv(ALLOW_UNISOLATED_ENV, raising=False)
     monkeypatch.setattr(_probe, "_TOOL_PATH", str(tmp_path))  # neither tool installed

@@ -44,7 +44,7 @@ def test_key_never_leaks(tmp_path):
         with srv:
             trace = tmp_path / f"t{i}.jsonl"
             proc = run(["run", str(problem), "--backend", f"openai:{MODEL}@{srv.base_url}", "--budget", "steps=4",
-                        "--loop", "notebook", "--trace", str(trace)], env, tmp_path)
+                        "--trace", str(trace)], env, tmp_path)
             outputs += [proc.stdout, proc.stderr]
             assert proc.returncode in (0, 1), proc.stderr
             traces.append(trace)

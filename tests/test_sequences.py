@@ -43,59 +43,35 @@ def test_a_formula_is_checked_against_every_term_and_never_evaluated_as_code():
 
 @pytest.fixture
 def seq_input(tmp_path):
-    from agent.loop.context import RunContext, RunSettings
-    from agent.loop.state import RunState
-    from agent.problems.models import Budget, SequenceProblem
-    from agent.trace.writer import TraceWriter
-    from strategies.base import MoveInput
-    from tests.loop_helpers import FunctionBackend
+    from agent.loop.context import RunSettings
+    from agent.problems.models import SequenceProblem
+    from tests.loop_helpers import FunctionBackend, move_input
 
     def make(terms, backend=None, **settings):
         backend = backend or FunctionBackend()
-        ctx = RunContext(backend=backend, trace=TraceWriter(tmp_path / "t.jsonl", "r"), budget=Budget(steps=10),
-                         seed=1, settings=RunSettings(**settings))
-        ctx.state = RunState()
         problem = SequenceProblem(id="s", terms=terms, hidden=[0, 0], predict=2)
-        return MoveInput(ctx, problem, ctx.state, ""), backend
+        return move_input(tmp_path, problem, backend, settings=RunSettings(**settings)), backend
     return make
 
 
 async def test_sequence_moves_compute_without_the_model_when_a_fit_exists(seq_input):
-    from strategies.base import get_move
 
     inp, backend = seq_input([1, 1, 2, 3, 5, 8, 13, 21, 34])
-    out = await get_move("examples").fn(inp)
+    out = await inp.family.move_fn("examples")(inp)
     assert out.findings.examples[1] == "differences 1: 0, 1, 1, 2, 3, 5, 8, 13" and out.findings.source == "tool:sequence"
-    out = await get_move("patterns").fn(inp)
+    out = await inp.family.move_fn("patterns")(inp)
     assert out.findings.conjectures[0].startswith("a(n) = 1*a(n-1) + 1*a(n-2) (linear recurrence, order 2")
-    out = await get_move("attempt").fn(inp)
+    out = await inp.family.move_fn("attempt")(inp)
     assert out.findings.candidates == ["55, 89"] and backend.requests == []
-
-
-async def test_without_a_fit_the_model_proposes_a_formula_that_is_checked(seq_input):
-    from strategies.base import get_move
-    from tests.loop_helpers import FunctionBackend
-
-    backend = FunctionBackend(overrides={"move:patterns": {"formula": "n**3"}})
-    inp, _ = seq_input([1, 2, 6, 24, 120, 720, 5040], backend, sequence_programs=False)   # n!: no fit
-    out = await get_move("patterns").fn(inp)
-    assert out.findings.counterexamples == ["a(n) = n**3 (formula, model) is refuted at n=2: gives 8, the term is 2"]
-    assert out.findings.conjectures == [] and inp.state.ledger[-1].status == "refuted"
-    backend.overrides["move:patterns"] = {"formula": "factorial(n)"}
-    out = await get_move("patterns").fn(inp)
-    assert out.findings.source == "checked" and "explains all 7 given terms" in out.findings.conjectures[0]
-    out = await get_move("attempt").fn(inp)
-    assert out.findings.candidates == ["40320, 362880"]
 
 
 async def test_counterexamples_checks_a_models_claim_in_the_notebook(seq_input):
     from agent.trace.events import Findings
-    from strategies.base import get_move
 
     inp, _ = seq_input([1, 3, 6, 10, 15])
     inp.state.notebook.add(Findings(conjectures=["a(n) = n*(n+1)/2", "a(n) = 2*n - 1"]), step=1, move="patterns",
                            attack_id="A1")
-    out = await get_move("counterexamples").fn(inp)
+    out = await inp.family.move_fn("counterexamples")(inp)
     assert out.findings.conjectures[0].startswith("a(n) = n*(n+1)/2 (formula, model) explains all 5")
     assert out.findings.counterexamples == ["a(n) = 2*n - 1 (formula, model) is refuted at n=3: gives 5, the term is 6"]
 
@@ -107,53 +83,50 @@ FACTORIAL = ("Each term is n times the one before.\n```python\n# n factorial\nim
 
 
 async def test_without_a_fit_the_model_writes_its_rule_as_a_program_that_the_harness_runs_and_checks(seq_input):
-    from strategies.base import get_move
     from tests.loop_helpers import FunctionBackend
 
     backend = FunctionBackend(overrides={"move:patterns": CUBES})
     inp, _ = seq_input([1, 2, 6, 24, 120, 720, 5040], backend)          # n!, which the tools do not fit
-    out = await get_move("patterns").fn(inp)
+    out = await inp.family.move_fn("patterns")(inp)
     assert out.findings.counterexamples == ["Cubes. (program, model) is refuted at n=2: a(2) gives 8, the term is 2"]
     backend.overrides["move:patterns"] = TABLE     # a lookup table of the answer is not a rule
-    out = await get_move("patterns").fn(inp)
+    out = await inp.family.move_fn("patterns")(inp)
     assert "writes out 7 given terms in a row" in out.findings.counterexamples[0]
     chain = "".join(f"    {'if' if k == 1 else 'elif'} n == {k}:\n        return {t}\n"
                     for k, t in enumerate([1, 2, 6, 24, 120, 720, 5040], 1))
     backend.overrides["move:patterns"] = f"```python\n# by cases\ndef a(n):\n{chain}    return 40320\n```"
-    out = await get_move("patterns").fn(inp)      # an if/elif chain of the terms is a table too
+    out = await inp.family.move_fn("patterns")(inp)      # an if/elif chain of the terms is a table too
     assert "writes out 7 given terms in a row" in out.findings.counterexamples[0]
     backend.overrides["move:patterns"] = FACTORIAL
-    out = await get_move("patterns").fn(inp)
+    out = await inp.family.move_fn("patterns")(inp)
     assert "explains all 7 given terms; next: 40320, 362880" in out.findings.conjectures[0]
     assert "Rules already tried:" in backend.requests[-1].messages[-1].content    # the refuted ones are shown
     assert "Cubes. (program, model) is refuted" in backend.requests[-1].messages[-1].content
-    out = await get_move("attempt").fn(inp)
+    out = await inp.family.move_fn("attempt")(inp)
     assert out.findings.candidates == ["40320, 362880"]
 
 
 async def test_every_sequence_move_computes_understand_tabulates_backwards_and_reframe_propose_checked_rules(seq_input):
-    from strategies.base import get_move
-    from strategies.sequence import BACKWARDS, REFRAME
+    from strategies.sequences.moves import BACKWARDS, REFRAME
     from tests.loop_helpers import FunctionBackend
 
     backend = FunctionBackend(overrides={"move:backwards": CUBES, "move:reframe": FACTORIAL})
     inp, _ = seq_input([1, 2, 6, 24, 120, 720, 5040], backend)
-    out = await get_move("understand").fn(inp)
+    out = await inp.family.move_fn("understand")(inp)
     assert out.findings.examples[0] == "terms: 1, 2, 6, 24, 120, 720, 5040" and backend.requests == []
-    out = await get_move("backwards").fn(inp)
+    out = await inp.family.move_fn("backwards")(inp)
     assert "is refuted at n=2" in out.findings.counterexamples[0] and BACKWARDS in backend.requests[-1].messages[-1].content
-    out = await get_move("reframe").fn(inp)
+    out = await inp.family.move_fn("reframe")(inp)
     assert "explains all 7 given terms" in out.findings.conjectures[0] and REFRAME in backend.requests[-1].messages[-1].content
 
 
 async def test_a_rule_that_never_returns_at_n_0_is_stopped_and_keeps_the_terms_it_reached(seq_input):
-    from strategies.base import get_move
     from tests.loop_helpers import FunctionBackend
 
     hangs = FACTORIAL.replace("    return math.factorial(n)", "    while n == 0:\n        pass\n    return math.factorial(n)")
     backend = FunctionBackend(overrides={"move:patterns": hangs})
     inp, _ = seq_input([1, 2, 6, 24, 120, 720, 5040], backend, code_timeout_s=2)
-    out = await get_move("patterns").fn(inp)
+    out = await inp.family.move_fn("patterns")(inp)
     assert "explains all 7 given terms; next: 40320, 362880" in out.findings.conjectures[0]
 
 

@@ -133,12 +133,12 @@ async def test_repeated_prompt_lines_are_stored_once_and_read_back_whole(tmp_pat
     from agent.loop.run import asolve
     from agent.problems.models import Budget
     from agent.trace.reader import read_events
-    from tests.loop_helpers import NOTEBOOK, P269, CannedTools, FunctionBackend
+    from tests.loop_helpers import PROSE269, CannedTools, FunctionBackend
 
     backend = FunctionBackend()
     trace = tmp_path / "t.jsonl"
-    await asolve(P269, backend=backend, policy="bandit", budget=Budget(steps=6), trace=trace,
-                 tools=CannedTools(), settings=NOTEBOOK)
+    await asolve(PROSE269, backend=backend, policy="bandit", budget=Budget(steps=6), trace=trace,
+                 tools=CannedTools())
     raw = [json.loads(line) for line in trace.read_text().splitlines()]
     calls = [e for e in raw if e["type"] == "llm_call"]
     assert all(e["schema_version"] == 2 for e in raw)

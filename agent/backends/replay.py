@@ -22,7 +22,7 @@ from agent.errors import (
     ReplayDivergence,
     ServerError,
 )
-from agent.loop.context import ToolResult, ToolSource
+from agent.tools import ToolResult, ToolSource
 from agent.trace.events import LLMCall, ToolRun
 
 REFUSED_IN_RECORDING = 10**9   # a prompt size no budget affords: the call is refused, as it was

@@ -48,10 +48,7 @@ def options(spec: str) -> dict[str, int]:
 
 def begin_step(ctx: Any, state: Any) -> int:
     """Count one step (one sample, one search level) the way the loop counts moves."""
-    state.step += 1
-    state.used.steps += 1
-    ctx.step = state.step
-    return state.step
+    return ctx.meter.begin_step()
 
 
 def check(ctx: Any, state: Any, problem: Any, candidate: str) -> Any:

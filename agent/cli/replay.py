@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--policy", help="fork: the policy from STEP on (default: the recorded one)")
     p.add_argument("--budget", help="fork: a new budget, e.g. steps=12 (on top of the recorded one)")
     p.add_argument("--setting", action="append", metavar="KEY=VALUE", dest="run_settings",
-                   help="rerun/fork under a changed run setting, e.g. --setting hunt_stall=true (repeatable): "
+                   help="rerun/fork under a changed run setting, e.g. --setting code_max_tokens=2000 (repeatable): "
                         "a what-if rerun exits 0 if the run would not change, 1 naming the first step it would")
     p.add_argument("--trace", dest="out", help="rerun/fork: where to write the new trace")
     p.add_argument("--timing", action="store_true", help="print time and peak memory on stderr")

@@ -27,9 +27,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default="local", help="backend spec: local, local:small, openai:MODEL[@URL], ...")
     p.add_argument("--policy", default="llm", help="a policy from the list below (default: %(default)s)")
     p.add_argument("--experience", help="experience file for --policy learned (default: the one shipped)")
-    p.add_argument("--loop", choices=("workspace", "notebook"), default="workspace",
-                   help="the typed workspaces with exact tools (countdown boards, hunts, explored proofs, "
-                        "candidate answers; default), or the notebook-only loop of earlier versions (for comparison)")
     p.add_argument("--budget", help="e.g. steps=12,tokens=20000,cost=0.5,wall=300 (on top of the problem's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--trace", help="trace file to write (default: traces/runs/<time>-<problem>-<run>.jsonl under the "
@@ -58,7 +55,6 @@ def main(args: argparse.Namespace) -> int:
     # imported here: langgraph takes seconds to import and other commands should not pay for it
     from agent.backends.config import parse_settings
     from agent.cli.live import LiveView
-    from agent.loop.context import RunSettings
     from agent.loop.run import asolve, parse_budget
     from agent.policyspec import parse_policy
     from agent.problems import load_problem
@@ -77,7 +73,6 @@ def main(args: argparse.Namespace) -> int:
     async def go() -> RunResult:
         return await asolve(problem, backend=args.backend, policy=args.policy, budget=budget, seed=args.seed,
                             trace=args.trace, on_event=view, problem_file=args.problem,
-                            settings=RunSettings(workspace=args.loop == "workspace"),
                             backend_settings=backend_settings)
 
     if view:

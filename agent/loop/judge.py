@@ -8,7 +8,6 @@ rule is testable without a model or a graph.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -16,6 +15,7 @@ from pydantic import BaseModel, Field
 from agent.errors import BackendError
 from agent.loop.choose import render_loop_prompt
 from strategies.base import MoveInput, clipped, messages
+from strategies.family import Combined, Signals
 
 PERSIST_CAP = 3          # the same move runs at most this many times in a row
 STAGNANT_WINDOW = 3      # this many non-improving verdicts in one attack ...
@@ -29,32 +29,6 @@ class JudgeAssessment(BaseModel):
     assessment: clipped(240) = Field(description="one or two sentences on what the move achieved")
     progress: float = Field(ge=0.0, le=1.0, description="progress towards a verified answer, 0 to 1")
     decision: Literal["persist", "switch", "abandon", "give_up"]
-
-
-@dataclass
-class Signals:
-    """Hard facts about the step just taken."""
-
-    move: str
-    new_findings: int
-    move_error: str | None = None
-    rejections: list[str] = field(default_factory=list)   # verifier reasons for answers rejected this step
-    persist_streak: int = 0                               # times this move ran in a row in this attack
-    attack_progress: list[float] = field(default_factory=list)  # earlier verdicts in this attack
-    attack_moves: int = 1                                 # moves taken in this attack, this one included
-    refuted: bool = False                                 # this step found a counterexample
-    budget_used: float = 0.0                              # fraction of the tightest budget spent
-    judge_skipped: str = ""                               # why the model was not asked (answer reserve)
-
-
-@dataclass
-class Combined:
-    decision: str
-    progress: float
-    reason: str
-    evidence: list[str]
-    overrides: list[str]
-    model_decision: str | None
 
 
 def combine(model: JudgeAssessment | None, s: Signals) -> Combined:
@@ -100,19 +74,6 @@ def combine(model: JudgeAssessment | None, s: Signals) -> Combined:
                     model.decision if model else None)
 
 
-def budget_fraction(used, budget) -> float:
-    """Fraction of the tightest limited budget dimension already spent. Wall time is left out on
-    purpose: what the judge is told must not depend on the clock, or exact reruns would diverge."""
-    fractions = [0.0]
-    if budget.steps:
-        fractions.append(used.steps / budget.steps)
-    if budget.tokens:
-        fractions.append(used.tokens / budget.tokens)
-    if budget.cost_usd:
-        fractions.append(used.cost_usd / budget.cost_usd)
-    return min(1.0, max(fractions))
-
-
 REFLECT_MAX_TOKENS = 320  # JudgeAssessment plus the next move and a goal
 
 
@@ -122,7 +83,7 @@ async def reflect(inp: MoveInput, move: str, result_text: str, schema: type[Base
     estimate, the next move and, on abandon, the next line of attack. None when the call fails."""
     state, ctx = inp.state, inp.ctx
     attack = state.attack()
-    left = max(0.0, 1.0 - budget_fraction(state.used, ctx.budget))
+    left = max(0.0, 1.0 - ctx.meter.fraction_used())
     prompt = render_loop_prompt("reflect", move=move, goal=inp.attack_goal, result=result_text,
                                 attack=attack_summary(attack) if attack else "-", budget_left=f"{left:.0%}",
                                 moves=moves_text, plans_hint=plans_hint)
@@ -148,7 +109,7 @@ async def assess(inp: MoveInput, move: str, result_text: str) -> JudgeAssessment
     state, ctx = inp.state, inp.ctx
     attack = state.attack()
     attack_text = attack_summary(attack) if attack else "-"
-    left = max(0.0, 1.0 - budget_fraction(state.used, ctx.budget))
+    left = max(0.0, 1.0 - ctx.meter.fraction_used())
     prompt = render_loop_prompt("judge", move=move, goal=inp.attack_goal, result=result_text, attack=attack_text,
                     budget_left=f"{left:.0%}")
     try:

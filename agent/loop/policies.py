@@ -19,7 +19,6 @@ from pydantic import BaseModel, Field, create_model
 
 from agent.errors import BackendError, InputError
 from agent.loop.choose import compact_messages, model_pick, render_loop_prompt
-from strategies.answer import METHODS
 from strategies.base import MoveInput, clipped, messages, registry, solving_moves
 
 
@@ -46,6 +45,10 @@ class Policy:
     def observe(self, move: str, reward: float) -> None:
         """Feedback after the judge's verdict on `move` (reward = judged progress, 0..1)."""
 
+    def at_step(self, step: int) -> Policy:
+        """The policy that judges step `step` (a fork hands the recorded prefix to the recorded one)."""
+        return self
+
     async def choose_step(self, inp: MoveInput, choices: list) -> tuple[int, str]:
         """Which listed one-step option to take (agent.workspace.boards.StepChoice); returns the
         index and who chose ("model", "random: ...", "rule: ..."). Default: the policy picks the
@@ -61,7 +64,7 @@ class Policy:
 
 
 def workspace_text(inp: MoveInput) -> str:
-    return inp.state.workspace.render(inp.state.current_attack or "-", facts=0)
+    return inp.family.workspace_text(inp.state)
 
 
 def next_goal(inp: MoveInput, move: str) -> str:
@@ -158,11 +161,17 @@ class LLMPolicy(Policy):
             new_goal=(clipped(160), Field(description="after abandon: the goal of the next line of attack; else empty")),
         )
         self.pending: tuple[int, Choice] | None = None   # (step, choice) from this step's reflect call
-        self.method_schema: type[BaseModel] = create_model(
-            "MethodChoice",
-            move=(Literal[tuple(m for m in METHODS if m in names)], Field(description="the method for the next answer")),  # type: ignore[valid-type]
-            reason=(clipped(100), Field(description="why, in a few words")),
-        )
+        self.method_schema: type[BaseModel] | None = None   # made from the family's methods on first use
+
+    def _method_schema(self, methods: dict[str, str]) -> type[BaseModel]:
+        if self.method_schema is None:
+            names = tuple(m for m in methods if m in solving_moves())
+            self.method_schema = create_model(
+                "MethodChoice",
+                move=(Literal[names], Field(description="the method for the next answer")),  # type: ignore[valid-type]
+                reason=(clipped(100), Field(description="why, in a few words")),
+            )
+        return self.method_schema
 
     reflects = True
 
@@ -186,7 +195,7 @@ class LLMPolicy(Policy):
             self.pending = None
             return await self._accept(inp, pending.move, must_open or pending.new_attack, pending.goal,
                                       pending.reason, avoid=avoid)
-        if getattr(state, "answers", None) is not None and getattr(inp.ctx.settings, "compact_control", False):
+        if inp.family is not None and inp.family.methods:
             return await self._choose_method(inp, must_open=must_open, avoid=avoid)
         moves_text = self.moves_text()
         last = state.last_verdict
@@ -205,17 +214,18 @@ class LLMPolicy(Policy):
         return await self._accept(inp, out.move, must_open or bool(out.new_attack), out.goal, out.reason, avoid=avoid)
 
     async def _choose_method(self, inp, *, must_open, avoid) -> Choice:
-        """On an answer workspace: which method makes the next answer, from the problem and the
-        answers so far alone (no notebook, no lines of attack: ~450 prompt tokens measured, not ~600). The
+        """On a family with named methods (answers): which method makes the next answer, from the
+        problem and the answers so far alone (no notebook, no lines of attack: ~450 prompt tokens measured, not ~600). The
         line of attack changes only when the verdict abandoned it."""
         state = inp.state
         last = state.last_verdict
-        shown = {m: d for m, d in METHODS.items() if m != avoid and m in solving_moves()}
-        prompt = render_loop_prompt("choose_method", answers=state.answers.render(),
+        methods = inp.family.methods
+        shown = {m: d for m, d in methods.items() if m != avoid and m in solving_moves()}
+        prompt = render_loop_prompt("choose_method", answers=inp.family.workspace_text(state),
                                     methods="\n".join(f"- {m}: {d}" for m, d in shown.items()),
                                     last_verdict=f"{last.decision}: {last.reason}" if last else "none yet")
         try:
-            out, _ = await inp.ctx.ask("controller", compact_messages(inp.problem, prompt), self.method_schema,
+            out, _ = await inp.ctx.ask("controller", compact_messages(inp.problem, prompt), self._method_schema(methods),
                                        max_tokens=METHOD_MAX_TOKENS)
         except BackendError:
             choice = await self.fallback.choose(inp, must_open=must_open, avoid=avoid)
@@ -236,9 +246,7 @@ class LLMPolicy(Policy):
             descriptions = {s.description.lower() for s in registry().values()}
             written = written_goal.strip()
             # ... often with words of their own after it ("compute small cases ... to understand the pattern")
-            strict = getattr(inp.ctx.settings, "strict_goals", True)
-            pasted = (any(d[:40] in written.lower() for d in descriptions) if strict
-                      else written.lower() in descriptions)
+            pasted = any(d[:40] in written.lower() for d in descriptions)
             usable = written and not pasted and written.count("|") == 0
             goal = written if usable else next_goal(inp, move)
         return Choice(move, new_attack, goal, reason)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from agent.backends.replay import ReplayBackend, ReplayTools
 from agent.errors import InputError, ReplayDivergence
 from agent.loop.context import RunSettings
 from agent.loop.policies import Policy, make_policy
-from agent.loop.run import RunResult, asolve
+from agent.loop.run import LOOP_VERSION, RunResult, asolve
 from agent.problems.models import Budget
 from agent.trace.events import ForkInfo, LLMCall, MoveStart, RunEnd, RunStart, ToolRun, Verdict, Verification
 from agent.trace.reader import ReadReport, iter_events
@@ -127,6 +128,9 @@ class _ForkPolicy(Policy):
     async def choose_step(self, inp, choices):
         return await self._now(inp).choose_step(inp, choices)
 
+    def at_step(self, step: int) -> Policy:
+        return self.before if step < self.fork_step else self.after
+
     @property
     def hard_rules(self) -> bool:
         return self.after.hard_rules
@@ -147,8 +151,8 @@ def _fresh(trace: str | Path | None) -> None:
 
 
 def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
-    """`KEY=VALUE` pairs naming RunSettings fields, each value read as its field's type
-    (true/false for flags): a what-if rerun or a fork under a changed rule."""
+    """`KEY=VALUE` pairs naming RunSettings fields, each value read as its field's type: a what-if
+    rerun or a fork under a changed number (a temperature, a time limit)."""
     types = typing.get_type_hints(RunSettings)
     out: dict[str, Any] = {}
     for pair in pairs or []:
@@ -157,7 +161,7 @@ def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
         if not sep or key not in types:
             raise InputError(f"--setting {pair!r}: give KEY=VALUE with KEY one of the run settings "
                              f"({', '.join(sorted(types))})")
-        try:     # pydantic reads the text as the field's type (true/false/on/off/1/0 for a flag)
+        try:     # pydantic reads the text as the field's type
             out[key] = TypeAdapter(types[key]).validate_python(raw)
         except ValidationError:
             raise InputError(f"--setting {pair!r}: {raw!r} is not a {types[key].__name__}") from None
@@ -166,22 +170,19 @@ def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
 
 def _settings(start: RunStart, overrides: dict[str, Any] | None = None) -> RunSettings:
     recorded = dict(start.config.get("settings", {})) | dict(overrides or {})
-    recorded.setdefault("workspace", False)       # recorded before the workspace existed: notebook loop
-    recorded.setdefault("first_attempt", False)   # ... and before the obvious first attempt
-    recorded.setdefault("reflect", False)         # ... and before the reflect call
-    recorded.setdefault("answer_workspace", False)  # ... and before answer problems had a workspace
-    recorded.setdefault("strict_goals", False)    # ... and before pasted goals were refused
-    recorded.setdefault("viability_estimate", False)  # ... and before the countdown viability estimate
-    recorded.setdefault("exhausted_nodes", False)   # ... and before exhausted nodes were left
-    recorded.setdefault("compact_control", False)   # ... and before the compact answer controller
-    recorded.setdefault("timed_search", False)      # ... and before hunt searches ran on a clock
-    recorded.setdefault("rng_per_problem", False)   # ... and before the RNG knew the problem
-    recorded.setdefault("sequence_programs", False)  # ... and before sequence rules were programs
-    recorded.setdefault("hunt_let_go", False)       # ... and before a hunt let go of a true claim
-    recorded.setdefault("hunt_stall", False)        # ... and before it let go of a stalled one
-    recorded.setdefault("independent_agreement", False)  # ... and before a shown answer could not settle
-    recorded.setdefault("unsettled_first", False)   # ... and before an unsettled end went to the first attempt
-    return RunSettings(**recorded)
+    known = {f.name for f in dataclasses.fields(RunSettings)}
+    return RunSettings(**{k: v for k, v in recorded.items() if k in known})
+
+
+def same_loop(start: RunStart, where: str) -> None:
+    """An exact rerun or a fork needs the loop that made the trace: refuse one made by another."""
+    recorded = start.versions.get("loop")
+    if recorded == LOOP_VERSION:
+        return
+    made_by = start.versions.get("polya-agent", "an earlier version")
+    raise InputError(f"this trace was recorded by loop version {recorded or '1'} (polya-agent {made_by}); this is "
+                     f"loop version {LOOP_VERSION}: rerun it exactly with `pip install polya-agent=={made_by}`",
+                     where=where)
 
 
 async def arerun(path: str | Path, *, trace: str | Path | None = None, on_event: Any = None,
@@ -192,6 +193,7 @@ async def arerun(path: str | Path, *, trace: str | Path | None = None, on_event:
     _fresh(trace)
     rec = load_run(path)
     s = rec.start
+    same_loop(s, str(path))
     if rec.end is None:
         raise InputError("the run did not finish (no run_end event); continue it with `polya resume`", where=str(path))
     ended_by_budget = rec.end.reason if rec.end and rec.end.status == "budget" else None
@@ -227,6 +229,7 @@ async def afork(path: str | Path, *, fork_at: int | None = None, backend: Any = 
     _fresh(trace)
     rec = load_run(path)
     s = rec.start
+    same_loop(s, str(path))
     if resume and rec.end is not None:
         raise InputError(f"the run already finished ({rec.end.status}); use --rerun or --fork-at", where=str(path))
     if fork_at is not None and fork_at < 1:

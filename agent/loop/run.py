@@ -7,6 +7,7 @@ import asyncio
 import functools
 import importlib.metadata
 import platform
+import random
 import time
 import uuid
 from pathlib import Path
@@ -16,13 +17,24 @@ from pydantic import BaseModel, TypeAdapter
 
 from agent.backends.base import Backend
 from agent.errors import BudgetExceeded, InputError
-from agent.loop.context import RunContext, RunSettings, ToolSource
-from agent.loop.graph import Solver, build_graph
+from agent.loop.budget import BudgetMeter
+from agent.loop.budget import answer_reserve as reserve_for
+from agent.loop.calls import ModelCalls
+from agent.loop.context import RunContext, RunSettings
+from agent.loop.graph import build_graph
 from agent.loop.policies import Policy, make_policy
 from agent.loop.state import RunState
+from agent.loop.steps import Run
 from agent.problems.models import Budget, Problem
+from agent.tools import ToolRunner, ToolSource
 from agent.trace.events import BudgetState, ForkInfo, RunEnd, RunStart, Verification
 from agent.trace.writer import TraceWriter
+from strategies.family import Family, family_for
+
+# The loop's version: what an exact rerun needs besides the recorded calls. It changes whenever a
+# change to the loop, a family or a move could change a decision; a trace recorded at another
+# version is shown and compared, and rerun exactly by the package version that made it.
+LOOP_VERSION = "2"
 
 DEFAULT_BUDGET = Budget(steps=12, tokens=30_000)
 DEFAULT_TRACE_DIR = Path("traces") / "runs"
@@ -84,7 +96,7 @@ def package_versions() -> dict[str, str]:
 
 @functools.cache   # reading package metadata costs ~90 ms; a bench calls this once per run
 def _package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
+    versions = {"python": platform.python_version(), "loop": LOOP_VERSION}
     for dist in ("polya-agent", "langgraph", "openai", "pydantic", "sympy", "xllamacpp"):
         try:
             versions[dist] = importlib.metadata.version(dist)
@@ -145,14 +157,16 @@ async def asolve(
     run_id = uuid.uuid4().hex[:12]
     path = Path(trace) if trace else default_trace_path(problem.id, run_id, Path(trace_dir) if trace_dir else None)
     writer = TraceWriter(path, run_id)
-    ctx = RunContext(backend=backend_obj, trace=writer, budget=budget, seed=seed, settings=settings,
-                     problem_id=problem.id, tools=tools or ToolSource(), clock_enabled=clock_enabled, on_event=on_event,
-                     policy_spec=policy if isinstance(policy, str) else policy_obj.name)
     state = RunState()
-    ctx.state = state
+    family = None if baseline is not None else family_for(problem)
+    ctx = new_context(backend_obj, writer, budget, state, problem, seed=seed, settings=settings,
+                      tools=tools or ToolSource(), on_event=on_event, clock_enabled=clock_enabled,
+                      policy_spec=policy if isinstance(policy, str) else policy_obj.name,
+                      answer_reserve=family is not None and problem.has_exact_verifier)
     ctx.emit(RunStart(run_id=run_id, problem=problem.model_dump(mode="json"), problem_file=problem_file,
                       backend=backend_obj.spec, policy=policy_obj.name, budget=budget.model_dump(), seed=seed,
-                      config={"settings": vars(settings)}, versions=package_versions(), fork=fork,
+                      config={"settings": vars(settings), "family": family.name if family else None},
+                      versions=package_versions(), fork=fork,
                       resumed_from=resumed_from))
     error: str | None = None
     try:
@@ -162,10 +176,10 @@ async def asolve(
             except BudgetExceeded as err:
                 state.status, state.end_reason = "budget", str(err)
         else:
-            graph = build_graph(Solver(ctx, problem, policy_obj))
+            graph = build_graph(Run(ctx, problem, policy_obj, family))
             limit = 10 * (budget.steps or 200) + 50
             state = (await graph.ainvoke({"run": state}, config={"recursion_limit": limit}))["run"]
-            grade_final(ctx, problem, state)
+            grade_final(ctx, problem, state, family)
     except (asyncio.CancelledError, KeyboardInterrupt):
         state.status, state.end_reason = "interrupted", "interrupted by the user"
         raise
@@ -176,7 +190,7 @@ async def asolve(
     finally:
         if state.status == "running":
             state.status = "unsolved"
-        state.used.wall_s = round(ctx.elapsed(), 3)
+        state.used.wall_s = round(ctx.meter.elapsed(), 3)
         ctx.emit(RunEnd(run_id=run_id, status=state.status, answer=state.answer, verified=state.verified,
                         reason=state.end_reason, used=state.used, attacks=len(state.attacks), error=error))
         writer.close()
@@ -207,23 +221,19 @@ def run_vote(answers: list[str]) -> str | None:
     return answers[best[-1]]
 
 
-def grade_final(ctx: RunContext, problem: Any, state: RunState) -> None:
+def grade_final(ctx: RunContext, problem: Any, state: RunState, family: Family) -> None:
     """Grade the loop's final answer once, after the run, for kinds whose check needs the hidden
-    reference (answers, held-back terms). The final answer is the one the judge accepted, else the
-    one the run's own candidates agree on most (`run_vote`). Nothing of this reaches the run: it
-    has ended."""
+    reference (answers, held-back terms, "none" for a hunt). The final answer is the one the judge
+    accepted, else the family's (a hunt's conclusion, the answers' best), else the one the run's
+    own candidates agree on most (`run_vote`). Nothing of this reaches the run: it has ended."""
     from agent.verify import verify
 
-    if problem.kind == "counterexample":
-        if state.status == "solved":
-            return   # a counterexample the definition confirmed during the run
-        # No confirmed counterexample: the hunt's conclusion is "none", with what it checked.
-        answer = state.hunt.conclusion() if state.hunt is not None else "none"
-    elif problem.checkable_at_solve_time:
-        return   # checked during the run, with the rules alone
-    else:
-        answer = (state.answer or (state.answers.best() if state.answers is not None else None)
-                  or run_vote([c.answer for c in state.notebook.candidates]))
+    if state.status == "solved":
+        return   # verified during the run (a counterexample the definition confirmed, a board)
+    answer = state.answer or family.final_answer(state)
+    if answer is None and problem.checkable_at_solve_time:
+        return   # every candidate was checked during the run, by the rules alone
+    answer = answer or run_vote([c.answer for c in state.notebook.candidates])
     if state.status == "answered" and answer is None:
         state.status = "unsolved"
     if answer is None:
@@ -241,6 +251,31 @@ def grade_final(ctx: RunContext, problem: Any, state: RunState) -> None:
         if state.status in ("answered", "running"):
             state.status = "unsolved"
         state.end_reason = (state.end_reason + "; " if state.end_reason else "") + f"graded after the run: {result.reason}"
+
+
+def new_context(backend: Backend, writer: TraceWriter, budget: Budget, state: RunState, problem: Any, *,
+                seed: int = 0, settings: RunSettings | None = None, tools: ToolSource | None = None,
+                on_event: Any = None, clock_enabled: bool = True, policy_spec: str = "",
+                answer_reserve: bool = False) -> RunContext:
+    """The run's live parts: the trace fan-out, the budget meter (sharing the state's usage), the
+    recorded model calls and program runs, and an RNG seeded with the seed and the problem (a bench
+    at one seed gives each problem its own stream). A loop with a verifier keeps an answer reserve."""
+    settings = settings or RunSettings()
+
+    def emit(event):
+        writer.write(event)
+        if on_event is not None:
+            on_event(event)
+        return event
+
+    meter = BudgetMeter(budget, state.used, clock_enabled=clock_enabled)
+    if answer_reserve:
+        meter.answer_reserve = reserve_for(budget)
+    calls = ModelCalls(backend, meter, emit, seed, settings.max_tokens_per_call, settings.temperature)
+    runner = ToolRunner(tools or ToolSource(), emit, settings.code_timeout_s, settings.code_memory_mb)
+    # a str seed is hashed with SHA-512 by `random`: the same stream on every machine and run
+    rng = random.Random(f"{seed}:{problem.id}")
+    return RunContext(meter, calls, runner, emit, rng, settings, policy_spec)
 
 
 class _Named:

@@ -9,16 +9,12 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
 from agent.trace.events import BudgetState, Decision, Findings
-from agent.workspace.answers import AnswerWorkspace
-from agent.workspace.boards import CountdownWorkspace, StepChoice
-from agent.workspace.explore import ExplorationWorkspace
-from agent.workspace.hunt import HuntWorkspace
-from agent.workspace.sequences import Fit
+from agent.workspace.boards import StepChoice
 
 NOTEBOOK_SECTIONS = ("facts", "examples", "conjectures", "counterexamples")
 
@@ -174,30 +170,33 @@ class LastVerdict(BaseModel):
 
 
 class RunState(BaseModel):
-    """Everything the graph's nodes read and write. `route` tells the graph where to go next."""
+    """Everything the graph's nodes read and write; the graph's edge functions read it to route."""
 
-    step: int = 0
     notebook: Notebook = Field(default_factory=Notebook)
     attacks: list[Attack] = Field(default_factory=list)
     current_attack: str | None = None
     plans: list[str] = Field(default_factory=list)      # lines of attack proposed by `understand`
     next_move: str | None = None
-    next_choice: StepChoice | None = None   # the listed option the controller picked (workspace kinds)
-    workspace: CountdownWorkspace | None = None   # typed, exact working state (countdown family)
-    ledger: list[Fit] = Field(default_factory=list)  # sequence problems: every rule tried, with its status
-    hunt: HuntWorkspace | None = None        # counterexample problems: what is checked, exactly
-    explore: ExplorationWorkspace | None = None   # proofs that can be played with: examples and a conjecture ledger
-    answers: AnswerWorkspace | None = None   # answer problems: candidate answers, each with its method
+    next_choice: StepChoice | None = None   # the listed option the controller picked (a family that lists options)
+    workspace: Any = None                    # the family's typed, exact working state (strategies/<family>)
     last_move: str | None = None
     last_new_findings: int = 0
     last_verdict: LastVerdict | None = None
     consecutive_errors: int = 0
-    route: str = ""                     # the node the graph goes to next ("end" to stop)
+    ended: bool = False                 # the run is over: every edge goes to END
     status: str = "running"             # running | solved | unsolved | budget | gave_up | error
     answer: str | None = None
     verified: bool = False
     end_reason: str = ""
     used: BudgetState = Field(default_factory=BudgetState)
+
+    @property
+    def step(self) -> int:
+        """The step in progress: one counter, the budget's (`used.steps`)."""
+        return self.used.steps
+
+    def end(self, status: str, reason: str) -> None:
+        self.status, self.end_reason, self.ended = status, reason, True
 
     def attack(self, attack_id: str | None = None) -> Attack | None:
         wanted = attack_id or self.current_attack

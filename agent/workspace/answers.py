@@ -62,16 +62,10 @@ class AnswerGroup(BaseModel):
 
 
 class AnswerWorkspace(BaseModel):
-    # Only entries made without seeing earlier answers settle a run (RunSettings.independent_agreement).
-    # On the recorded GSM8K/MATH runs, 3 of the 4 runs settled by a move that had been shown the answer
-    # it "agreed" with were wrong (MATH prealgebra-1622: the first attempt's 42 was right; a program
-    # printed 126; `backwards`, shown both, chose 126 and the two settled it).
-    independent: bool = False
-    # At the budget's end with nothing settled, best() counts votes as agreed() does and breaks ties
-    # toward the earliest answer, i.e. the first attempt (RunSettings.unsettled_first). On the 26
-    # recorded GSM8K/MATH runs that ended on the budget, "most methods, then most entries, then the
-    # latest" gave 0 right answers and this rule 2 (gsm8k-0015, -0016: both the first attempt's).
-    prefer_first: bool = False
+    # Only entries made without seeing earlier answers settle a run (`_votes`). On the recorded
+    # GSM8K/MATH runs, 3 of the 4 runs settled by a move that had been shown the answer it "agreed"
+    # with were wrong (MATH prealgebra-1622: the first attempt's 42 was right; a program printed 126;
+    # `backwards`, shown both, chose 126 and the two settled it).
     entries: list[AnswerEntry] = Field(default_factory=list)
     failures: list[str] = Field(default_factory=list)     # "step 3 (patterns): the program printed nothing"
     # (entries grouped so far, their groups): entries are only appended, and each verdict, prompt
@@ -119,22 +113,22 @@ class AnswerWorkspace(BaseModel):
 
     def best(self) -> str | None:
         """The answer to give when the budget ends unsettled: the one reached by the most methods,
-        then the most often; ties go to the earliest (`prefer_first`: votes counted as agreed() counts
-        them) or else to the latest."""
+        then the most often (votes counted as agreed() counts them); ties go to the earliest, i.e.
+        the first attempt. On the 26 recorded GSM8K/MATH runs that ended on the budget, "ties to
+        the latest" gave 0 right answers and this rule 2 (gsm8k-0015, -0016: the first attempt's)."""
         groups = self.groups()
         if not groups:
             return None
-        if self.prefer_first:
-            def key(g: AnswerGroup) -> tuple[int, int, int]:
-                votes = self._votes(g)
-                return len({e.method for e in votes}), len(votes), -min(e.step for e in g.entries)
-        else:
-            def key(g: AnswerGroup) -> tuple[int, int, int]:
-                return len(g.methods), len(g.entries), max(e.step for e in g.entries)
+
+        def key(g: AnswerGroup) -> tuple[int, int, int]:
+            votes = self._votes(g)
+            return len({e.method for e in votes}), len(votes), -min(e.step for e in g.entries)
+
         return max(groups, key=key).answer
 
-    def _votes(self, g: AnswerGroup) -> list[AnswerEntry]:
-        return g.independent() if self.independent else g.entries
+    @staticmethod
+    def _votes(g: AnswerGroup) -> list[AnswerEntry]:
+        return g.independent()
 
     def leading(self, k: int = 2) -> list[AnswerGroup]:
         return sorted(self.groups(), key=lambda g: (-len(g.entries), -max(e.step for e in g.entries)))[:k]

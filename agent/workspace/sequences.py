@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Literal
 
 import sympy
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 MAX_DEGREE = 4
 MAX_ORDER = 4
@@ -40,6 +40,15 @@ class Fit(BaseModel):
             return f"{self.rule} ({self.form}, {self.source}) is refuted at {self.refuted_at}"
         return (f"{self.rule} ({self.form}, {self.source}) explains all {self.explains} given terms; "
                 f"next: {', '.join(map(str, self.next_terms))}")
+
+
+class SequenceWorkspace(BaseModel):
+    """The sequences family's ledger: every rule tried (fits, the model's programs), with its status."""
+
+    ledger: list[Fit] = Field(default_factory=list)
+
+    def summary(self) -> dict:
+        return {"rules": len(self.ledger), "survived": [f.line() for f in self.ledger if f.status == "survived"][:3]}
 
 
 def difference_rows(terms: list[int], depth: int = 3) -> list[list[int]]:

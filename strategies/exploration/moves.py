@@ -1,4 +1,4 @@
-"""The moves on a proof problem that can be played with (its definition makes examples,
+"""The moves of the exploration family: a proof problem that can be played with (its definition makes examples,
 agent/workspace/explore.py): what each computes.
 
 | move            | computes                                                                     |
@@ -31,8 +31,8 @@ CONJECTURE_MAX_TOKENS = 512
 _STATEMENT = re.compile(r"^\s*\**statement\**\s*:\s*(.+)$", re.I | re.M)
 
 
-def explore_workspace(inp: MoveInput) -> ExplorationWorkspace | None:
-    return getattr(inp.state, "explore", None)
+def explore_workspace(inp: MoveInput) -> ExplorationWorkspace:
+    return inp.state.workspace
 
 
 def _record(inp: MoveInput, tool: str, args: dict, result: str) -> None:

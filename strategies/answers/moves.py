@@ -1,5 +1,5 @@
-"""The moves on a problem with a short answer (`answer` problems: GSM8K, MATH), when the run keeps
-an answer workspace (agent/workspace/answers.py): each move produces one answer by a named method,
+"""The moves of the answers family (`answer` problems: GSM8K, MATH), on its answer workspace
+(agent/workspace/answers.py): each move produces one answer by a named method,
 and the judge's hard signal is whether two independent methods agree.
 
 | move            | computes                                                                      |
@@ -15,21 +15,19 @@ and the judge's hard signal is whether two independent methods agree.
 A program's answer is what it printed on its last line, after it ran in the sandbox; a chain of
 thought's is its `Answer:` line (no extraction call: a reply without one is a failure, recorded).
 Independent attempts see the problem alone, not earlier answers; only `backwards` and
-`counterexamples` are shown the leading answers, and say so in the entry (`shown`): with
-`independent_agreement` such an entry adds to an answer's count but never settles a run.
+`counterexamples` are shown the leading answers, and say so in the entry (`shown`): such an entry
+adds to an answer's count but never settles a run.
 """
 
 from __future__ import annotations
 
-import re
-
 from agent.trace.events import Findings
 from agent.verify.extract import parse_answer
 from agent.workspace.answers import AnswerWorkspace, Method
-from strategies.base import MoveInput, MoveOutcome, render, text_messages, write_and_run
+from strategies.base import MoveInput, MoveOutcome, last_printed, render, text_messages, write_and_run
 
 # What each move computes on an answer problem, in one line: the compact controller shows these
-# (agent/loop/policies.py), not the moves' general descriptions.
+# (agent/loop/policies.py, through the family's `methods`), not the moves' general descriptions.
 METHODS = {
     "attempt": "a fresh chain of thought, sampled (reasoning)",
     "reframe": "the givens restated as a list with units, then solved from the list (reasoning)",
@@ -43,17 +41,8 @@ REASONING_MAX_TOKENS = 1024     # the obvious attempt's room: GSM8K chains of th
 REASONING_TEMPERATURE = 0.7     # a second greedy pass would repeat the first attempt word for word
 
 
-def answer_workspace(inp: MoveInput) -> AnswerWorkspace | None:
-    return getattr(inp.state, "answers", None)
-
-
-_ANSWER_PREFIX = re.compile(r"^(?:the\s+)?(?:final\s+)?answer\s*(?:is)?\s*[:：=]?\s*", re.I)
-
-
-def last_printed(stdout: str, *, strip_prefix: bool = True) -> str:
-    """The last non-empty line a program printed, an "Answer:" prefix removed."""
-    line = next((ln.strip() for ln in reversed(stdout.splitlines()) if ln.strip()), "")
-    return (_ANSWER_PREFIX.sub("", line).strip() or line) if strip_prefix else line
+def answer_workspace(inp: MoveInput) -> AnswerWorkspace:
+    return inp.state.workspace
 
 
 def _outcome(inp: MoveInput, move: str, method: Method, answer: str | None, how: str, why_not: str,

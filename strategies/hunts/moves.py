@@ -1,4 +1,4 @@
-"""The moves on a counterexample hunt (`counterexample` problems): what each computes.
+"""The moves of the hunts family (`counterexample` problems): what each computes.
 
 | move            | computes                                                                      |
 |-----------------|-------------------------------------------------------------------------------|
@@ -30,8 +30,8 @@ _COUNTEREXAMPLE = re.compile(r"COUNTEREXAMPLE\s*:\s*(-?\d+)", re.I)
 _CHECKED = re.compile(r"^\s*CHECKED\b.*$", re.I | re.M)
 
 
-def hunt_workspace(inp: MoveInput) -> HuntWorkspace | None:
-    return getattr(inp.state, "hunt", None)
+def hunt_workspace(inp: MoveInput) -> HuntWorkspace:
+    return inp.state.workspace
 
 
 def _record(inp: MoveInput, tool: str, args: dict, result: str) -> None:
@@ -137,23 +137,16 @@ def search_clock(start: int, seconds: int) -> str:
 
 async def search(inp: MoveInput, purpose: str = "move:counterexamples") -> MoveOutcome:
     """The model's own search program; the definition is prepended, and whatever it prints as a
-    counterexample is checked by the definition before it counts. With `timed_search` (the default) the
-    program loops over `candidates()`, upward from the first n not checked one by one until the
-    harness's clock stops it; without it (traces recorded before), over a range it chooses — where
-    the 1.5B model wrote range(1, 1000) and missed 5,777."""
+    counterexample is checked by the definition before it counts. The program loops over
+    `candidates()`, upward from where the scans and the last search reported stopping, until the
+    harness's clock stops it (left to choose its own range, the 1.5B model wrote range(1, 1000) and
+    missed 5,777)."""
     ws = hunt_workspace(inp)
     seconds = max(1, int(inp.ctx.settings.code_timeout_s * 0.8))
-    timed = getattr(inp.ctx.settings, "timed_search", False)
-    if timed:
-        start = ws.scanned_to + 1          # scanned_to is -1 before any scan
-        if getattr(inp.ctx.settings, "hunt_let_go", False):    # on from where the last search reports stopping
-            start = max(ws.scanned_to, ws.searched_to()) + 1
-        instruction = render("hunt_search_timed", workspace=ws.render(), seconds=seconds, start=start)
-        prefix = f"{inp.problem.definition}\n\n{search_clock(start, seconds)}"
-    else:
-        instruction = render("hunt_search", workspace=ws.render(), seconds=seconds)
-        prefix = inp.problem.definition
-    plan, result = await _program(inp, purpose, instruction, prefix=prefix, rewrite=keep_harness_names if timed else None)
+    start = max(ws.scanned_to, ws.searched_to()) + 1      # scanned_to is -1 before any scan
+    instruction = render("hunt_search_timed", workspace=ws.render(), seconds=seconds, start=start)
+    prefix = f"{inp.problem.definition}\n\n{search_clock(start, seconds)}"
+    plan, result = await _program(inp, purpose, instruction, prefix=prefix, rewrite=keep_harness_names)
     entry = Search(plan=(plan or "search")[:120])
     if not result.ok:
         entry.failed = result.killed_reason or f"exit {result.exit_code}"
@@ -176,9 +169,14 @@ async def search(inp: MoveInput, purpose: str = "move:counterexamples") -> MoveO
                        check="counterexample confirmed" if entry.found else "no counterexample confirmed")
 
 
+async def obvious(inp: MoveInput) -> MoveOutcome:
+    """A hunt's obvious first attempt is a search program."""
+    return await search(inp, "move:attempt:obvious")
+
+
 async def attempt(inp: MoveInput) -> MoveOutcome | None:
     ws = hunt_workspace(inp)
-    if ws is None or not ws.failures:
+    if not ws.failures:
         return None
     n = min(ws.failures)
     return MoveOutcome(Findings(source="checked", candidates=[str(n)]), summary=f"the confirmed counterexample {n}")

@@ -1,26 +1,23 @@
-"""The moves on an integer-sequence problem: what each computes (dispatched from the built-in moves
-when the run works on a workspace, `RunSettings.workspace`).
+"""The moves of the sequences family (integer sequences: give the next terms): what each computes.
 
 | move            | computes                                                                     |
 |-----------------|------------------------------------------------------------------------------|
 | examples        | the term table with differences and exact ratios (tool)                      |
-| understand      | `sequence_programs`: the tables, as `examples` (no model call) |
-| backwards       | `sequence_programs`: the model's rule program, asked how each term is built from the ones before |
-| reframe         | `sequence_programs`: the model's rule program, asked to see the terms another way |
-| obvious (first) | `sequence_programs`: the sympy fits (tools); if none survives, the model's rule as a program `a(n)`, run and checked against every given term |
-| patterns        | sympy fits — lowest-degree polynomial, lowest-order linear recurrence — as ledger entries; if none survives, the model proposes a rule (a program `a(n)` with `sequence_programs`, else one closed form), checked against every term |
+| understand      | the tables, as `examples` (no model call)                                    |
+| backwards       | the model's rule program, asked how each term is built from the ones before  |
+| reframe         | the model's rule program, asked to see the terms another way                 |
+| obvious (first) | the sympy fits (tools); if none survives, the model's rule as a program `a(n)`, run and checked against every given term |
+| patterns        | sympy fits — lowest-degree polynomial, lowest-order linear recurrence — as ledger entries; if none survives, the model's rule as a program `a(n)`, checked against every term |
 | counterexamples | every conjecture in the notebook of the form "a(n) = ..." checked against every given term |
 | attempt         | the next terms from the surviving ledger entry (no model call); the model only when none survives |
 
-The ledger (`RunState.ledger`) keeps every entry with its status; a refuted model formula is a
+The ledger (the workspace, agent/workspace/sequences.py `SequenceWorkspace`) keeps every entry with its status; a refuted model formula is a
 counterexample in the notebook, never a fact.
 """
 
 from __future__ import annotations
 
 import re
-
-from pydantic import BaseModel, Field
 
 from agent.trace.events import Findings, ToolCall
 from agent.workspace.sequences import (
@@ -33,23 +30,10 @@ from agent.workspace.sequences import (
     program_suffix,
     tables,
 )
-from strategies.base import (
-    MoveInput,
-    MoveOutcome,
-    clipped,
-    parse_program,
-    render,
-    sequence_workspace,
-    text_messages,
-)
+from strategies.base import MoveInput, MoveOutcome, parse_program, render, text_messages
 
-FORMULA_MAX_TOKENS = 96
 RULE_MAX_TOKENS = 512      # a rule is a short program; a longer reply is prose the model was asked not to write
 _RULE = re.compile(r"a\(n\)\s*=\s*(.+)$")
-
-
-class Formula(BaseModel):
-    formula: clipped(120) = Field(description="a closed form for a(n) in n, n = 1, 2, ..., in Python/sympy syntax")
 
 
 def _record(inp: MoveInput, tool: str, args: dict, result: str) -> None:
@@ -57,7 +41,7 @@ def _record(inp: MoveInput, tool: str, args: dict, result: str) -> None:
 
 
 def _add(inp: MoveInput, fit: Fit) -> Fit:
-    inp.state.ledger.append(fit)
+    inp.state.workspace.ledger.append(fit)
     return fit
 
 
@@ -89,11 +73,6 @@ REFRAME = ("See the terms another way: their differences or partial sums, their 
            "or what they could be counting.")
 
 
-def rule_programs(inp: MoveInput) -> bool:
-    """Whether the moves propose rules as programs (the workspace, with `sequence_programs`)."""
-    return sequence_workspace(inp) and bool(getattr(inp.ctx.settings, "sequence_programs", False))
-
-
 async def rule_move(inp: MoveInput, purpose: str, angle: str) -> MoveOutcome:
     """A move that proposes a rule from its own angle: a program a(n), checked against every term."""
     fit = await propose_rule(inp, purpose, angle)
@@ -104,7 +83,7 @@ async def propose_rule(inp: MoveInput, purpose: str, angle: str = "") -> Fit:
     """The model's rule as a program defining a(n); the harness calls a(0..) in the sandbox and the
     values are checked against every given term (a lookup table of the terms is refused)."""
     p = inp.problem
-    tried = [f.line() for f in inp.state.ledger if f.source == "model"]
+    tried = [f.line() for f in inp.state.workspace.ledger if f.source == "model"]
     task = render("sequence_rule", angle=angle, tables="\n".join(tables(p.terms)),
                   tried=("Rules already tried:\n" + "\n".join(tried[-4:])) if tried else "")
     reply, _ = await inp.ctx.ask_text(purpose, text_messages(inp, task), max_tokens=RULE_MAX_TOKENS)
@@ -135,18 +114,10 @@ async def first_rule(inp: MoveInput) -> MoveOutcome:
 
 
 async def patterns(inp: MoveInput) -> MoveOutcome:
-    p = inp.problem
     fits = _fits(inp)
     if fits:
         return MoveOutcome(_findings(fits, "tool:fit"), summary=fits[0].line())
-    if getattr(inp.ctx.settings, "sequence_programs", False):
-        fit = await propose_rule(inp, "move:patterns")
-        return MoveOutcome(_findings([fit], "checked"), summary=fit.line())
-    task = ("No polynomial of degree <= 4 and no linear recurrence of order <= 4 explains every term. "
-            "Propose one closed form for a(n), n = 1, 2, ..., in Python/sympy syntax.")
-    out, _ = await inp.ctx.ask("move:patterns", text_messages(inp, task), Formula, max_tokens=FORMULA_MAX_TOKENS)
-    fit = _add(inp, check_formula(out.formula, p.terms, p.n_predict))
-    _record(inp, "check_formula", {"formula": out.formula}, fit.line())
+    fit = await propose_rule(inp, "move:patterns")
     return MoveOutcome(_findings([fit], "checked"), summary=fit.line())
 
 
@@ -165,7 +136,7 @@ async def counterexamples(inp: MoveInput) -> MoveOutcome:
 
 
 def best_fit(inp: MoveInput) -> Fit | None:
-    survived = [f for f in inp.state.ledger if f.status == "survived" and f.next_terms]
+    survived = [f for f in inp.state.workspace.ledger if f.status == "survived" and f.next_terms]
     return survived[0] if survived else None     # tools first, in the order tried: the simplest form
 
 

@@ -1,6 +1,6 @@
 """The moves on a countdown workspace (Digits, Game of 24, Countdown): what each computes.
 
-Each built-in move dispatches here when the run has a countdown workspace. No move here asks the
+The family (strategies/countdown/__init__.py) maps each move name to one of these. No move here asks the
 model anything: the model's judgement is the controller's pick among the listed options
 (agent/loop/choose.py). Every result is computed by an exact tool, recorded as a `tool_call`
 event, and enters the notebook with its provenance (`source="tool:NAME"`).

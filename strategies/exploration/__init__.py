@@ -1,0 +1,37 @@
+"""The exploration family: a statement to prove whose definition makes examples (IMO 2024 P3).
+An examples table made by the definition and a conjecture ledger: every conjecture is a predicate
+run on every example, kept with how many it held on or the example that refuted it
+(strategies/exploration/exploration.py). The proof itself is judged by the model and stays unverified.
+"""
+
+from __future__ import annotations
+
+from agent.workspace.explore import ExplorationWorkspace, can_explore
+from strategies.exploration import moves as exploration
+from strategies.exploration.signals import explore_verdict
+from strategies.family import Family, family
+
+
+@family
+class ExplorationFamily(Family):
+    name = "exploration"
+    moves = {
+        "understand": exploration.examples,     # a person plays with examples before conjecturing
+        "examples": exploration.examples,
+        "patterns": exploration.patterns,
+        "counterexamples": exploration.counterexamples,
+    }
+
+    @classmethod
+    def matches(cls, problem) -> bool:
+        return can_explore(problem)
+
+    def start(self, problem) -> ExplorationWorkspace:
+        return ExplorationWorkspace()
+
+    def verdict(self, state, attack, signals):
+        # a proof attempt is judged by the model; the ledger judges the rest
+        return None if state.last_move == "attempt" else explore_verdict(state.workspace, signals)
+
+    def attempts_at_end(self, problem) -> bool:
+        return True

@@ -1,0 +1,150 @@
+"""Problem families: the unit of code. One package per kind of problem, one small protocol.
+
+A family holds what a person brings to one kind of problem: a typed workspace (the exact working
+state), the moves that compute on it, the hard signals that give a verdict without a model call,
+and a compact summary for prompts. The loop (agent/loop) knows this protocol, never a family.
+
+    start(problem)          -> the workspace (None: the notebook alone)
+    opening(problem)        -> the moves of the first step(s): ("obvious", "understand") ...
+    move_fn(name)           -> the function that runs move `name` on this family
+    options(state, attack)  -> the listed one-step options (a family whose steps are listed), else None
+    verdict(state, ...)     -> the verdict of its hard signals, or None where the model is asked
+    settled(state)          -> (answer, reason) when the run's own methods settle the answer
+    prompt_block(state)     -> (title, text) shown in every move's prompt, or None
+    workspace_text(state)   -> the workspace in a few lines, for the controller's prompts
+    final_answer(state)     -> the answer to grade after the run when none was accepted
+
+A new family is a package with a `Family` subclass and one registration: `@family` in the package
+and its module named in BUILTIN_FAMILIES, or, from another distribution, the `polya.families`
+entry point (docs/extending.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, ClassVar
+
+from strategies.base import MoveFn, get_move
+
+# Built-in families, most specific first: the first whose `matches` accepts a problem takes it.
+BUILTIN_FAMILIES = ("countdown", "answers", "hunts", "sequences", "exploration", "general")
+
+
+@dataclass
+class Signals:
+    """Hard facts about the step just taken, for the judge and a family's verdict."""
+
+    move: str
+    new_findings: int
+    move_error: str | None = None
+    rejections: list[str] = field(default_factory=list)   # verifier reasons for answers rejected this step
+    persist_streak: int = 0                               # times this move ran in a row in this attack
+    attack_progress: list[float] = field(default_factory=list)  # earlier verdicts in this attack
+    attack_moves: int = 1                                 # moves taken in this attack, this one included
+    refuted: bool = False                                 # this step found a counterexample
+    budget_used: float = 0.0                              # fraction of the tightest budget spent
+    judge_skipped: str = ""                               # why the model was not asked (answer reserve)
+
+
+@dataclass
+class Combined:
+    """A verdict: the decision, measured or judged progress, and why (with the rules that fired)."""
+
+    decision: str
+    progress: float
+    reason: str
+    evidence: list[str]
+    overrides: list[str]
+    model_decision: str | None
+
+
+class Family:
+    """The protocol, with the defaults of a family that has no workspace of its own."""
+
+    name: ClassVar[str] = "family"
+    moves: ClassVar[dict[str, MoveFn]] = {}      # this family's own implementations, by move name
+    lists_options: ClassVar[bool] = False        # True: the controller picks among `options`
+    methods: ClassVar[dict[str, str] | None] = None   # one line per move, for a compact controller
+
+    @classmethod
+    def matches(cls, problem: Any) -> bool:
+        raise NotImplementedError
+
+    def start(self, problem: Any) -> Any:
+        return None
+
+    def opening(self, problem: Any) -> tuple[str, ...]:
+        """The first step(s). `obvious` is one plain attempt checked by another method: when its
+        check agrees the run ends there; otherwise the run goes on to the next opening move."""
+        return ("understand",)
+
+    def move_fn(self, name: str) -> MoveFn:
+        """This family's implementation of `name`, else the registered move (a plugin's, or the
+        general prose move)."""
+        return self.moves.get(name) or get_move(name).fn
+
+    def options(self, state: Any, attack_id: str) -> list | None:
+        return None
+
+    def verdict(self, state: Any, attack: Any, signals: Signals) -> Combined | None:
+        return None
+
+    def settled(self, state: Any) -> tuple[str, str] | None:
+        return None
+
+    def prompt_block(self, state: Any) -> tuple[str, str] | None:
+        return None
+
+    def workspace_text(self, state: Any) -> str:
+        block = self.prompt_block(state)
+        return block[1] if block else ""
+
+    def summary(self, state: Any) -> dict | None:
+        ws = state.workspace
+        return ws.summary() if ws is not None and hasattr(ws, "summary") else None
+
+    def final_answer(self, state: Any) -> str | None:
+        return None
+
+    def attempts_at_end(self, problem: Any) -> bool:
+        """Whether the last affordable step is forced to `attempt` (a run that ends with no answer
+        proposed cannot be solved)."""
+        return bool(problem.has_exact_verifier)
+
+
+_FAMILIES: list[type[Family]] = []
+
+
+def family(cls: type[Family]) -> type[Family]:
+    """Register a family (a class decorator)."""
+    _FAMILIES.append(cls)
+    return cls
+
+
+@cache
+def _load_all() -> None:
+    for name in BUILTIN_FAMILIES:
+        importlib.import_module(f"strategies.{name}")
+    for ep in importlib.metadata.entry_points(group="polya.families"):
+        ep.load()   # importing the module runs its @family decorator
+
+
+def families() -> list[type[Family]]:
+    """Every registered family in the order they are tried: plugins first (the latest registered
+    first, so a plugin can take a kind over), then the built-in ones in BUILTIN_FAMILIES order."""
+    _load_all()
+    builtin = {f"strategies.{name}": i for i, name in enumerate(BUILTIN_FAMILIES)}
+    plugins = [cls for cls in reversed(_FAMILIES) if cls.__module__ not in builtin]
+    return plugins + sorted((cls for cls in _FAMILIES if cls.__module__ in builtin),
+                            key=lambda cls: builtin[cls.__module__])
+
+
+def family_for(problem: Any) -> Family:
+    """The family that takes this problem: the first registered one whose `matches` accepts it."""
+    for cls in families():
+        if cls.matches(problem):
+            return cls()
+    raise LookupError(f"no problem family takes kind {getattr(problem, 'kind', '?')!r}")

@@ -1,0 +1,45 @@
+"""The sequences family (give the next terms of an integer sequence): a ledger of rules, each
+checked against every given term before it is trusted. Tools first — difference and ratio tables,
+sympy's polynomial and linear-recurrence fits — and the model's rule, as a program a(n), only where
+no fit explains the terms (strategies/sequences/sequences.py).
+"""
+
+from __future__ import annotations
+
+from agent.workspace.sequences import SequenceWorkspace
+from strategies.attempt import attempt_with
+from strategies.family import Family, family
+from strategies.sequences import moves as sequences
+
+
+async def _backwards(inp):
+    return await sequences.rule_move(inp, "move:backwards", sequences.BACKWARDS)
+
+
+async def _reframe(inp):
+    return await sequences.rule_move(inp, "move:reframe", sequences.REFRAME)
+
+
+@family
+class SequencesFamily(Family):
+    name = "sequences"
+    moves = {
+        "obvious": sequences.first_rule,       # the fits, else the model's rule as a program
+        "understand": sequences.examples,      # a person writes out the terms, differences and ratios
+        "examples": sequences.examples,
+        "patterns": sequences.patterns,
+        "backwards": _backwards,
+        "reframe": _reframe,
+        "counterexamples": sequences.counterexamples,
+        "attempt": attempt_with(sequences.attempt),
+    }
+
+    @classmethod
+    def matches(cls, problem) -> bool:
+        return problem.kind == "sequence"
+
+    def start(self, problem) -> SequenceWorkspace:
+        return SequenceWorkspace()
+
+    def opening(self, problem):
+        return ("obvious", "understand")
