@@ -21,6 +21,7 @@ entry point (docs/extending.md).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.metadata
 from dataclasses import dataclass, field
@@ -61,8 +62,11 @@ class Combined:
     model_decision: str | None
 
 
+@dataclass
 class Family:
-    """The protocol, with the defaults of a family that has no workspace of its own."""
+    """The protocol, with the defaults of a family that has no workspace of its own. A family is a
+    dataclass: its fields are its typed parameters (thresholds, limits), recorded in the trace
+    (`run_start.config.family_params`) so a rerun builds the same one: `HuntsFamily(let_go_after=5)`."""
 
     name: ClassVar[str] = "family"
     moves: ClassVar[dict[str, MoveFn]] = {}      # this family's own implementations, by move name
@@ -84,7 +88,14 @@ class Family:
     def move_fn(self, name: str) -> MoveFn:
         """This family's implementation of `name`, else the registered move (a plugin's, or the
         general prose move)."""
-        return self.moves.get(name) or get_move(name).fn
+        return self.bound_moves().get(name) or get_move(name).fn
+
+    def bound_moves(self) -> dict[str, MoveFn]:
+        """The moves as configured by this instance's parameters (default: the class's `moves`)."""
+        return self.moves
+
+    def params(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
     def options(self, state: Any, attack_id: str) -> list | None:
         return None
@@ -142,9 +153,10 @@ def families() -> list[type[Family]]:
                             key=lambda cls: builtin[cls.__module__])
 
 
-def family_for(problem: Any) -> Family:
-    """The family that takes this problem: the first registered one whose `matches` accepts it."""
+def family_for(problem: Any, params: dict[str, Any] | None = None) -> Family:
+    """The family that takes this problem: the first registered one whose `matches` accepts it,
+    built with `params` (its dataclass fields; a trace's `config.family_params`)."""
     for cls in families():
         if cls.matches(problem):
-            return cls()
+            return cls(**(params or {}))
     raise LookupError(f"no problem family takes kind {getattr(problem, 'kind', '?')!r}")

@@ -8,7 +8,6 @@ import pytest
 from agent.loop.context import RunSettings
 from agent.loop.rerun import arerun
 from agent.loop.run import asolve
-from agent.problems import load_problem
 from agent.problems.models import Budget
 from agent.trace.events import LLMCall, MoveEnd, MoveStart, RunEnd, RunStart, ToolRun, Verdict
 from agent.trace.reader import read_events

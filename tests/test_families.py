@@ -33,8 +33,24 @@ def test_every_builtin_family_implements_the_protocol_it_is_tried_in_order():
     assert names[-6:] == ["countdown", "answers", "hunts", "sequences", "exploration", "general"]
     for cls in families():
         assert issubclass(cls, Family) and cls.name != Family.name
-        for move, fn in cls.moves.items():
+        for move, fn in cls().bound_moves().items():
             assert callable(fn), (cls.name, move)
+
+
+async def test_a_family_is_configured_by_its_typed_parameters_and_a_rerun_builds_the_same_one(tmp_path):
+    from agent.loop.rerun import arerun
+    from strategies.hunts import HuntsFamily
+
+    assert family_for(CountdownProblem(id="c", rules="digits", numbers=[2, 3], target=6), {"looks_dead": 0.4}).looks_dead == 0.4
+    problem = CountdownProblem(id="c", rules="digits", numbers=[2, 3, 7, 20, 21, 25], target=523)
+    strict = await asolve(problem, backend=FunctionBackend(), policy="random", budget=Budget(steps=3),
+                          trace=tmp_path / "strict.jsonl", family={"looks_dead": 0.95})
+    start = read_events(strict.trace_path)[0]
+    assert start.config["family"] == "countdown" and start.config["family_params"]["looks_dead"] == 0.95
+    assert any("looks_dead" in e.overrides for e in read_events(strict.trace_path) if e.type == "verdict")
+    rerun, _ = await arerun(strict.trace_path, trace=tmp_path / "rerun.jsonl")
+    assert read_events(rerun.trace_path)[0].config["family_params"]["looks_dead"] == 0.95
+    assert HuntsFamily(let_go_after=5).params()["let_go_after"] == 5
 
 
 def load_example():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -267,3 +268,16 @@ async def test_replay_shows_a_trace_whose_failed_call_carries_usage(tmp_path, ca
     assert cli(["replay", result.trace_path, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["used"]["llm_calls"] == result.used.llm_calls
+
+
+def test_a_trace_from_another_loop_version_is_shown_but_not_rerun(tmp_path, capsys):
+    """A committed bench trace recorded by loop version 1 (polya-agent 0.1.0): `show`, `view` and
+    `traces` read it; an exact rerun, a fork or a resume needs the release that made it."""
+    old = next((Path(__file__).parents[1] / "docs" / "results" / "hunt-43" / "traces").glob("*.jsonl*"))
+    assert cli(["replay", str(old)]) == 0
+    assert cli(["view", str(old), "-o", str(tmp_path / "old.html")]) == 0
+    capsys.readouterr()
+    for args in (["replay", str(old), "--rerun"], ["replay", str(old), "--fork-at", "2", "--backend", "scripted:echo"]):
+        assert cli(args) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "loop version 1" in err[0] and "pip install polya-agent==0.1.0" in err[0]

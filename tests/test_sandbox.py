@@ -155,9 +155,9 @@ def test_fallback_still_contains(name, no_namespaces):
 async def test_model_code_fails_closed_without_isolation_unless_the_risk_is_accepted(monkeypatch):
     """Namespaces off (simulated): a code-running move's program is refused with what is missing
     and how to enable it; POLYA_ALLOW_UNISOLATED=1 accepts the risk, and the run records what held."""
-    from agent.tools import ToolSource
     from agent.sandbox import probe_isolation
     from agent.sandbox._probe import ALLOW_UNISOLATED_ENV, NO_NAMESPACES_ENV
+    from agent.tools import ToolSource
 
     monkeypatch.setenv(NO_NAMESPACES_ENV, "1")
     monkeypatch.delenv(ALLOW_UNISOLATED_ENV, raising=False)

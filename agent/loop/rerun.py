@@ -200,7 +200,8 @@ async def arerun(path: str | Path, *, trace: str | Path | None = None, on_event:
     backend = ReplayBackend(rec.calls, source=str(path), ended_by_budget=ended_by_budget)
     result = await asolve(s.problem, backend=backend, policy=s.policy, budget=Budget(**s.budget), seed=s.seed,
                           trace=trace, settings=_settings(s, settings), on_event=_Watch(rec.checkpoints, on_event),
-                          problem_file=s.problem_file, tools=ReplayTools(rec.tools), clock_enabled=False)
+                          problem_file=s.problem_file, tools=ReplayTools(rec.tools), clock_enabled=False,
+                          family=s.config.get("family_params"))
     new = load_run(result.trace_path)
     if new.decisions != rec.decisions:
         i = next((i for i, (a, b) in enumerate(zip(rec.decisions, new.decisions, strict=False)) if a != b),
@@ -259,7 +260,7 @@ async def afork(path: str | Path, *, fork_at: int | None = None, backend: Any = 
         return await asolve(s.problem, backend=replay, policy=policy_obj, budget=budget or Budget(**s.budget),
                             seed=s.seed, trace=trace, settings=_settings(s, settings), on_event=on_event,
                             problem_file=s.problem_file, tools=tool_source, fork=fork_info,
-                            resumed_from=str(path) if resume else None)
+                            resumed_from=str(path) if resume else None, family=s.config.get("family_params"))
     finally:
         if report is not None:
             report.replayed_calls, report.live_calls = replay.served, replay.live_calls

@@ -128,9 +128,12 @@ async def asolve(
     fork: ForkInfo | None = None,
     resumed_from: str | None = None,
     backend_settings: dict[str, Any] | None = None,
+    family: Family | dict[str, Any] | None = None,
 ) -> RunResult:
     """Solve one problem with the metacognitive loop. `problem` is a Problem, a dict of one, or
-    the path of a problem file."""
+    the path of a problem file. `family`: the problem family to run, configured (e.g.
+    `HuntsFamily(let_go_after=5)`), or the parameters of the registry's choice; default: the
+    registry's choice with its default parameters."""
     if isinstance(policy, str):   # a bad policy is bad input before anything is loaded or written
         from agent.policyspec import parse_policy
 
@@ -158,14 +161,18 @@ async def asolve(
     path = Path(trace) if trace else default_trace_path(problem.id, run_id, Path(trace_dir) if trace_dir else None)
     writer = TraceWriter(path, run_id)
     state = RunState()
-    family = None if baseline is not None else family_for(problem)
+    if baseline is not None:
+        family = None
+    elif not isinstance(family, Family):
+        family = family_for(problem, family)
     ctx = new_context(backend_obj, writer, budget, state, problem, seed=seed, settings=settings,
                       tools=tools or ToolSource(), on_event=on_event, clock_enabled=clock_enabled,
                       policy_spec=policy if isinstance(policy, str) else policy_obj.name,
                       answer_reserve=family is not None and problem.has_exact_verifier)
     ctx.emit(RunStart(run_id=run_id, problem=problem.model_dump(mode="json"), problem_file=problem_file,
                       backend=backend_obj.spec, policy=policy_obj.name, budget=budget.model_dump(), seed=seed,
-                      config={"settings": vars(settings), "family": family.name if family else None},
+                      config={"settings": vars(settings), "family": family.name if family else None,
+                              "family_params": family.params() if family else None},
                       versions=package_versions(), fork=fork,
                       resumed_from=resumed_from))
     error: str | None = None

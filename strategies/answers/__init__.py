@@ -1,6 +1,6 @@
 """The answers family (`answer` problems: GSM8K, MATH): candidate answers, each with the method
 that reached it. The first step is the obvious attempt checked by a program; after it each move
-makes one answer by a named method (strategies/answers/answers.py), and two independent methods
+makes one answer by a named method (strategies/answers/moves.py), and two independent methods
 agreeing settle the run (strategies/answers/signals.py). The hidden reference grades the final
 answer once, after the run.
 """

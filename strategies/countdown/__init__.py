@@ -1,22 +1,28 @@
 """The countdown family (NYT Digits, Game of 24, Countdown): boards and subgoals with exact tools.
 
 The workspace (agent/workspace/boards.py) lists the one-step options from where an attack stands;
-the policy picks one; the move takes it with an exact tool (strategies/countdown/countdown.py); the
+the policy picks one; the move takes it with an exact tool (strategies/countdown/moves.py); the
 node it lands on gives the verdict (strategies/countdown/signals.py). No move here asks the model:
 its judgement is the controller's pick among the listed options.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from agent.workspace.boards import CountdownWorkspace
 from strategies.attempt import attempt_with
 from strategies.countdown import moves as countdown
-from strategies.countdown.signals import workspace_verdict
+from strategies.countdown.signals import ATTACK_STEPS_PER_NUMBER, LOOKS_DEAD, workspace_verdict
 from strategies.family import Family, family
 
 
 @family
+@dataclass
 class CountdownFamily(Family):
+    looks_dead: float = LOOKS_DEAD                       # a node below this viability is abandoned
+    steps_per_number: int = ATTACK_STEPS_PER_NUMBER      # an attack this long per board number is left
+
     name = "countdown"
     lists_options = True
     moves = {
@@ -43,4 +49,5 @@ class CountdownFamily(Family):
         return state.workspace.render(state.current_attack or "-", facts=0)
 
     def verdict(self, state, attack, signals):
-        return workspace_verdict(state.workspace, attack, signals)
+        return workspace_verdict(state.workspace, attack, signals, looks_dead=self.looks_dead,
+                                 steps_per_number=self.steps_per_number)

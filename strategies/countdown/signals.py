@@ -37,7 +37,8 @@ def viability(ws: CountdownWorkspace, attack_id: str) -> float:
     return round(min(0.95, (near + 0.1 * len(node.items)) / 1.6), 3)
 
 
-def workspace_verdict(ws: CountdownWorkspace, attack, s: Signals) -> Combined:
+def workspace_verdict(ws: CountdownWorkspace, attack, s: Signals, *, looks_dead: float = LOOKS_DEAD,
+                      steps_per_number: int = ATTACK_STEPS_PER_NUMBER) -> Combined:
     """The node the attack stands on says what happened; progress is its viability estimate, and a
     node that looks dead, or has no step of its own left (only stepping back), is left."""
     node = ws.at(attack.id)
@@ -51,7 +52,7 @@ def workspace_verdict(ws: CountdownWorkspace, attack, s: Signals) -> Combined:
     if s.rejections:
         return Combined("abandon", progress, "the verifier rejected the answer this attack reached", evidence,
                         ["answer_rejected"], None)
-    cap = ATTACK_STEPS_PER_NUMBER * len(ws.root.items)
+    cap = steps_per_number * len(ws.root.items)
     if len(attack.moves) >= cap:
         return Combined("abandon", progress, f"{len(attack.moves)} steps in this attack without closing the goal",
                         evidence, ["attack_too_long"], None)
@@ -65,7 +66,7 @@ def workspace_verdict(ws: CountdownWorkspace, attack, s: Signals) -> Combined:
         # abandoned-viable from 9-18% to 3%, and 205 puzzles were solved against 202 (switch: fewer).
         return Combined("abandon", progress, f"no step from {node.id} is left that does not make a dead end: "
                         "only stepping back remains", evidence, ["node_exhausted"], None)
-    if progress < LOOKS_DEAD and node.status != "closed":
+    if progress < looks_dead and node.status != "closed":
         return Combined("abandon", progress, f"{node.id} looks dead: no step comes near its goal {node.goal}, "
                         f"with {len(node.items)} numbers free (viability {progress:.2f})", evidence,
                         ["looks_dead"], None)

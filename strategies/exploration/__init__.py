@@ -1,7 +1,7 @@
 """The exploration family: a statement to prove whose definition makes examples (IMO 2024 P3).
 An examples table made by the definition and a conjecture ledger: every conjecture is a predicate
 run on every example, kept with how many it held on or the example that refuted it
-(strategies/exploration/exploration.py). The proof itself is judged by the model and stays unverified.
+(strategies/exploration/moves.py). The proof itself is judged by the model and stays unverified.
 """
 
 from __future__ import annotations

@@ -7,11 +7,13 @@ counterexample is confirmed, graded once after the run.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from agent.workspace.hunt import HuntWorkspace
 from strategies.attempt import attempt_with
 from strategies.family import Family, family
 from strategies.hunts import moves as hunts
-from strategies.hunts.signals import hunt_verdict
+from strategies.hunts.signals import HUNT_LET_GO, HUNT_STALL_GAIN, HUNT_STALL_STEPS, HUNT_STREAK, hunt_verdict
 
 
 async def _patterns(inp):
@@ -23,17 +25,25 @@ async def _backwards(inp):
 
 
 @family
+@dataclass
 class HuntsFamily(Family):
     name = "hunts"
-    moves = {
-        "obvious": hunts.obvious,             # a search program first
-        "understand": hunts.examples,         # a person tries the small cases first
-        "examples": hunts.examples,
-        "patterns": _patterns,
-        "backwards": _backwards,
-        "counterexamples": hunts.search,
-        "attempt": attempt_with(hunts.attempt),
-    }
+    search_share: float = hunts.SEARCH_SHARE    # of the program time limit, for a search's own clock
+    let_go_after: int = HUNT_LET_GO             # empty search programs, then "none so far"
+    streak: int = HUNT_STREAK                   # the same move this many times, then the policy chooses
+    stall_steps: int = HUNT_STALL_STEPS         # steps that together checked less than stall_gain ...
+    stall_gain: float = HUNT_STALL_GAIN         # ... further (of hunt_progress): let go
+
+    def bound_moves(self):
+        return {
+            "obvious": hunts.timed_search(self.search_share, "move:attempt:obvious"),   # a search first
+            "understand": hunts.examples,         # a person tries the small cases first
+            "examples": hunts.examples,
+            "patterns": _patterns,
+            "backwards": _backwards,
+            "counterexamples": hunts.timed_search(self.search_share),
+            "attempt": attempt_with(hunts.attempt),
+        }
 
     @classmethod
     def matches(cls, problem) -> bool:
@@ -46,7 +56,8 @@ class HuntsFamily(Family):
         return ("obvious", "understand")
 
     def verdict(self, state, attack, signals):
-        return hunt_verdict(state.workspace, signals)
+        return hunt_verdict(state.workspace, signals, let_go_after=self.let_go_after, streak=self.streak,
+                            stall_steps=self.stall_steps, stall_gain=self.stall_gain)
 
     def final_answer(self, state):
         return state.workspace.conclusion()

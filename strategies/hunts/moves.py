@@ -135,14 +135,26 @@ def search_clock(start: int, seconds: int) -> str:
             f"    print(f'CHECKED {{_start}} to {{n - 1}}')\n")
 
 
-async def search(inp: MoveInput, purpose: str = "move:counterexamples") -> MoveOutcome:
+SEARCH_SHARE = 0.8    # of the program time limit: the harness's clock stops the search before the sandbox does
+
+
+def timed_search(share: float = SEARCH_SHARE, purpose: str = "move:counterexamples"):
+    """The search move, its clock set to `share` of the run's program time limit."""
+
+    async def search_move(inp: MoveInput) -> MoveOutcome:
+        return await search(inp, purpose, share)
+
+    return search_move
+
+
+async def search(inp: MoveInput, purpose: str = "move:counterexamples", share: float = SEARCH_SHARE) -> MoveOutcome:
     """The model's own search program; the definition is prepended, and whatever it prints as a
     counterexample is checked by the definition before it counts. The program loops over
     `candidates()`, upward from where the scans and the last search reported stopping, until the
     harness's clock stops it (left to choose its own range, the 1.5B model wrote range(1, 1000) and
     missed 5,777)."""
     ws = hunt_workspace(inp)
-    seconds = max(1, int(inp.ctx.settings.code_timeout_s * 0.8))
+    seconds = max(1, int(inp.ctx.settings.code_timeout_s * share))
     start = max(ws.scanned_to, ws.searched_to()) + 1      # scanned_to is -1 before any scan
     instruction = render("hunt_search_timed", workspace=ws.render(), seconds=seconds, start=start)
     prefix = f"{inp.problem.definition}\n\n{search_clock(start, seconds)}"
@@ -167,11 +179,6 @@ async def search(inp: MoveInput, purpose: str = "move:counterexamples") -> MoveO
     return MoveOutcome(Findings(source="program", facts=facts, candidates=[str(n) for n in entry.found[:1]],
                                 counterexamples=[entry.line()] if entry.found else []), summary=entry.line(),
                        check="counterexample confirmed" if entry.found else "no counterexample confirmed")
-
-
-async def obvious(inp: MoveInput) -> MoveOutcome:
-    """A hunt's obvious first attempt is a search program."""
-    return await search(inp, "move:attempt:obvious")
 
 
 async def attempt(inp: MoveInput) -> MoveOutcome | None:
