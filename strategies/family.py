@@ -9,6 +9,7 @@ and a compact summary for prompts. The loop (agent/loop) knows this protocol, ne
     move_fn(name)           -> the function that runs move `name` on this family
     options(state, attack)  -> the listed one-step options (a family whose steps are listed), else None
     verdict(state, ...)     -> the verdict of its hard signals, or None where the model is asked
+                               (a policy's learned node value may stand in for its estimate)
     settled(state)          -> (answer, reason) when the run's own methods settle the answer
     prompt_block(state)     -> (title, text) shown in every move's prompt, or None
     workspace_text(state)   -> the workspace in a few lines, for the controller's prompts
@@ -100,7 +101,9 @@ class Family:
     def options(self, state: Any, attack_id: str) -> list | None:
         return None
 
-    def verdict(self, state: Any, attack: Any, signals: Signals) -> Combined | None:
+    def verdict(self, state: Any, attack: Any, signals: Signals, node_value: Any = None) -> Combined | None:
+        """`node_value(workspace, node)`: a policy's learned (value, looks-dead threshold) of a node,
+        for a family whose verdicts can use one (countdown), else None."""
         return None
 
     def settled(self, state: Any) -> tuple[str, str] | None:

@@ -186,9 +186,9 @@ def test_a_line_set_aside_is_offered_again_with_revisit():
 
 
 def test_the_learned_judge_uses_the_node_value(tmp_path):
-    from agent.loop.judge import Signals
     from agent.loop.state import Attack
-    from agent.workspace.signals import workspace_verdict
+    from strategies.countdown.signals import workspace_verdict
+    from strategies.family import Signals
 
     ws = CountdownWorkspace.start([2, 3, 7, 20, 21, 25], 269, "digits")
     attack = Attack(id="A1", goal="g", moves=["backwards"])

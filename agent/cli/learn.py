@@ -57,7 +57,7 @@ def main(args: argparse.Namespace) -> int:
 def _self_play(args: argparse.Namespace, out: Path) -> str:
     import sys
 
-    from agent.experience.selfplay import self_play
+    from agent.bench.selfplay import self_play
     from agent.problems import load_problems
 
     runs = args.runs or sum(len(load_problems(s)) for s in args.self_play)

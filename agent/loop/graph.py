@@ -144,7 +144,8 @@ async def judge(run: Run, st: RunState) -> None:
     """The verdict on the step: the family's hard signals where they decide, else the model's
     assessment bounded by the judge's rules; then what it means for the next step."""
     attack, signals = st.attack(), run.last_signals
-    verdict = run.family.verdict(st, attack, signals) if st.status != "solved" else None
+    value = getattr(run.policy.at_step(st.step), "node_value", None)   # a learned judge (agent/loop/learned.py)
+    verdict = run.family.verdict(st, attack, signals, value) if st.status != "solved" else None
     if verdict is None:
         verdict = combine(await _assess(run, st, signals), signals)
     record_verdict(run, st, attack, verdict)

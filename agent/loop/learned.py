@@ -12,7 +12,7 @@ nodes by the learned node value. No model call.
   cost, so a line left by stepping back is not lost: it is there to return to while it is the
   most promising, once no step here is worth STAY or the judge has left the line. Every return
   and every step is still one recorded step with a verdict.
-- The judge (agent/workspace/signals.py, `value=`) uses the learned node value as progress and
+- The judge (strategies/countdown/signals.py, `value=`) uses the learned node value as progress and
   abandons a node below the file's threshold for its rule set.
 
 `learned` uses the file shipped in the package (learned from the dev learning part only);

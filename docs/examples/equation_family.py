@@ -85,7 +85,7 @@ class EquationFamily(Family):
     def start(self, problem) -> EquationWorkspace:
         return EquationWorkspace()
 
-    def verdict(self, state, attack, signals) -> Combined:
+    def verdict(self, state, attack, signals, node_value=None) -> Combined:
         ws = state.workspace
         if ws.roots:
             return Combined("solved", 0.9, f"{ws.unknown} = {ws.roots[0]} checks by substitution", [ws.render()],

@@ -30,7 +30,7 @@ class AnswersFamily(Family):
         # the obvious attempt already states the problem's answers: no `understand` after it
         return ("obvious",)
 
-    def verdict(self, state, attack, signals):
+    def verdict(self, state, attack, signals, node_value=None):
         return answer_verdict(state.workspace, signals, state.step)
 
     def settled(self, state):

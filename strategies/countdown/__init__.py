@@ -48,6 +48,6 @@ class CountdownFamily(Family):
     def workspace_text(self, state) -> str:
         return state.workspace.render(state.current_attack or "-", facts=0)
 
-    def verdict(self, state, attack, signals):
+    def verdict(self, state, attack, signals, node_value=None):
         return workspace_verdict(state.workspace, attack, signals, looks_dead=self.looks_dead,
-                                 steps_per_number=self.steps_per_number)
+                                 steps_per_number=self.steps_per_number, value=node_value)

@@ -38,11 +38,16 @@ def viability(ws: CountdownWorkspace, attack_id: str) -> float:
 
 
 def workspace_verdict(ws: CountdownWorkspace, attack, s: Signals, *, looks_dead: float = LOOKS_DEAD,
-                      steps_per_number: int = ATTACK_STEPS_PER_NUMBER) -> Combined:
+                      steps_per_number: int = ATTACK_STEPS_PER_NUMBER, value=None) -> Combined:
     """The node the attack stands on says what happened; progress is its viability estimate, and a
-    node that looks dead, or has no step of its own left (only stepping back), is left."""
+    node that looks dead, or has no step of its own left (only stepping back), is left.
+    `value(ws, node)`: a learned judge's (value, looks-dead threshold) of a node (agent/loop/learned.py),
+    used in place of the viability estimate and `looks_dead`."""
     node = ws.at(attack.id)
     progress = viability(ws, attack.id)
+    if value is not None:
+        progress, looks_dead = value(ws, node)
+        progress = round(min(0.95, progress), 3)
     evidence = [f"{node.render()}", f"{len(ws.nodes)} nodes in the workspace, {len(ws.closed())} closed"]
     evidence += [f"verifier rejected an answer: {r}" for r in s.rejections]
     if s.move_error:

@@ -29,7 +29,7 @@ class ExplorationFamily(Family):
     def start(self, problem) -> ExplorationWorkspace:
         return ExplorationWorkspace()
 
-    def verdict(self, state, attack, signals):
+    def verdict(self, state, attack, signals, node_value=None):
         # a proof attempt is judged by the model; the ledger judges the rest
         return None if state.last_move == "attempt" else explore_verdict(state.workspace, signals)
 

@@ -55,7 +55,7 @@ class HuntsFamily(Family):
     def opening(self, problem):
         return ("obvious", "understand")
 
-    def verdict(self, state, attack, signals):
+    def verdict(self, state, attack, signals, node_value=None):
         return hunt_verdict(state.workspace, signals, let_go_after=self.let_go_after, streak=self.streak,
                             stall_steps=self.stall_steps, stall_gain=self.stall_gain)
 
