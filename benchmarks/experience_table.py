@@ -61,7 +61,7 @@ def calibration(dirs: list[str], experience: str | None) -> list[str]:
     from agent.experience.data import bare_node, parse_node, trace_files
     from agent.trace.reader import iter_events
     from agent.workspace.countdown import settle
-    from agent.workspace.signals import LOOKS_DEAD
+    from strategies.countdown.signals import LOOKS_DEAD
 
     exp = load_experience(experience)
     hand, learned, label, cut = [], [], [], []

@@ -370,7 +370,7 @@ async def test_attempt_under_use_all_rules_does_not_take_a_step_that_leaves_numb
     assert held is None and inp.state.workspace.at("A1").id == "N1" and len(inp.state.workspace.nodes) == 1
 
 
-# -- the viability estimate and the looks-dead rule (agent/workspace/signals.py) ---------------------
+# -- the viability estimate and the looks-dead rule (strategies/countdown/signals.py) ---------------
 def test_a_node_with_only_stepping_back_left_is_left_not_persisted_on():
     from agent.loop.state import Attack
     from strategies.countdown.signals import workspace_verdict
