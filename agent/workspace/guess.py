@@ -91,7 +91,7 @@ def guess_rational_gf(terms: list[int], predict: int) -> Rule | None:
         return None
     try:
         q = [int(c) for c in find_simple_recurrence_vector([sympy.Integer(t) for t in terms])]
-    except IndexError:                     # sympy 1.14 runs off the end of some lists ending in zeros
+    except IndexError:                     # sympy 1.14 runs off the end of some lists starting with zeros
         return None
     if len(q) <= 1 or q[0] == 0:
         return None
