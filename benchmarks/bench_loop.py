@@ -23,7 +23,7 @@ from typing import TypedDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent.loop.graph import ROUTES  # noqa: E402
+from agent.loop.graph import TARGETS  # noqa: E402
 from agent.loop.run import asolve  # noqa: E402
 from agent.problems.models import Budget  # noqa: E402
 from agent.trace import writer  # noqa: E402
@@ -101,7 +101,7 @@ def bare_graph_ms(steps: int) -> float:
     controller -> move -> verify -> judge, as in the loop."""
     from langgraph.graph import END, START, StateGraph
 
-    nxt = {"understand": "controller", "controller": "move", "move": "verify", "verify": "judge", "judge": "controller"}
+    nxt = {"opening": "controller", "controller": "move", "move": "verify", "verify": "judge", "judge": "controller"}
 
     def node(name):
         async def run(s: S) -> S:
@@ -113,10 +113,10 @@ def bare_graph_ms(steps: int) -> float:
         return s["route"]
 
     g = StateGraph(S)
-    for name in ROUTES:
+    for name in TARGETS:
         g.add_node(name, node(name))
-    g.add_edge(START, "understand")
-    for name, targets in ROUTES.items():
+    g.add_edge(START, "opening")
+    for name, targets in TARGETS.items():
         g.add_conditional_edges(name, route, {t: t for t in targets} | {"end": END})
     app = g.compile()
     cpu0 = time.process_time()
