@@ -1,7 +1,8 @@
 """Framework overhead per step: graph + judge bookkeeping + verifier + trace writes, with a
-zero-latency function backend and canned tool results, over a 200-step run of the notebook loop
-(every step asks the backend, so the whole path runs) — side by side with a bare LangGraph of the
-same five nodes and routes doing nothing, in the same process, so the ratio is load-independent.
+zero-latency function backend and canned tool results, over a 200-step run of the test `prose`
+family (tests/loop_helpers.py: the general moves on the notebook and the model's judge, so every
+step asks the backend and the whole path runs) — side by side with a bare LangGraph of the same
+five nodes and routes doing nothing, in the same process, so the ratio is load-independent.
 
     python benchmarks/bench_loop.py [--steps 200] [--fsync] [--repeats 5]
 

@@ -62,7 +62,7 @@ async def make_trace(path: Path, events: int) -> float:
     steps = max(10, events // 7)
     started = time.perf_counter()
     await asolve(PROSE269, backend=FunctionBackend(_answer), policy="llm", budget=Budget(steps=steps), trace=path,
-                 tools=CannedTools())     # the notebook loop: a model call every step
+                 tools=CannedTools())     # the prose family: a model call every step
     return time.perf_counter() - started
 
 

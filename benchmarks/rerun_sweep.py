@@ -4,8 +4,9 @@ at this commit, per directory; list the first divergence of each that does not.
     python benchmarks/rerun_sweep.py docs/results [--list]
 
 A trace stops rerunning exactly when a prompt, a budget rule or a judge rule changed after it was
-recorded without a `RunSettings` flag that recreates the old behaviour (docs/traces.md). The
-figure for docs/results is in docs/results/README.md.
+recorded; a trace recorded at another loop version is not rerun at all and counts as not
+rerunnable (docs/traces.md: its rerun names the release that reruns it). The figure for
+docs/results is in docs/results/README.md.
 """
 
 from __future__ import annotations

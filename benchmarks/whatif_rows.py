@@ -1,11 +1,16 @@
 """Re-score a bench directory under a changed run setting, paying only for the runs it changes.
 
-    python benchmarks/whatif_rows.py bench-results/math500-loop bench-results/math500-loop-indep \
-        --setting independent_agreement=true [--policies llm,random] [--dry-run]
+    python benchmarks/whatif_rows.py bench-results/hunt-loop bench-results/hunt-loop-20s \
+        --setting code_timeout_s=20 [--policies llm,random] [--dry-run]
+
+Run settings are numbers (agent.loop.context.RunSettings: token limits, program time and memory,
+temperature); there are no behaviour switches, so a changed rule is a code change, which the mode
+without `--setting` below measures. Only traces recorded at this loop version rerun (docs/traces.md).
 
 For each row (loop policies only), its trace is rerun with the setting changed and zero model
-calls (`polya replay --rerun --setting`). A run the rule would not have changed keeps its row as
-recorded. A run it changes, at the verdict of step k, is forked at step k+1 under the setting: steps
+calls (`polya replay --rerun --setting`); program outputs are served as recorded, so a changed time
+limit shows where it changes a prompt (a hunt's search clock). A run the rule would not have
+changed keeps its row as recorded. A run it changes, at the verdict of step k, is forked at step k+1 under the setting: steps
 1..k replay from the trace and the rest runs live on the recorded backend, graded once after the
 run as in a bench. The new rows go to OUT/results.jsonl with `reason` prefixed "what-if: unchanged"
 or "what-if: forked at step N", and the summary says how many runs the rule changed. A trace that
