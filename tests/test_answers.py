@@ -1,5 +1,5 @@
 """The answer workspace (agent/workspace/answers.py) and the moves that compute on it
-(strategies/answer.py): candidate answers with their methods, the agreement rule, the final answer."""
+(strategies/answers/): candidate answers with their methods, the agreement rule, the final answer."""
 
 from __future__ import annotations
 
