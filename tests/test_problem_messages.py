@@ -26,7 +26,11 @@ def polya(capsys, *argv: str) -> tuple[int, str]:
 
 def test_every_kind_has_one_complete_inline_example():
     kinds = [re.search(r"^kind: (\w+)", body, re.M).group(1) for _, body, _ in EXAMPLES]
-    assert sorted(kinds) == sorted(set(KINDS) - {"open"})   # open shares proof's model and verifier
+    assert set(kinds) == set(KINDS) - {"open"}   # open shares proof's model and verifier
+    # one each, but a conjecture twice: a check of one integer (hunted) and of any text
+    assert sorted(kinds) == sorted([*set(kinds), "conjecture"])
+    forms = [re.search(r"^candidate: (\w+)", body, re.M) for _, body, _ in EXAMPLES if "kind: conjecture" in body]
+    assert sorted(m.group(1) if m else "text" for m in forms) == ["integer", "text"]
 
 
 @pytest.mark.parametrize(("name", "body", "session"), EXAMPLES, ids=[e[0] for e in EXAMPLES])
@@ -63,6 +67,9 @@ def write(tmp_path: Path, text: str) -> str:
      "with answer 'none', give `searched: N`"),
     ("id: c\nkind: counterexample\ndefinition: |\n  def in_domain(n): return True\n  def holds(n): return True\nanswer: nine\n",
      "field 'answer': write the smallest counterexample (an integer such as 5777) or 'none', not 'nine'"),
+    ("id: c\nkind: conjecture\ncandidate: int\ncheck: |\n  def check(c):\n    return True\n",
+     "field 'candidate': write 'integer' (check(candidate) decides one integer: the loop hunts for it n by n) "
+     "or 'text' (any other answer), not 'int'"),
 ])
 def test_messages_say_what_to_write(tmp_path, capsys, text, message):
     code, out = polya(capsys, "check", write(tmp_path, text))

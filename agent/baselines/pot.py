@@ -17,6 +17,7 @@ from agent.baselines import baseline
 from agent.baselines._common import begin_step, check, fail_status, finish, options, render
 from agent.baselines.cot import text_messages
 from agent.errors import BackendError
+from agent.verify.hunt import claim_code
 from strategies.base import parse_program
 
 # The program alone: asked for "one sentence, then the program" (the loop's code format), the 1.5B
@@ -40,7 +41,8 @@ async def pot(ctx, problem, state) -> None:
     repairs = options(ctx.policy_spec)["repairs"]
     # A problem's own definition (a claim's in_domain/holds, a sequence's a(n)) is what a user has:
     # it is defined at the top of the program, as for the loop's search programs.
-    prefix = getattr(problem, "definition", "") or ""
+    # An integer conjecture's check is its holds(n) (agent.verify.hunt.claim_code), as in the loop's hunts.
+    prefix = claim_code(problem) if getattr(problem, "hunted", False) else getattr(problem, "definition", "") or ""
     given = ("\nThe functions of the problem's Python definition are ALREADY DEFINED at the top of your "
              "program: call them, do not copy them.") if prefix.strip() else ""
     msgs = text_messages(problem, f"{render('pot')}{given}\n{POT_FORMAT}")

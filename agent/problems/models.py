@@ -6,9 +6,10 @@ Every kind owns its verifier (see `agent.verify`). The loop only relies on the c
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 RuleSetName = Literal["digits", "game24", "countdown"]
 
@@ -164,15 +165,48 @@ class SequenceProblem(ProblemBase):
                 "comma-separated (for example: Answer: 1, 2, 3).")
 
 
+CANDIDATE_FORMS = ("text", "integer")
+# Names the hunt gives a conjecture's check (agent.verify.hunt.claim_code); a problem defining them
+# itself would be shadowed, and its check would call the hunt's own holds() back.
+HUNT_NAMES = ("in_domain", "holds", "candidates")
+
+
 class ConjectureProblem(ProblemBase):
     """A claim checked by running code: `definition` defines things, `check` is a Python predicate
-    `check(candidate) -> bool | str` run on the candidate in a separate process."""
+    `check(candidate) -> bool | str` run on the candidate in a separate process.
+
+    `candidate: integer` says the check decides single integers (a counterexample to a claim about
+    integers): the hunts family takes the problem and checks each n it tries with `check(str(n))`,
+    as it checks `holds(n)` of a `counterexample` problem. `text` (the default): anything else."""
 
     kind: Literal["conjecture"] = "conjecture"
     definition: str = ""
     check: str = Field(min_length=1)
+    candidate: str = "text"
     answer_format: str = "Give the final answer only."
     timeout_s: float = Field(default=10.0, gt=0, le=600)
+
+    @field_validator("candidate", mode="before")
+    @classmethod
+    def _candidate_form(cls, value):
+        if value not in CANDIDATE_FORMS:
+            raise ValueError(f"write 'integer' (check(candidate) decides one integer: the loop hunts for it "
+                             f"n by n) or 'text' (any other answer), not {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _free_hunt_names(self) -> ConjectureProblem:
+        if self.candidate == "integer":
+            for name in HUNT_NAMES:
+                if re.search(rf"^\s*def {name}\(", f"{self.definition}\n{self.check}", re.M):
+                    raise ValueError(f"with candidate: integer, {name}() is the hunt's own name: rename "
+                                     f"your {name}() (for example to claim_{name})")
+        return self
+
+    @property
+    def hunted(self) -> bool:
+        """Whether the check decides single integers: a claim hunted n by n."""
+        return self.candidate == "integer"
 
     @property
     def checkable_at_solve_time(self) -> bool:
@@ -180,7 +214,12 @@ class ConjectureProblem(ProblemBase):
 
     def describe(self) -> str:
         task = self.statement.strip() or self.title
-        return f"{task}\n\nAnswer format: {self.answer_format}"
+        text = f"{task}\n\nAnswer format: {self.answer_format}"
+        if self.hunted:
+            # what the hunt's programs may call (agent.verify.hunt.claim_code); the check's code is not shown
+            text += ("\n\nIn your programs, holds(n) runs the problem's own check on the integer n: it is False "
+                     "exactly when n is an answer the check accepts (in_domain(n) is True for every n).")
+        return text
 
 
 NO_COUNTEREXAMPLE = "none"

@@ -1,6 +1,6 @@
-"""Counterexample claims (`counterexample` problems): a claimed n is checked by running the
-statement's own definition in the sandbox — the candidate enters the program only as an integer
-literal. "None" (no counterexample) needs the hidden reference, so only the after-run grading
+"""Counterexample claims (`counterexample` problems, and `conjecture` problems with `candidate:
+integer`): a claimed n is checked by running the statement's own definition (or check) in the
+sandbox — the candidate enters the program only as an integer literal. "None" (no counterexample) needs the hidden reference, so only the after-run grading
 (`verify`) judges it; during a run it is not checkable (`solve_time_check` returns None for it).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from agent.problems.models import NO_COUNTEREXAMPLE, CounterexampleProblem
+from agent.problems.models import NO_COUNTEREXAMPLE, ConjectureProblem, CounterexampleProblem
 from agent.verify.extract import focus
 from agent.verify.result import VerifyResult
 
@@ -37,12 +37,35 @@ def check_program(definition: str, values: list[int]) -> str:
             f"print({_MARK!r} + _json.dumps(_out))\n")
 
 
-def run_checks(problem: CounterexampleProblem, values: list[int], timeout_s: float | None = None):
+# A conjecture's check as a claim about every integer: n is a counterexample exactly when check(str(n))
+# is True. A check that raises rejects n, as `polya verify` would.
+_CHECK_AS_CLAIM = """
+def in_domain(n):
+    return True
+
+
+def holds(n):
+    try:
+        return check(str(n)) is not True
+    except Exception:
+        return True
+"""
+
+
+def claim_code(problem: CounterexampleProblem | ConjectureProblem) -> str:
+    """The code that defines `in_domain(n)` and `holds(n)` for a claim about integers: a
+    counterexample problem's definition, or an integer conjecture's definition and check."""
+    if isinstance(problem, ConjectureProblem):
+        return f"{problem.definition}\n\n{problem.check}\n\n{_CHECK_AS_CLAIM}"
+    return problem.definition
+
+
+def run_checks(problem: CounterexampleProblem | ConjectureProblem, values: list[int], timeout_s: float | None = None):
     """[(in_domain, holds)] for each value, or (None, why) when the definition could not answer in
     time. Runs in the sandbox: the definition comes from a problem file."""
     from agent import sandbox
 
-    res = sandbox.run(check_program(problem.definition, values), timeout_s=timeout_s or problem.timeout_s)
+    res = sandbox.run(check_program(claim_code(problem), values), timeout_s=timeout_s or problem.timeout_s)
     line = next((ln[len(_MARK):] for ln in reversed(res.stdout.splitlines()) if ln.startswith(_MARK)), None)
     if line is None:
         why = res.killed_reason or ("timed out" if res.timed_out else

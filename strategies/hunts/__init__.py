@@ -1,5 +1,6 @@
-"""The hunts family (`counterexample` problems: claims about integers). The claim's own definition
-(`in_domain(n)`, `holds(n)`) checks every case, so the workspace (agent/workspace/hunt.py) holds
+"""The hunts family: claims about integers, as `counterexample` problems or as `conjecture` problems
+with `candidate: integer` (whose check(str(n)) is the claim's `holds`: agent.verify.hunt.claim_code).
+The claim's own definition (`in_domain(n)`, `holds(n)`) checks every case, so the workspace (agent/workspace/hunt.py) holds
 only what is checked: scans of small n, families of candidates a program printed, search programs
 on the harness's clock, and confirmed counterexamples. "none" is the hunt's conclusion when no
 counterexample is confirmed, graded once after the run.
@@ -47,7 +48,8 @@ class HuntsFamily(Family):
 
     @classmethod
     def matches(cls, problem) -> bool:
-        return problem.kind == "counterexample"
+        # one treatment for a claim about integers, in whichever form it is written (issue 37)
+        return problem.kind == "counterexample" or getattr(problem, "hunted", False)
 
     def start(self, problem) -> HuntWorkspace:
         return HuntWorkspace()

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from agent.trace.events import Findings, ToolCall
-from agent.verify.hunt import run_checks
+from agent.verify.hunt import claim_code, run_checks
 from agent.workspace.hunt import MAX_FAMILY, Family, HuntWorkspace, Search
 from strategies.base import MoveInput, MoveOutcome, render, write_and_run
 
@@ -157,7 +157,7 @@ async def search(inp: MoveInput, purpose: str = "move:counterexamples", share: f
     seconds = max(1, int(inp.ctx.settings.code_timeout_s * share))
     start = max(ws.scanned_to, ws.searched_to()) + 1      # scanned_to is -1 before any scan
     instruction = render("hunt_search_timed", workspace=ws.render(), seconds=seconds, start=start)
-    prefix = f"{inp.problem.definition}\n\n{search_clock(start, seconds)}"
+    prefix = f"{claim_code(inp.problem)}\n\n{search_clock(start, seconds)}"
     plan, result = await _program(inp, purpose, instruction, prefix=prefix, rewrite=keep_harness_names)
     entry = Search(plan=(plan or "search")[:120])
     if not result.ok:
