@@ -104,3 +104,15 @@ async def test_a_scan_finds_a_small_counterexample_without_a_search(tmp_path):
     assert result.status == "solved" and result.answer == "40"
     scans = [e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_call" and e.tool == "scan"]
     assert "FAILS at n = 40" in scans[0].result
+
+
+def test_check_hints_at_candidate_integer_when_the_answer_is_one_integer(tmp_path, capsys):
+    from agent.cli import main
+
+    text = (ROOT / "problems/conjectures/goldbach-other.yaml").read_text(encoding="utf-8")
+    assert "candidate: integer" in text
+    (tmp_path / "text.yaml").write_text(text.replace("candidate: integer\n", ""), encoding="utf-8")
+    assert main(["check", str(tmp_path / "text.yaml"), str(ROOT / "problems/conjectures/goldbach-other.yaml")]) == 0
+    hints = [ln for ln in capsys.readouterr().out.splitlines() if "hint:" in ln]
+    assert hints == ["  goldbach-other-counterexample: hint: its answer is one integer? add `candidate: integer` "
+                     "and the loop hunts for it n by n (docs/problems.md, 'Which kind?')"]

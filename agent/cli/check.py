@@ -10,6 +10,7 @@ solution, is an error too (exit 2).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 
@@ -59,6 +60,18 @@ def _solve_suite(suite, verbose: bool) -> tuple[list[str], int]:
     return lines, bad
 
 
+_ONE_INTEGER = re.compile(r"\b(?:one|an?|single)\s+(?:\w+\s+)?(?:integer|whole number|number n)\b", re.I)
+
+
+def _route_hints(suite) -> list[str]:
+    """A conjecture whose answer is said to be one integer but that says `candidate: text` would get
+    the general prose moves, not the hunt (issue 37): say so, with the line to add."""
+    return [f"  {p.id}: hint: its answer is one integer? add `candidate: integer` and the loop hunts for it "
+            "n by n (docs/problems.md, 'Which kind?')"
+            for p in suite.problems if p.kind == "conjecture" and not p.hunted
+            and _ONE_INTEGER.search(f"{p.answer_format} {p.statement}")]
+
+
 def main(args: argparse.Namespace) -> int:
     from agent.problems import iter_problem_files, load_suite
 
@@ -85,6 +98,8 @@ def main(args: argparse.Namespace) -> int:
             n_problems += n
             what = f"{n} problem" + ("s" if n != 1 else "")
             print(f"{f}: {what} ({_kinds(suite.kinds)})" + (f" suite {suite.name}" if n > 1 else ""))
+            for hint in _route_hints(suite):
+                print(hint)
             if args.solve:
                 lines, bad = _solve_suite(suite, args.verbose)
                 print("\n".join(lines))
