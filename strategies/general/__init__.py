@@ -1,4 +1,4 @@
-"""The general family: any problem no other family takes (a conjecture with its own check, a proof
+"""The general family: any problem no other family takes (a conjecture whose answer is text, a proof
 with nothing to generate examples from). The moves are the general ones, in prose on the notebook
 (strategies/understand.py ... attempt.py); the judge is the model's, bounded by hard rules.
 """
