@@ -34,7 +34,7 @@ from strategies.family import Family, family_for
 # The loop's version: what an exact rerun needs besides the recorded calls. It changes whenever a
 # change to the loop, a family or a move could change a decision; a trace recorded at another
 # version is shown and compared, and rerun exactly by the package version that made it.
-LOOP_VERSION = "3"
+LOOP_VERSION = "2"
 
 DEFAULT_BUDGET = Budget(steps=12, tokens=30_000)
 DEFAULT_TRACE_DIR = Path("traces") / "runs"
