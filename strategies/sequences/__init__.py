@@ -1,7 +1,7 @@
 """The sequences family (give the next terms of an integer sequence): a ledger of rules, each
 checked against every given term before it is trusted. Tools first — difference and ratio tables,
-sympy's polynomial and linear-recurrence fits — and the model's rule, as a program a(n), only where
-no fit explains the terms (strategies/sequences/moves.py).
+the sequence guessers (agent/workspace/guess.py, docs/guessers.md) — and the model's rule, as a
+program a(n), only where no guesser's rule compresses the terms (strategies/sequences/moves.py).
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@
 | understand      | the tables, as `examples` (no model call)                                    |
 | backwards       | the model's rule program, asked how each term is built from the ones before  |
 | reframe         | the model's rule program, asked to see the terms another way                 |
-| obvious (first) | the sympy fits (tools); if none survives, the model's rule as a program `a(n)`, run and checked against every given term |
-| patterns        | sympy fits — lowest-degree polynomial, lowest-order linear recurrence — as ledger entries; if none survives, the model's rule as a program `a(n)`, checked against every term |
+| obvious (first) | every sequence guesser (tools, agent/workspace/guess.py); if no rule compresses the terms, the model's rule as a program `a(n)`, run and checked against every given term |
+| patterns        | the guessers' simplest rule that compresses the terms, as a ledger entry; if there is none, the model's rule as a program `a(n)`, checked against every term |
 | counterexamples | every conjecture in the notebook of the form "a(n) = ..." checked against every given term |
 | attempt         | the next terms from the surviving ledger entry (no model call); the model only when none survives |
 
@@ -20,13 +20,12 @@ from __future__ import annotations
 import re
 
 from agent.trace.events import Findings, ToolCall
+from agent.workspace.guess import guess_all
 from agent.workspace.sequences import (
     Fit,
     check_formula,
     check_program,
     copies_terms,
-    fit_polynomial,
-    fit_recurrence,
     program_suffix,
     tables,
 )
@@ -57,14 +56,16 @@ async def examples(inp: MoveInput) -> MoveOutcome:
 
 
 def _fits(inp: MoveInput) -> list[Fit]:
-    """The sympy fits (tools, no model call), each recorded and kept in the ledger if it survives."""
-    p, fits = inp.problem, []
-    for name, tool in (("fit_polynomial", fit_polynomial), ("fit_recurrence", fit_recurrence)):
-        fit = tool(p.terms, p.n_predict)
-        _record(inp, name, {"terms": len(p.terms)}, fit.line() if fit else "no fit explains every term")
-        if fit:
-            fits.append(_add(inp, fit))
-    return fits
+    """Every sequence guesser (agent/workspace/guess.py: polynomials, rational generating functions,
+    P-recursive and periodic rules, arithmetic functions of n, on the terms, their transforms and
+    residue classes), no model call. Only the simplest rule that compresses the terms enters the
+    ledger as surviving: a rule with as many fitted numbers as checks predicts nothing."""
+    p = inp.problem
+    found = guess_all(p.terms, p.n_predict)
+    head = (f"answer: {found.answer.line()} ({found.agree} rules agree)" if found.answer
+            else "no rule explains the terms with more checks than fitted numbers")
+    _record(inp, "guess_all", {"terms": len(p.terms)}, "\n".join([head, "tried:", *found.tried]))
+    return [_add(inp, found.answer)] if found.answer is not None else []
 
 
 BACKWARDS = ("Work backwards: how is each term built from the terms before it (a recurrence, perhaps "
