@@ -94,12 +94,18 @@ def move(name: str, description: str, *, uses_code: bool = False) -> Callable[[M
     return register
 
 
+def import_all(modules: tuple[str, ...], group: str) -> None:
+    """Import the built-in `strategies.<module>`s, then every module the entry point `group` names:
+    importing a module runs its registering decorators (@move, @family)."""
+    for mod in modules:
+        importlib.import_module(f"strategies.{mod}")
+    for ep in importlib.metadata.entry_points(group=group):
+        ep.load()
+
+
 @cache
 def _load_all() -> None:
-    for mod in BUILTIN_MODULES:
-        importlib.import_module(f"strategies.{mod}")
-    for ep in importlib.metadata.entry_points(group="polya.moves"):
-        ep.load()   # importing the module runs its @move decorators
+    import_all(BUILTIN_MODULES, "polya.moves")
 
 
 def registry() -> dict[str, MoveSpec]:

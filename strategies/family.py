@@ -23,13 +23,11 @@ entry point (docs/extending.md).
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import importlib.metadata
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, ClassVar
 
-from strategies.base import MoveFn, get_move
+from strategies.base import MoveFn, get_move, import_all
 
 # Built-in families, most specific first: the first whose `matches` accepts a problem takes it.
 BUILTIN_FAMILIES = ("countdown", "answers", "hunts", "sequences", "exploration", "general")
@@ -140,10 +138,7 @@ def family(cls: type[Family]) -> type[Family]:
 
 @cache
 def _load_all() -> None:
-    for name in BUILTIN_FAMILIES:
-        importlib.import_module(f"strategies.{name}")
-    for ep in importlib.metadata.entry_points(group="polya.families"):
-        ep.load()   # importing the module runs its @family decorator
+    import_all(BUILTIN_FAMILIES, "polya.families")
 
 
 def families() -> list[type[Family]]:
