@@ -41,8 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.bench.results import ResultRow, read_rows  # noqa: E402
 from agent.errors import InputError, ReplayDivergence  # noqa: E402
-from agent.loop.rerun import afork, arerun, load_run, parse_overrides, same_loop  # noqa: E402
+from agent.loop.rerun import afork, arerun, parse_overrides, same_loop  # noqa: E402
 from agent.trace.files import trace_stem  # noqa: E402
+from agent.trace.reader import iter_events  # noqa: E402
 
 BASELINES = ("direct", "cot", "pot", "fit", "self-consistency", "tot")
 
@@ -66,7 +67,7 @@ async def rescore(src: Path, out: Path, overrides: dict, policies: set[str] | No
         if (row.problem_id, row.policy) in done:
             continue
         try:        # only the loop version that recorded a trace reruns it (agent/loop/rerun.py)
-            same_loop(load_run(row.trace_path).start, str(row.trace_path))
+            same_loop(next(iter_events(row.trace_path)), str(row.trace_path))   # the run_start line alone
         except InputError as err:
             print(f"{row.problem_id} {row.policy}: {err}; left out", flush=True)
             skipped += 1

@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
 from agent.backends.base import Backend
 from agent.errors import BudgetExceeded, InputError
@@ -25,7 +25,7 @@ from agent.loop.graph import build_graph
 from agent.loop.policies import Policy, make_policy
 from agent.loop.state import RunState
 from agent.loop.steps import Run
-from agent.problems.models import Budget, Problem
+from agent.problems.models import Budget
 from agent.tools import ToolRunner, ToolSource
 from agent.trace.events import BudgetState, ForkInfo, RunEnd, RunStart, Verification
 from agent.trace.writer import TraceWriter
@@ -38,7 +38,6 @@ LOOP_VERSION = "2"
 
 DEFAULT_BUDGET = Budget(steps=12, tokens=30_000)
 DEFAULT_TRACE_DIR = Path("traces") / "runs"
-_PROBLEM = TypeAdapter(Problem)
 
 
 class RunResult(BaseModel):
