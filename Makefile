@@ -54,9 +54,8 @@ BENCH_LIMIT   ?= 20
 BENCH_CONCURRENCY ?= 2
 BENCH_OUT     ?= bench-results/local-1.5b-4k
 BENCH_ARGS    ?= --policies direct,cot,self-consistency:5,tot,llm,bandit --calibration
-# Two llama.cpp slots of two threads each: two runs in flight keep both cores busy.
+# The bench sizes the model's threads and slots for its concurrency (agent/bench/sizing.py).
 bench: install-test install-run
-	POLYA_THREADS=$${POLYA_THREADS:-2} POLYA_PARALLEL=$${POLYA_PARALLEL:-2} \
 	$(BIN)/polya bench problems/digits/dev.yaml problems/game24/dev.yaml --limit $(BENCH_LIMIT) \
 	  --backend $(BENCH_BACKEND) --budget $(BENCH_BUDGET) --concurrency $(BENCH_CONCURRENCY) \
 	  --out $(BENCH_OUT) --resume $(BENCH_ARGS)
