@@ -13,24 +13,15 @@ what a rule about it would have to start from.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from agent.experience.answer_features import is_given  # noqa: E402
 from agent.verify import verify  # noqa: E402
-from agent.verify.answer import answers_agree  # noqa: E402
 from benchmarks.first_vs_final import SUITES, first_verdict, loop_runs, obvious_candidates  # noqa: E402
-
-NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-
-
-def is_given(printed: str, statement: str) -> bool:
-    """Whether a printed answer is a number, and one written in the statement (4.0 is the 4 given).
-    Only a bare number counts: a sentence ending in a given is not an echo of it."""
-    return NUMBER.fullmatch(printed.strip()) is not None and any(answers_agree(printed, n) for n in set(NUMBER.findall(statement.replace(",", ""))))
 
 
 def tally(out_dir: Path, suites: list[str]) -> tuple[Counter, list[str]]:

@@ -1,6 +1,6 @@
-"""`polya learn SOURCES... -o FILE`: learn an experience file from countdown traces (files,
-folders, bench folders), optionally after self-play (`--self-play SUITE --runs N`), and print what
-the learned models rely on (docs/experience.md)."""
+"""`polya learn SOURCES... -o FILE`: learn an experience file from countdown traces and loop traces
+of answer problems (files, folders, bench folders), optionally after self-play (`--self-play SUITE
+--runs N`), and print what the learned models rely on (docs/experience.md)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from agent.errors import InputError
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("learn", help="learn an experience file (values of steps and nodes) from traces",
                        description="Learn, per rule set, the value of each listed step and of each node from "
-                                   "countdown traces, save it as a readable JSON experience file, and say what it "
-                                   "relies on.")
+                                   "countdown traces, and from graded loop traces of answer problems the chance that "
+                                   "the leading answer is right and the value of each method; save it as a readable "
+                                   "JSON experience file, and say what it relies on.")
     p.add_argument("sources", nargs="*", help="trace files, folders of traces, or bench output folders")
     p.add_argument("-o", "--out", required=True, help="experience file to write (JSON)")
     p.add_argument("--self-play", action="append", metavar="SUITE", default=[],
@@ -28,12 +29,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--labels", choices=("solver", "runs"), default="solver",
                    help="solver: the exhaustive solver says which nodes can still be made (training traces "
                         "only); runs: on the path of a verified answer (default: %(default)s)")
+    p.add_argument("--problems", action="append", metavar="SUITE", default=[],
+                   help="learn only from traces of this suite's problems (repeatable): the learning part, "
+                        "e.g. problems/experience/learn-gsm8k.yaml")
+    p.add_argument("--merge", metavar="FILE",
+                   help="keep the models of the families the sources have no trace of from this experience file")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
     from agent.experience.learn import explain, learn
+    from agent.experience.model import load_experience
+    from agent.problems import load_problems
 
     if not args.sources and not args.self_play:
         raise InputError("give trace files or folders to learn from, or --self-play SUITE")
@@ -45,7 +53,10 @@ def main(args: argparse.Namespace) -> int:
     if args.self_play:
         sources.append(_self_play(args, out))
     played = time.perf_counter() - start
-    exp = learn(sources, labels=args.labels, seed=args.seed, policies=[args.policy] if args.self_play else [])
+    only = {p.id for suite in args.problems for p in load_problems(suite)} if args.problems else None
+    merge = load_experience(args.merge) if args.merge else None
+    exp = learn(sources, labels=args.labels, seed=args.seed, policies=[args.policy] if args.self_play else [],
+                only=only, merge=merge)
     out.parent.mkdir(parents=True, exist_ok=True)
     exp.save(out)
     learned = time.perf_counter() - start - played

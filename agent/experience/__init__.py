@@ -8,8 +8,10 @@ node value. Evaluating a model needs no library: `node_value` and `step_value` a
 
 from __future__ import annotations
 
+from agent.experience.answer_features import lead_features, method_features
 from agent.experience.features import judge_features, step_features
 from agent.experience.model import Experience, load_experience
+from agent.workspace.answers import AnswerWorkspace
 from agent.workspace.countdown import Node, Option
 
 
@@ -28,4 +30,15 @@ def step_value(exp: Experience, node: Node, option: Option, child: Node, rules: 
     return exp.for_rules(rules).step.predict(step_features(node, option, child, rules, board))
 
 
-__all__ = ["Experience", "load_experience", "node_value", "step_value"]
+def lead_chance(exp: Experience, ws: AnswerWorkspace, step: int) -> float:
+    """The learned chance that the leading answer (`ws.best()`) is right after `step`; 0 with no answer yet."""
+    x = lead_features(ws, step)
+    return exp.answers.lead.predict(x) if x else 0.0
+
+
+def method_values(exp: Experience, ws: AnswerWorkspace, methods: list[str]) -> dict[str, float]:
+    """The learned chance that each method, run next, reaches a right answer independently."""
+    return {m: exp.answers.method.predict(method_features(ws, m)) for m in methods}
+
+
+__all__ = ["Experience", "lead_chance", "load_experience", "method_values", "node_value", "step_value"]

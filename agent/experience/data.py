@@ -125,7 +125,8 @@ def trace_files(sources: Iterable[str | Path]) -> Iterator[Path]:
         if path.is_file():
             yield path
         elif path.is_dir():
-            yield from find_traces(path)       # plain or gzipped (agent/trace/files.py)
+            # plain or gzipped (agent/trace/files.py); a bench folder's rows (results.jsonl) are not a trace
+            yield from (p for p in find_traces(path) if p.name != "results.jsonl")
         else:
             raise InputError("no such trace file or folder", where=str(path))
 

@@ -75,32 +75,49 @@ def learn_rules(s: Samples, seed: int = 0) -> RuleModels:
                       checks={"node_auc": round(node_auc, 3), "step_auc": round(step_auc, 3)})
 
 
-def read_traces(sources: list[str | Path]) -> list[TraceNodes]:
+def read_traces(sources: list[str | Path], only: set[str] | None = None) -> list[TraceNodes]:
     out = []
     for path in trace_files(sources):
         t = read_trace(path)
-        if t is not None:
+        if t is not None and (only is None or t.problem_id in only):
             out.append(t)
-    if not out:
-        raise InputError("no countdown workspace trace among the sources")
     return out
 
 
 def learn(sources: list[str | Path], labels: str = "solver", seed: int = 0,
-          policies: list[str] | None = None) -> Experience:
-    traces = read_traces(sources)
-    models = {rules: learn_rules(s, seed) for rules, s in sorted(collect(traces, labels).items())}
-    learned_from = LearnedFrom(suites=sorted({t.suite for t in traces}), problems=sorted({t.problem_id for t in traces}),
-                               traces=len(traces), labels=labels, policies=sorted(set(policies or [])))
-    return Experience(learned_from=learned_from, models=models)
+          policies: list[str] | None = None, only: set[str] | None = None,
+          merge: Experience | None = None) -> Experience:
+    """An experience file from the countdown and answer traces among `sources` (only those of the
+    problems in `only`, when given); `merge`: a file whose models of the families not found here
+    are kept (the shipped file holds both)."""
+    from agent.experience.answer_learn import learn_answers, read_answer_runs
+
+    traces = read_traces(sources, only)
+    runs = read_answer_runs(sources, only)
+    if not traces and not runs:
+        raise InputError("no countdown workspace trace and no loop trace of an answer problem among the sources")
+    exp = merge.model_copy() if merge is not None else None
+    if traces:
+        models = {rules: learn_rules(s, seed) for rules, s in sorted(collect(traces, labels).items())}
+        learned_from = LearnedFrom(suites=sorted({t.suite for t in traces}),
+                                   problems=sorted({t.problem_id for t in traces}),
+                                   traces=len(traces), labels=labels, policies=sorted(set(policies or [])))
+        exp = Experience(learned_from=learned_from, models=models, answers=exp.answers if exp else None)
+    answers = learn_answers(runs, seed) if runs else (exp.answers if exp else None)
+    if exp is None:
+        exp = Experience(learned_from=LearnedFrom(suites=[], problems=[], traces=0, labels="none"))
+    families = [f for f, has in (("countdown", exp.models), ("answers", answers)) if has]
+    return exp.model_copy(update={"answers": answers, "family": "+".join(families), "version": 2})
 
 
 def explain(exp: Experience, top: int = 6) -> list[str]:
     """What each model relies on, strongest first, in words: a coefficient is the change in the
     log-odds of "can still be made" per standard deviation of the feature."""
     words = {**NODE_WORDS, **JUDGE_WORDS, **STEP_WORDS}
+    from agent.experience.answer_learn import explain_answers
+
     lines = [f"learned from {exp.learned_from.traces} traces of {len(exp.learned_from.problems)} problems "
-             f"({', '.join(exp.learned_from.suites)}), labels: {exp.learned_from.labels}"]
+             f"({', '.join(exp.learned_from.suites)}), labels: {exp.learned_from.labels}"] if exp.models else []
     for rules, m in exp.models.items():
         lines.append(f"{rules}: {m.samples.get('nodes', 0)} nodes, {m.samples.get('steps', 0)} listed steps; "
                      f"AUC on held-apart problems: node {m.checks.get('node_auc')}, step {m.checks.get('step_auc')}; "
@@ -109,4 +126,4 @@ def explain(exp: Experience, top: int = 6) -> list[str]:
             ranked = sorted(zip(model.coef, model.features, strict=True), key=lambda cf: -abs(cf[0]))[:top]
             lines.append(f"  {title} rises with / falls with:")
             lines += [f"    {'+' if c > 0 else '-'}{abs(c):.2f}  {words.get(f, f)}" for c, f in ranked]
-    return lines
+    return lines + (explain_answers(exp.answers) if exp.answers is not None else [])

@@ -23,8 +23,9 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from agent.errors import InputError
 
 FORMAT = "polya-experience"
-VERSION = 1
-PACKAGED = "countdown.json"     # agent/experience/countdown.json, learned from the dev learning part
+VERSION = 2
+READS = (1, 2)                  # version 2 added the optional `answers` section; a version-1 file still loads
+PACKAGED = "experience.json"   # agent/experience/experience.json, learned from the dev learning parts
 
 
 class LinearModel(BaseModel):
@@ -68,13 +69,33 @@ class LearnedFrom(BaseModel):
     policies: list[str] = Field(default_factory=list)
 
 
+class AnswerModels(BaseModel):
+    """Answers experience (GSM8K, MATH): `lead` is the chance that the leading answer is right given
+    how it was reached; `method` the chance that a method run next reaches a right answer
+    independently. A learned run stops once `lead` reaches `stop` (or two independent methods agree),
+    and asks the model which method only when the two best methods' values are within `ask_within`."""
+
+    lead: LinearModel
+    method: LinearModel
+    stop: float = Field(ge=0.0, le=1.0)
+    ask_within: float = Field(default=0.0, ge=0.0, le=1.0)
+    learned_from: LearnedFrom
+    samples: dict[str, int] = Field(default_factory=dict)
+    checks: dict[str, float] = Field(default_factory=dict)
+
+
 class Experience(BaseModel):
     format: Literal["polya-experience"] = FORMAT
-    version: Literal[1] = VERSION
-    family: Literal["countdown"] = "countdown"
-    learned_from: LearnedFrom
-    models: dict[str, RuleModels]          # rule set name -> its models
+    version: Literal[1, 2] = VERSION
+    family: Literal["countdown", "answers", "countdown+answers"] = "countdown"   # the families it holds
+    learned_from: LearnedFrom              # the countdown models' (and the whole file's, see problems_seen)
+    models: dict[str, RuleModels] = Field(default_factory=dict)     # countdown: rule set name -> its models
+    answers: AnswerModels | None = None    # version 2: answer problems
     notes: str = ""
+
+    def problems_seen(self) -> set[str]:
+        seen = set(self.learned_from.problems)
+        return seen | set(self.answers.learned_from.problems) if self.answers is not None else seen
 
     def for_rules(self, rules: str) -> RuleModels:
         if rules in self.models:
@@ -90,7 +111,7 @@ class Experience(BaseModel):
 
     def check_unseen(self, problem_ids: list[str]) -> None:
         """Refuse to be evaluated on a problem it learned from."""
-        seen = set(self.learned_from.problems)
+        seen = self.problems_seen()
         hit = [p for p in problem_ids if p in seen]
         if hit:
             more = f" and {len(hit) - 1} more" if len(hit) > 1 else ""
@@ -126,8 +147,9 @@ def _read(text: str | None, where: str) -> Experience:
         raise InputError(f"not JSON ({err.msg} at line {err.lineno})", where=where) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InputError(f"not an experience file (no \"format\": \"{FORMAT}\")", where=where)
-    if doc.get("version") != VERSION:
-        raise InputError(f"experience file version {doc.get('version')!r}; this Polya reads {VERSION}", where=where)
+    if doc.get("version") not in READS:
+        raise InputError(f"experience file version {doc.get('version')!r}; this Polya reads "
+                         f"{', '.join(map(str, READS))}", where=where)
     try:
         return Experience.model_validate(doc)
     except ValidationError as err:

@@ -15,14 +15,21 @@ nodes by the learned node value. No model call.
 - The judge (strategies/countdown/signals.py, `value=`) uses the learned node value as progress and
   abandons a node below the file's threshold for its rule set.
 
+On answer problems (GSM8K, MATH; the file's `answers` section) it runs the method with the highest
+learned chance of reaching a right answer independently, asks the model (the `llm` policy's method
+call) only when the two best are within the file's `ask_within`, and its judge stops once the
+learned chance that the leading answer is right reaches the file's `stop`
+(strategies/answers/signals.py, `value=`). The values are written in each controller event.
+
 `learned` uses the file shipped in the package (learned from the dev learning part only);
 `learned:PATH` (or `--experience PATH`) another.
 """
 
 from __future__ import annotations
 
-from agent.experience import load_experience, node_value, step_value
-from agent.loop.policies import BanditPolicy, Policy
+from agent.experience import lead_chance, load_experience, method_values, node_value, step_value
+from agent.loop.policies import BanditPolicy, Choice, LLMPolicy, Policy, next_goal
+from agent.workspace.answers import AnswerWorkspace
 from agent.workspace.boards import CountdownWorkspace, StepChoice
 from agent.workspace.countdown import Node, ToolError, take
 
@@ -38,16 +45,44 @@ class LearnedPolicy(Policy):
         self.experience = load_experience(path or None)
         self.name = f"learned:{path}" if path else "learned"
         self.fallback = BanditPolicy()   # moves of other kinds: UCB over moves, no model call to choose
+        self.model: LLMPolicy | None = None    # asked where the experience is unsure (answers)
 
     async def choose(self, inp, *, must_open, avoid):
+        ws = inp.state.workspace
+        if isinstance(ws, AnswerWorkspace) and self.experience.answers is not None and inp.family.methods:
+            return await self._choose_method(inp, ws, must_open=must_open, avoid=avoid)
         return await self.fallback.choose(inp, must_open=must_open, avoid=avoid)
+
+    # -- answers -----------------------------------------------------------------------------
+    async def _choose_method(self, inp, ws: AnswerWorkspace, *, must_open, avoid) -> Choice:
+        """The method of highest learned value; the model's choice when the two best are too close to
+        call (the values are written first in the reason either way)."""
+        names = [m for m in inp.family.methods if m != avoid] or list(inp.family.methods)
+        values = method_values(self.experience, ws, names)
+        ranked = sorted(names, key=lambda m: (-values[m], names.index(m)))
+        shown = ", ".join(f"{m} {values[m]:.2f}" for m in ranked)
+        goal = next_goal(inp, ranked[0]) if must_open else ""
+        if len(ranked) > 1 and values[ranked[0]] - values[ranked[1]] < self.experience.answers.ask_within:
+            if self.model is None:
+                self.model = LLMPolicy()
+            choice = await self.model.choose(inp, must_open=must_open, avoid=avoid)
+            prefix = "fallback" if "fallback" in choice.reason else "model"
+            choice.reason = f"{prefix} (learned unsure: {shown}): {choice.reason}"
+            return choice
+        return Choice(ranked[0], must_open, goal, f"learned: {shown}")
 
     def observe(self, move, reward):
         self.fallback.observe(move, reward)
 
     # -- countdown ---------------------------------------------------------------------------
-    def node_value(self, ws: CountdownWorkspace, node: Node) -> tuple[float, float]:
-        """The judge's value of a node and the value below which it looks dead."""
+    def node_value(self, ws: CountdownWorkspace | AnswerWorkspace, node: Node | int) -> tuple[float, float] | None:
+        """The judge's value of a node and the value below which it looks dead; on an answer workspace
+        (`node` is then the step just taken), the learned chance that the leading answer is right and
+        the value at which a run stops, or None without answers experience (the hand-set rule)."""
+        if isinstance(ws, AnswerWorkspace):
+            if self.experience.answers is None:
+                return None
+            return lead_chance(self.experience, ws, node), self.experience.answers.stop
         return (node_value(self.experience, node, ws.rules, len(ws.root.items)),
                 self.experience.for_rules(ws.rules).looks_dead)
 

@@ -68,6 +68,11 @@ class AnswerWorkspace(BaseModel):
     # `backwards`, shown both, chose 126 and the two settled it).
     entries: list[AnswerEntry] = Field(default_factory=list)
     failures: list[str] = Field(default_factory=list)     # "step 3 (patterns): the program printed nothing"
+    # what a learned judge reads beside the answers (agent/experience/answer_features.py): never a reference
+    statement: str = Field(default="", exclude=True)
+    tags: list[str] = Field(default_factory=list, exclude=True)
+    # (answer, why) once a learned judge stopped on the leading answer (strategies/answers/signals.py)
+    accepted: tuple[str, str] | None = Field(default=None, exclude=True)
     # (entries grouped so far, their groups): entries are only appended, and each verdict, prompt
     # and trace summary asks for the groups, so a new entry is compared once, not once per ask
     _grouped: tuple[int, list[AnswerGroup]] = PrivateAttr(default_factory=lambda: (0, []))

@@ -24,17 +24,17 @@ class AnswersFamily(Family):
         return problem.kind == "answer"
 
     def start(self, problem) -> AnswerWorkspace:
-        return AnswerWorkspace()
+        return AnswerWorkspace(statement=problem.statement, tags=list(problem.tags))
 
     def opening(self, problem):
         # the obvious attempt already states the problem's answers: no `understand` after it
         return ("obvious",)
 
     def verdict(self, state, attack, signals, node_value=None):
-        return answer_verdict(state.workspace, signals, state.step)
+        return answer_verdict(state.workspace, signals, state.step, node_value)
 
     def settled(self, state):
-        return state.workspace.agreed()
+        return state.workspace.accepted or state.workspace.agreed()
 
     def prompt_block(self, state):
         return "ANSWERS SO FAR (every attempt, with its method)", state.workspace.render()
