@@ -152,9 +152,9 @@ def parse_policy(text: str) -> PolicySpec:
 
 
 def _moves(spec: str, moves: list[str]) -> tuple[str, ...]:
-    from strategies.base import registry  # read here: the moves' package sits above this module
+    from strategies.family import move_names  # read here: the moves' package sits above this module
 
-    known = sorted(registry())
+    known = sorted(move_names())
     unknown = [m for m in moves if m not in known]
     if not moves or unknown:
         what = f"unknown move(s) {', '.join(map(repr, unknown))}" if unknown else "no moves given"

@@ -24,13 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     problem = load_problem(args.problem)
     t0 = time.time()
-    examples, described, why = [], [], ""
-    for start in range(0, args.examples, 100):              # in batches: the sandbox's output limit
-        ex, de, why = fetch_examples(problem, list(range(start, min(start + 100, args.examples))))
-        examples, described = examples + ex, described + de
-        if why:
-            print(f"examples stopped at {len(examples)}: {why}", file=sys.stderr)
-            return 2
+    examples, described, why = fetch_examples(problem, list(range(args.examples)))   # in batches of 100
+    if why:
+        print(f"examples stopped at {len(examples)}: {why}", file=sys.stderr)
+        return 2
     t1 = time.time()
     ledger = mine(examples, described)
     t2 = time.time()

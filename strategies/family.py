@@ -7,6 +7,7 @@ and a compact summary for prompts. The loop (agent/loop) knows this protocol, ne
     start(problem)          -> the workspace (None: the notebook alone)
     opening(problem)        -> the moves of the first step(s): ("obvious", "understand") ...
     move_fn(name)           -> the function that runs move `name` on this family
+    offered_moves()         -> the moves a controller may choose on this family's problems
     options(state, attack)  -> the listed one-step options (a family whose steps are listed), else None
     verdict(state, ...)     -> the verdict of its hard signals, or None where the model is asked
                                (a policy's learned node value may stand in for its estimate)
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, ClassVar
 
-from strategies.base import MoveFn, get_move, import_all
+from strategies.base import MoveFn, get_move, import_all, registry, solving_moves
 
 # Built-in families, most specific first: the first whose `matches` accepts a problem takes it.
 BUILTIN_FAMILIES = ("countdown", "answers", "hunts", "sequences", "exploration", "general")
@@ -71,6 +72,9 @@ class Family:
     moves: ClassVar[dict[str, MoveFn]] = {}      # this family's own implementations, by move name
     lists_options: ClassVar[bool] = False        # True: the controller picks among `options`
     methods: ClassVar[dict[str, str] | None] = None   # one line per move, for a compact controller
+    # Moves of this family alone (name -> one line for the controller), offered on its problems
+    # only: a registered move (strategies.base.move) is offered on every problem.
+    own_moves: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def matches(cls, problem: Any) -> bool:
@@ -88,6 +92,11 @@ class Family:
         """This family's implementation of `name`, else the registered move (a plugin's, or the
         general prose move)."""
         return self.bound_moves().get(name) or get_move(name).fn
+
+    def offered_moves(self) -> list[str]:
+        """The moves a controller may choose here: every registered solving move, then this
+        family's own moves (in its `own_moves` order)."""
+        return solving_moves() + [m for m in self.own_moves if m not in registry()]
 
     def bound_moves(self) -> dict[str, MoveFn]:
         """The moves as configured by this instance's parameters (default: the class's `moves`)."""
@@ -149,6 +158,14 @@ def families() -> list[type[Family]]:
     plugins = [cls for cls in reversed(_FAMILIES) if cls.__module__ not in builtin]
     return plugins + sorted((cls for cls in _FAMILIES if cls.__module__ in builtin),
                             key=lambda cls: builtin[cls.__module__])
+
+
+def move_names() -> list[str]:
+    """Every move a policy may name: the registered ones, then the families' own moves."""
+    names = list(registry())
+    for cls in families():
+        names += [m for m in cls.own_moves if m not in names]
+    return names
 
 
 def family_for(problem: Any, params: dict[str, Any] | None = None) -> Family:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, create_model
 from agent.errors import BackendError, InputError
 from agent.loop.choose import compact_messages, model_pick, render_loop_prompt
 from strategies.base import MoveInput, clipped, messages, registry, solving_moves
+from strategies.family import move_names
 
 
 @dataclass
@@ -63,6 +64,11 @@ class Policy:
         return inp.ctx.rng.choice(moves)
 
 
+def offered(inp: MoveInput) -> list[str]:
+    """The moves a controller may choose on this problem: the registered ones and its family's own."""
+    return inp.family.offered_moves() if inp.family is not None else solving_moves()
+
+
 def workspace_text(inp: MoveInput) -> str:
     return inp.family.workspace_text(inp.state)
 
@@ -79,7 +85,7 @@ def next_goal(inp: MoveInput, move: str) -> str:
 
 class FixedPolicy(Policy):
     def __init__(self, sequence: list[str]):
-        unknown = [m for m in sequence if m not in registry()]
+        unknown = [m for m in sequence if m not in move_names()]
         if not sequence or unknown:
             raise InputError(f"fixed policy needs known moves; unknown: {', '.join(unknown) or '(empty)'}")
         self.sequence = sequence
@@ -109,7 +115,8 @@ class BanditPolicy(Policy):
         self.reward: dict[str, float] = {}
 
     async def choose(self, inp, *, must_open, avoid):
-        arms = [m for m in solving_moves() if m != avoid] or solving_moves()
+        moves = offered(inp)
+        arms = [m for m in moves if m != avoid] or moves
         move, reason = self._ucb(inp, arms)
         return Choice(move, must_open, next_goal(inp, move) if must_open else "", reason)
 
@@ -143,7 +150,14 @@ class LLMPolicy(Policy):
 
     def __init__(self):
         self.fallback = BanditPolicy()
-        names = tuple(solving_moves())
+        self.own: dict[str, str] = {}                 # the family's own moves on offer (Family.own_moves)
+        self._schemas(tuple(solving_moves()))
+        self.pending: tuple[int, Choice] | None = None   # (step, choice) from this step's reflect call
+        self.method_schema: type[BaseModel] | None = None   # made from the family's methods on first use
+
+    def _schemas(self, names: tuple[str, ...]) -> None:
+        """The controller's and the reflection's output types, for the moves on offer (`names`)."""
+        self.names = names
         self.schema: type[BaseModel] = create_model(
             "ControllerChoice",
             move=(Literal[names], Field(description="the next move")),  # type: ignore[valid-type]
@@ -160,8 +174,6 @@ class LLMPolicy(Policy):
             next_move=(Literal[names], Field(description="the move to make next")),  # type: ignore[valid-type]
             new_goal=(clipped(160), Field(description="after abandon: the goal of the next line of attack; else empty")),
         )
-        self.pending: tuple[int, Choice] | None = None   # (step, choice) from this step's reflect call
-        self.method_schema: type[BaseModel] | None = None   # made from the family's methods on first use
 
     def _method_schema(self, methods: dict[str, str]) -> type[BaseModel]:
         if self.method_schema is None:
@@ -176,7 +188,18 @@ class LLMPolicy(Policy):
     reflects = True
 
     def moves_text(self) -> str:
-        return "\n".join(f"- {s.name}: {s.description}" for s in registry().values() if s.name in solving_moves())
+        """The moves on offer, one line each: the registered ones, then the family's own."""
+        lines = {s.name: s.description for s in registry().values() if s.name in self.names}
+        lines |= {m: d for m, d in self.own.items() if m in self.names and m not in lines}
+        return "\n".join(f"- {m}: {d}" for m, d in lines.items())
+
+    def _offer(self, inp: MoveInput) -> None:
+        """The schemas for this problem's moves (its family's own moves added), made again only
+        when they change."""
+        self.own = inp.family.own_moves if inp.family is not None else {}
+        names = tuple(offered(inp))
+        if names != self.names:
+            self._schemas(names)
 
     @staticmethod
     def plans_hint(state) -> str:
@@ -189,6 +212,7 @@ class LLMPolicy(Policy):
                                      f"reflect: {reflection.assessment}"))
 
     async def choose(self, inp, *, must_open, avoid):
+        self._offer(inp)
         state = inp.state
         if self.pending is not None and self.pending[0] == state.step:
             _, pending = self.pending
@@ -271,7 +295,8 @@ class RandomPolicy(Policy):
         self.name = "random:bare" if bare else "random"
 
     async def choose(self, inp, *, must_open, avoid):
-        arms = [m for m in solving_moves() if m != avoid] or solving_moves()
+        moves = offered(inp)
+        arms = [m for m in moves if m != avoid] or moves
         move = inp.ctx.rng.choice(sorted(arms))
         return Choice(move, must_open, next_goal(inp, move) if must_open else "", "uniform random move")
 

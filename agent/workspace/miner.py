@@ -31,7 +31,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -243,33 +243,76 @@ def _shuffled(ex: Any, rng: random.Random) -> Any:
     return {k: mix(v) if _int_list(v) else v for k, v in ex.items()}
 
 
+@dataclass
+class MinerRun:
+    """The ledger and what the statement-code check needs: every conjecture's verdict on each
+    example and on each contrast example (the first NULL_EXAMPLES examples with every column shuffled,
+    where an order-dependent template is mostly false)."""
+
+    ledger: list[Mined]
+    verdicts: dict[str, list[bool]]      # Mined.id -> verdict per example, then per contrast example
+    contrast: list[Any]
+    checks: dict[str, Callable[[Features], bool]]   # Mined.id -> its predicate on measured features
+    keys: set[str] = field(default_factory=set)      # the distinct examples seen, mined and rechecked
+
+    def first_failures(self, examples: list[Any], ids: list[str]) -> dict[str, int | None]:
+        """For more examples (fresh seeds): the index of the first one each conjecture fails on, or
+        None; the examples join the distinct ones seen."""
+        feats = [measure(ex) for ex in examples]
+        self.keys |= {_key(ex) for ex in examples}
+        return {i: next((k for k, f in enumerate(feats) if not self.checks[i](f)), None) for i in ids}
+
+
 def mine(examples: list[Any], described: list[str] | None = None, seed: int = 0) -> list[Mined]:
     """Every candidate run on every example: survivors first (by surprise + specificity), then the
     refuted, each with the example that refuted it."""
+    return mine_run(examples, described, seed).ledger
+
+
+def mine_run(examples: list[Any], described: list[str] | None = None, seed: int = 0) -> MinerRun:
+    """`mine`, keeping each conjecture's verdicts on the examples and on the contrast examples."""
     feats = [measure(ex) for ex in examples]
     described = described or [json.dumps(ex)[:200] for ex in examples]
     rng = random.Random(seed)
-    null = [measure(_shuffled(ex, rng)) for ex in examples[:NULL_EXAMPLES]]
+    contrast = [_shuffled(ex, rng) for ex in examples[:NULL_EXAMPLES]]
+    null = [measure(ex) for ex in contrast]
     horizon = min((len(c) for ex in examples for c in columns(ex).values()), default=0)
-    out = []
+    rows = []
     for cand in candidates(feats[:FIT_EXAMPLES]):
-        failed = next((i for i, f in enumerate(feats) if not cand.holds(f)), None)
-        rate = sum(cand.holds(f) for f in null) / len(null) if null else 1.0
+        real, shuffled = [cand.holds(f) for f in feats], [cand.holds(f) for f in null]
+        failed = next((i for i, ok in enumerate(real) if not ok), None)
+        rate = sum(shuffled) / len(null) if null else 1.0
         held = len(feats) if failed is None else failed
-        out.append(Mined(id="", statement=cand.statement, template=cand.template,
-                         status="survived" if failed is None else "refuted", held=held,
-                         distinct=len({_key(ex) for ex in examples[:held]}), horizon=horizon,
-                         refuted_by="" if failed is None else described[failed],
-                         surprise=round(-math.log2(max(rate, 1 / (len(null) + 1))), 2), specificity=cand.specificity))
-    out.sort(key=lambda m: (m.status != "survived", -(m.surprise + m.specificity) if m.status == "survived" else -m.held))
-    for i, m in enumerate(out, 1):
+        rows.append((Mined(id="", statement=cand.statement, template=cand.template,
+                           status="survived" if failed is None else "refuted", held=held,
+                           distinct=len({_key(ex) for ex in examples[:held]}), horizon=horizon,
+                           refuted_by="" if failed is None else described[failed],
+                           surprise=round(-math.log2(max(rate, 1 / (len(null) + 1))), 2),
+                           specificity=cand.specificity), real + shuffled, cand.holds))
+    rows.sort(key=lambda r: (r[0].status != "survived",
+                             -(r[0].surprise + r[0].specificity) if r[0].status == "survived" else -r[0].held))
+    for i, (m, _, _) in enumerate(rows, 1):
         m.id = f"M{i}"
-    return out
+    return MinerRun([m for m, _, _ in rows], {m.id: v for m, v, _ in rows}, contrast, {m.id: h for m, _, h in rows},
+                    {_key(ex) for ex in examples})
 
 
-def fetch_examples(problem, seeds: list[int], timeout_s: float = 60.0) -> tuple[list[Any], list[str], str]:
+def fetch_examples(problem, seeds: list[int], timeout_s: float = 60.0, batch: int = 100
+                   ) -> tuple[list[Any], list[str], str]:
     """The definition's examples for these seeds and their descriptions, made in the sandbox (the
-    definition is the problem's code): (examples, described, why they could not be made)."""
+    definition is the problem's code), `batch` seeds per run (the sandbox's output limit):
+    (examples, described, why they could not all be made)."""
+    examples: list[Any] = []
+    described: list[str] = []
+    for start in range(0, len(seeds), batch):
+        ex, de, why = _fetch(problem, seeds[start:start + batch], timeout_s)
+        examples, described = examples + ex, described + de
+        if why:
+            return examples, described, why
+    return examples, described, ""
+
+
+def _fetch(problem, seeds: list[int], timeout_s: float) -> tuple[list[Any], list[str], str]:
     from agent import sandbox
 
     mark = "__POLYA_MINER__"

@@ -5,7 +5,8 @@ agent/workspace/explore.py): what each computes.
 |-----------------|------------------------------------------------------------------------------|
 | understand      | the first examples, made by the definition (tool, no model call)             |
 | examples        | more examples (new seeds); every live conjecture is checked on them too      |
-| patterns        | the model states one conjecture as a predicate `conjecture(ex)`; it is run on every example so far |
+| mine            | the conjecture miner's templates on 500 fresh examples, into the ledger (tool, no model call; mining.py) |
+| patterns        | the model states one conjecture as a predicate `conjecture(ex)`; it is run on every example so far; after `mine`, it is asked for what the templates cannot state and its predicate gets the statement-code check |
 | counterexamples | a hunt: fresh examples, every live conjecture checked on them (tool, no model call) |
 | attempt         | the model writes the proof, with the ledger in front of it (kept whole, unverified) |
 
@@ -26,6 +27,7 @@ from agent.workspace.explore import (
     make_examples,
 )
 from strategies.base import MoveInput, MoveOutcome, messages, parse_program, render
+from strategies.exploration.mining import code_check, recheck_mined, restated
 
 CONJECTURE_MAX_TOKENS = 512
 _STATEMENT = re.compile(r"^\s*\**statement\**\s*:\s*(.+)$", re.I | re.M)
@@ -71,9 +73,10 @@ async def examples(inp: MoveInput) -> MoveOutcome:
     ws.seeds += seeds
     ws.shown = described[:EXAMPLES_PER_STEP]
     _record(inp, "make_examples", {"seeds": f"{seeds[0]}..{seeds[-1]}"}, "\n".join(described))
-    live = [c for c in ws.conjectures if c.status == "survived"]
+    live = ws.live()
     for conj in live:
         _check(inp, conj, seeds)
+    live += recheck_mined(inp, seeds)
     found = _findings(live, described[:4])
     found.source = "tool:make_examples"
     return MoveOutcome(found, summary=f"{len(seeds)} examples made; {len(live)} live conjecture(s) checked on them")
@@ -83,29 +86,34 @@ async def patterns(inp: MoveInput) -> MoveOutcome:
     ws = explore_workspace(inp)
     if not ws.seeds:
         await examples(inp)
-    text, _ = await inp.ctx.ask_text("move:patterns", messages(inp, render("explore_conjecture", workspace=ws.render()),
+    # after the miner, the model is shown its ledger and asked for what the templates cannot state
+    prompt = "explore_conjecture_mined" if ws.mined() else "explore_conjecture"
+    text, _ = await inp.ctx.ask_text("move:patterns", messages(inp, render(prompt, workspace=ws.render()),
                                                                text=True), max_tokens=CONJECTURE_MAX_TOKENS)
     program = parse_program(text)
     m = _STATEMENT.search(text)
     statement = " ".join((m.group(1) if m else program.plan or "unstated").split())[:240]
-    conj = Conjecture(id=f"C{len(ws.conjectures) + 1}", statement=statement, code=program.code)
+    conj = Conjecture(id=f"C{len(ws.model_conjectures()) + 1}", statement=statement, code=program.code,
+                      restates=restated(text) if ws.mined() else "")
     ws.conjectures.append(conj)
     if "def conjecture" not in program.code:
         conj.status, conj.error = "broken", "the reply had no function conjecture(ex)"
         _record(inp, "check_conjecture", {"id": conj.id}, conj.line())
     else:
         _check(inp, conj, ws.seeds)
+        code_check(inp, conj)
     return MoveOutcome(_findings([conj]), summary=conj.line())
 
 
 async def counterexamples(inp: MoveInput) -> MoveOutcome:
     ws = explore_workspace(inp)
-    live = [c for c in ws.conjectures if c.status == "survived"]
-    if not live:
+    live = ws.live()
+    if not live and not any(c.status == "survived" for c in ws.mined()):
         return MoveOutcome(summary="no live conjecture to hunt a counterexample for")
     seeds = ws.next_seeds(FRESH_PER_HUNT)
     ws.seeds += seeds
     for conj in live:
         _check(inp, conj, seeds)
+    live += recheck_mined(inp, seeds)
     return MoveOutcome(_findings(live), summary=f"{len(live)} conjecture(s) checked on {len(seeds)} fresh examples: "
                        f"{sum(c.status == 'refuted' for c in live)} refuted")
