@@ -85,6 +85,9 @@ def test_the_statement_code_check_compares_a_predicate_with_what_its_words_decid
     other = [True] * 60 + [i % 2 == 0 for i in range(50)]
     why, trusted = compare("M99", other, run, described)
     assert trusted and why.startswith("it names M99, which the miner did not state; no mined conjecture decides")
+    never = next(m.id for m in run.ledger if not any(run.verdicts[m.id]))
+    why, trusted = compare(never, [False] * 110, run, described)   # an always-False predicate "agrees"
+    assert trusted and why.startswith(f"the check decides nothing: {never}, which its words restate, is False")
     assert restated("Statement: x\nRestates: m3\n") == "M3" and restated("**Restates:** none") == ""
 
 

@@ -63,7 +63,7 @@ class Conjecture(BaseModel):
 
     def line(self) -> str:
         if self.source != "model":
-            return self._mined_line()
+            return self.mined_line()
         if self.status == "refuted":
             text = f"{self.id} REFUTED after {self.checked} examples: {self.statement} — fails on {self.refuted_by}"
         elif self.status == "broken":
@@ -74,10 +74,11 @@ class Conjecture(BaseModel):
             text += f" [{'' if self.trusted else 'NOT TRUSTED: '}{self.code_check}]"
         return text
 
-    def _mined_line(self, example_chars: int = 300) -> str:
+    def mined_line(self, example_chars: int = 300) -> str:
+        """The miner's entry; a refuted one with the first `example_chars` of its example (0: none)."""
         if self.status == "refuted":
-            return (f"{self.id} [{self.source}] REFUTED after {self.checked} examples: {self.statement} — fails on "
-                    f"{self.refuted_by[:example_chars]}")
+            where = self.refuted_by[:example_chars] if example_chars else "an example in the ledger"
+            return f"{self.id} [{self.source}] REFUTED after {self.checked} examples: {self.statement} — fails on {where}"
         return (f"{self.id} [{self.source}] held on all {self.checked} examples ({self.distinct} distinct, "
                 f"{self.horizon} terms each): {self.statement}; surprise {self.surprise:.1f} bits")
 
@@ -130,8 +131,8 @@ class ExplorationWorkspace(BaseModel):
         refuted = [c for c in mined if c.status == "refuted"]
         lines = [f"The conjecture miner's templates ({len(mined)} conjectures): {len(held)} held on every example, "
                  f"ranked by how surprising and specific they are; {len(refuted)} refuted, with the example:"]
-        lines += [c._mined_line() for c in held]
-        lines += [c._mined_line(example_chars=60) for c in refuted[:refuted_shown]]
+        lines += [c.mined_line() for c in held]
+        lines += [c.mined_line(example_chars=60) for c in refuted[:refuted_shown]]
         if len(refuted) > refuted_shown:
             lines.append(f"... {len(refuted) - refuted_shown} more refuted")
         return lines

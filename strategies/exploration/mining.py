@@ -11,7 +11,8 @@ The statement-code check (`code_check`): a model conjecture is words and a predi
 miner has run, the predicate is also run on the miner's examples and on its contrast examples (the
 same examples with each column shuffled), and compared with what the miner measured there:
 - its reply names the mined conjecture its words restate (`Restates: M3`): the predicate must give
-  the miner's verdict on every one of those examples, else it tests something else than its words;
+  the miner's verdict on every one of those examples, else it tests something else than its words
+  (when that conjecture has one verdict on all of them, agreeing decides nothing and is said so);
 - it names none: a predicate that computes exactly a mined conjecture's verdicts (its words claim
   something the templates cannot state, its code states one of them), or that holds on every
   shuffled example too (it tests nothing the order of the terms decides), is marked the same way.
@@ -55,7 +56,9 @@ async def mine(inp: MoveInput, examples: int = MINE_EXAMPLES) -> MoveOutcome:
                           "seeds": f"{seeds[0]}..{seeds[-1]}"}, result="\n".join([head, *(c.line() for c in ws.mined())])))
     return MoveOutcome(Findings(source="tool:miner", facts=[f"The conjecture miner: {head}."],
                                 conjectures=[c.line() for c in held],
-                                counterexamples=[c._mined_line(example_chars=80) for c in refuted]),
+                                # the refuting examples are in the ledger and the tool call: the
+                                # notebook (in every prompt) keeps the statements
+                                counterexamples=[c.mined_line(example_chars=0) for c in refuted]),
                        summary=head)
 
 
@@ -115,6 +118,9 @@ def compare(restates: str, got: list[bool | None], run: MinerRun, described: lis
 
     if restates and restates in run.verdicts:
         want = run.verdicts[restates]
+        if len(set(want)) == 1:      # agreeing with a constant decides nothing (an always-False predicate would)
+            return (f"the check decides nothing: {restates}, which its words restate, is {want[0]} on all {where}"
+                    ), True
         i = next((i for i, (a, b) in enumerate(zip(got, want, strict=True)) if a != b), None)
         if i is None:
             return f"its code gives {restates}'s verdict on all {where}", True
