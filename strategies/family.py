@@ -91,7 +91,13 @@ class Family:
     def move_fn(self, name: str) -> MoveFn:
         """This family's implementation of `name`, else the registered move (a plugin's, or the
         general prose move)."""
-        return self.bound_moves().get(name) or get_move(name).fn
+        fn = self.bound_moves().get(name)
+        if fn is None and name not in registry() and name in move_names():   # another family's own move
+            from agent.errors import InputError
+
+            raise InputError(f"move {name!r} is not offered on {self.name} problems; "
+                             f"moves here: {', '.join(self.offered_moves())}")
+        return fn or get_move(name).fn
 
     def offered_moves(self) -> list[str]:
         """The moves a controller may choose here: every registered solving move, then this

@@ -8,6 +8,9 @@ import random
 import re
 from pathlib import Path
 
+import pytest
+
+from agent.errors import InputError
 from agent.loop.policies import LLMPolicy, make_policy
 from agent.loop.run import asolve
 from agent.problems import load_problem
@@ -44,6 +47,8 @@ def test_the_miner_is_offered_on_its_family_only():
     explore, countdown = family_for(IMO), family_for(P269)
     assert explore.offered_moves()[-1] == "mine" and "mine" not in countdown.offered_moves()
     assert make_policy("fixed:mine,patterns").sequence == ["mine", "patterns"]
+    with pytest.raises(InputError, match="move 'mine' is not offered on countdown problems"):
+        countdown.move_fn("mine")
 
     class Inp:
         family = explore
