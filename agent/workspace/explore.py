@@ -6,10 +6,9 @@ A proof problem whose `definition` defines `make_example(rng)` (a JSON-able exam
 
 - `make_examples(problem, seeds)`: the definition's examples for these seeds, described;
 - `check_conjecture(problem, code, seeds)`: a model-written `conjecture(ex) -> bool` run on the
-  example of every seed, in the sandbox; the first seed it fails on refutes it.
-
+  example of every seed, in the sandbox; the first seed it fails on refutes it;
 - `predicate_verdicts(problem, code, seeds, extra)`: the predicate's verdict on every one of these
-  examples and of some given ones (the statement-code check, strategies/exploration/codecheck.py).
+  examples and of some given ones (the statement-code check, strategies/exploration/mining.py).
 
 Each computes the consequence of one choice (these seeds, this predicate). Conjectures that
 survive are evidence, not proof: the ledger says on how many examples each held. The ledger holds
