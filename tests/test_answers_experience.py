@@ -20,7 +20,7 @@ from agent.loop.rerun import arerun
 from agent.loop.run import asolve
 from agent.problems import load_problems
 from agent.problems.models import Budget
-from agent.report.behaviour import who
+from agent.report.behaviour import behaviour_markdown, who
 from agent.trace.events import ControllerChoice, Verdict
 from agent.trace.reader import read_events
 from agent.workspace.answers import AnswerWorkspace
@@ -107,6 +107,7 @@ def test_learned_runs_the_method_of_highest_value_with_no_model_call_and_reruns_
     assert any("learned: the leading answer 18 is right with chance 0.0" in line for v in verdicts for line in v.evidence)
     rerun, _ = asyncio.run(arerun(result.trace_path, trace=tmp_path / "rerun.jsonl"))
     assert (rerun.answer, rerun.status, rerun.steps) == (result.answer, result.status, result.steps)
+    assert "| 0 / 0 / 0 / 0 (+2 learned) |" in behaviour_markdown([result.trace_path])     # polya traces --stats
 
 
 def test_learned_stops_once_the_leading_answer_is_likely_right(tmp_path):

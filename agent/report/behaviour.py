@@ -111,8 +111,10 @@ def behaviour_markdown(paths: list[str | Path]) -> str:
         steps = sum(r.steps for r in mine)
         opened = sum(r.attacks_opened for r in mine)
         solved_by = Counter(m for r in mine for m in r.answer_from)
+        # the learned policy's own picks, after the four (the header stays as committed summaries have it)
+        learned = f" (+{by['learned']} learned)" if by["learned"] else ""
         lines.append(f"| {policy} | {len(mine)} | {steps} | {by['model']} / {by['rule']} / {by['random']} / "
-                     f"{by['fallback']} | {top(total('moves'))} | {opened} ({sum(r.attacks_abandoned for r in mine)}) | "
+                     f"{by['fallback']}{learned} | {top(total('moves'))} | {opened} ({sum(r.attacks_abandoned for r in mine)}) | "
                      f"{steps / opened:.1f} | {top(total('verdicts'))} | {top(total('signals'))} | {top(solved_by)} |"
                      if opened else
                      f"| {policy} | {len(mine)} | {steps} | - | {top(total('moves'))} | 0 | - | - | - | - |")
