@@ -69,6 +69,10 @@ class Family:
     (`run_start.config.family_params`) so a rerun builds the same one: `HuntsFamily(let_go_after=5)`."""
 
     name: ClassVar[str] = "family"
+    # Bumped when the family's moves, listing or verdicts change what a run decides: a trace records
+    # it (run_start.versions.family), and an exact rerun of a trace made by another version is
+    # refused, as for the loop's own version; traces of the other families still rerun.
+    version: ClassVar[str] = "1"
     moves: ClassVar[dict[str, MoveFn]] = {}      # this family's own implementations, by move name
     lists_options: ClassVar[bool] = False        # True: the controller picks among `options`
     methods: ClassVar[dict[str, str] | None] = None   # one line per move, for a compact controller
@@ -172,6 +176,11 @@ def move_names() -> list[str]:
     for cls in families():
         names += [m for m in cls.own_moves if m not in names]
     return names
+
+
+def family_named(name: str) -> type[Family] | None:
+    """The registered family called `name` (a trace's `config.family`), if any."""
+    return next((cls for cls in families() if cls.name == name), None)
 
 
 def family_for(problem: Any, params: dict[str, Any] | None = None) -> Family:

@@ -281,3 +281,27 @@ def test_a_trace_from_another_loop_version_is_shown_but_not_rerun(tmp_path, caps
         assert cli(args) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "loop version 1" in err[0] and "pip install polya-agent==0.1.0" in err[0]
+
+
+def test_a_trace_from_another_version_of_its_family_is_refused_and_others_still_rerun(tmp_path, capsys):
+    """A family's version is recorded beside the loop's: a countdown trace made before the countdown
+    family changed its listing is refused (exit 2, one line); a trace of another family recorded at
+    the same loop version is not affected by it (the committed IMO example reruns: test_explore)."""
+    import asyncio
+
+    from agent.loop.run import asolve
+    from strategies.countdown import CountdownFamily
+
+    path = tmp_path / "cd.jsonl"
+    asyncio.run(asolve({"id": "g", "kind": "countdown", "rules": "game24", "numbers": [3, 3, 3, 5], "target": 24},
+                       backend="scripted:echo", policy="random", budget="steps=6", trace=path))
+    start = json.loads(path.read_text().splitlines()[0])
+    assert start["versions"]["family"] == CountdownFamily.version
+    assert cli(["replay", str(path), "--rerun"]) == 0
+    start["versions"]["family"] = "1"
+    old = tmp_path / "old.jsonl"
+    old.write_text("\n".join([json.dumps(start), *path.read_text().splitlines()[1:]]) + "\n")
+    capsys.readouterr()
+    assert cli(["replay", str(old), "--rerun"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "version 1 of the countdown family" in err[0]

@@ -423,3 +423,17 @@ def test_a_claim_scan_is_linear_on_a_long_run_of_digits():
     assert false_claims("a program printed (9.65685424949238-8.828427124746192j)" * 3) == []
     assert time.process_time() - start < 5.0     # a hang check, not a speed target
     assert false_claims("1.5 + 1.5 = 4") == ["1.5 + 1.5 = 4 is false: 1.5 + 1.5 = 3"]
+
+
+def test_a_forward_step_that_joins_the_goal_to_a_product_of_free_numbers_is_listed():
+    """[3, 3, 3, 5] -> 24 (Game of 24) is made only by joining two sub-results, 3 × 3 + 3 × 5: neither
+    forward step closes the goal or makes a factor of it, so the listing states the join instead
+    (24 - 9 = 15 = 3 × 5), and no other forward step of the board is listed for it."""
+    ws = CountdownWorkspace.start([3, 3, 3, 5], 24, "game24")
+    joins = [c for c in ws.choices("A1") if c.text.startswith("JOINS")]
+    assert [c.option.text for c in joins] == ["3 * 3 = 9", "3 * 5 = 15"]
+    assert all(c.closes == 2 for c in joins)
+    assert "X + 9 = 24 -> make 15, 15 = 3 × 5" in joins[0].text
+    ws.apply("A1", joins[0].option)
+    after = {c.text for c in ws.choices("A1") if c.closes == 2}
+    assert "JOINS FREE NUMBERS: 3 * 5 = 15, then X + 15 = 24 -> make 9, a free number" in after

@@ -25,6 +25,7 @@ from agent.loop.run import LOOP_VERSION, RunResult, asolve
 from agent.problems.models import Budget
 from agent.trace.events import ForkInfo, LLMCall, MoveStart, RunEnd, RunStart, ToolRun, Verdict, Verification
 from agent.trace.reader import ReadReport, iter_events
+from strategies.family import family_named
 
 
 @dataclass
@@ -177,12 +178,17 @@ def _settings(start: RunStart, overrides: dict[str, Any] | None = None) -> RunSe
 def same_loop(start: RunStart, where: str) -> None:
     """An exact rerun or a fork needs the loop that made the trace: refuse one made by another."""
     recorded = start.versions.get("loop")
-    if recorded == LOOP_VERSION:
-        return
     made_by = start.versions.get("polya-agent", "an earlier version")
-    raise InputError(f"this trace was recorded by loop version {recorded or '1'} (polya-agent {made_by}); this is "
-                     f"loop version {LOOP_VERSION}: rerun it exactly with `pip install polya-agent=={made_by}`",
-                     where=where)
+    if recorded != LOOP_VERSION:
+        raise InputError(f"this trace was recorded by loop version {recorded or '1'} (polya-agent {made_by}); this is "
+                         f"loop version {LOOP_VERSION}: rerun it exactly with `pip install polya-agent=={made_by}`",
+                         where=where)
+    name = start.config.get("family")
+    cls = family_named(name) if name else None
+    if cls is not None and start.versions.get("family", "1") != cls.version:
+        raise InputError(f"this trace was recorded by version {start.versions.get('family', '1')} of the {name} "
+                         f"family (polya-agent {made_by}); this is version {cls.version}: rerun it exactly with "
+                         f"`pip install polya-agent=={made_by}`", where=where)
 
 
 async def arerun(path: str | Path, *, trace: str | Path | None = None, on_event: Any = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from agent.verify.countdown.rules import get_rules
 from agent.workspace.countdown import (
     Node,
     Option,
@@ -195,4 +196,25 @@ def consequence(node: Node, option: Option, rules: str) -> tuple[str, int] | Non
         return f"PRODUCT OF FREE NUMBERS: {option.text}, then {split}", 2
     if isinstance(g, int) and isinstance(made, int) and 1 < made < g and g % made == 0:
         return f"{option.text}, and {node.goal} = {option.result} × {g // made}", 0
+    join = join_split(child, rules)
+    if join:
+        return f"JOINS FREE NUMBERS: {option.text}, then {join}", 2
+    return None
+
+
+def join_split(child: Node, rules: str) -> str | None:
+    """After a forward step, whether the goal is the number it made joined by one operation to a
+    free number or a product of the other free numbers ("X + 9 = 24 -> make 15, 15 = 3 × 5"): one of the made number's
+    near-target neighbours (goal ± n, goal ÷ n) read through `product_split`, the fact the listing
+    already states for a backward step. No step is taken from `child`. Without it a goal made only
+    by joining two sub-results (3 × 3 + 3 × 5 = 24) is never listed."""
+    rest = child.items[:-1]
+    for back in backward_options(child, rules):
+        if back.a != len(child.items) - 1:
+            continue
+        if any(it.value == back.new_goal for it in rest) and (len(rest) == 1 or not get_rules(rules).use_all):
+            return f"{back.text}, a free number"
+        split = product_split(Node(id="?", goal=back.new_goal, items=rest), rules)
+        if split:
+            return f"{back.text}, {split}"
     return None
