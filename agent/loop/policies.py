@@ -69,6 +69,12 @@ def offered(inp: MoveInput) -> list[str]:
     return inp.family.offered_moves() if inp.family is not None else solving_moves()
 
 
+def choosable(inp: MoveInput, avoid: str | None) -> list[str]:
+    """The moves on offer less the one just judged `switch` (all of them if that leaves none)."""
+    moves = offered(inp)
+    return [m for m in moves if m != avoid] or moves
+
+
 def workspace_text(inp: MoveInput) -> str:
     return inp.family.workspace_text(inp.state)
 
@@ -115,9 +121,7 @@ class BanditPolicy(Policy):
         self.reward: dict[str, float] = {}
 
     async def choose(self, inp, *, must_open, avoid):
-        moves = offered(inp)
-        arms = [m for m in moves if m != avoid] or moves
-        move, reason = self._ucb(inp, arms)
+        move, reason = self._ucb(inp, choosable(inp, avoid))
         return Choice(move, must_open, next_goal(inp, move) if must_open else "", reason)
 
     def _ucb(self, inp, arms: list[str]) -> tuple[str, str]:
@@ -295,9 +299,7 @@ class RandomPolicy(Policy):
         self.name = "random:bare" if bare else "random"
 
     async def choose(self, inp, *, must_open, avoid):
-        moves = offered(inp)
-        arms = [m for m in moves if m != avoid] or moves
-        move = inp.ctx.rng.choice(sorted(arms))
+        move = inp.ctx.rng.choice(sorted(choosable(inp, avoid)))
         return Choice(move, must_open, next_goal(inp, move) if must_open else "", "uniform random move")
 
     async def choose_step(self, inp, choices):

@@ -176,7 +176,8 @@ def _settings(start: RunStart, overrides: dict[str, Any] | None = None) -> RunSe
 
 
 def same_loop(start: RunStart, where: str) -> None:
-    """An exact rerun or a fork needs the loop that made the trace: refuse one made by another."""
+    """An exact rerun or a fork needs the loop and the family version that made the trace: refuse
+    one made by another."""
     recorded = start.versions.get("loop")
     made_by = start.versions.get("polya-agent", "an earlier version")
     if recorded != LOOP_VERSION:
@@ -185,8 +186,9 @@ def same_loop(start: RunStart, where: str) -> None:
                          where=where)
     name = start.config.get("family")
     cls = family_named(name) if name else None
-    if cls is not None and start.versions.get("family", "1") != cls.version:
-        raise InputError(f"this trace was recorded by version {start.versions.get('family', '1')} of the {name} "
+    made_with = start.versions.get("family", "1")     # absent: recorded before families had versions
+    if cls is not None and made_with != cls.version:
+        raise InputError(f"this trace was recorded by version {made_with} of the {name} "
                          f"family (polya-agent {made_by}); this is version {cls.version}: rerun it exactly with "
                          f"`pip install polya-agent=={made_by}`", where=where)
 

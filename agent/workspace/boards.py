@@ -209,10 +209,11 @@ def join_split(child: Node, rules: str) -> str | None:
     already states for a backward step. No step is taken from `child`. Without it a goal made only
     by joining two sub-results (3 × 3 + 3 × 5 = 24) is never listed."""
     rest = child.items[:-1]
+    one_left_may_close = len(rest) == 1 or not get_rules(rules).use_all
     for back in backward_options(child, rules):
         if back.a != len(child.items) - 1:
             continue
-        if any(it.value == back.new_goal for it in rest) and (len(rest) == 1 or not get_rules(rules).use_all):
+        if one_left_may_close and any(it.value == back.new_goal for it in rest):
             return f"{back.text}, a free number"
         split = product_split(Node(id="?", goal=back.new_goal, items=rest), rules)
         if split:

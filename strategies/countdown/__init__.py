@@ -24,7 +24,7 @@ class CountdownFamily(Family):
     steps_per_number: int = ATTACK_STEPS_PER_NUMBER      # an attack this long per board number is left
 
     name = "countdown"
-    version = "2"     # 2: forward steps that join the goal to a product of free numbers are listed
+    version = "2"     # 2: forward steps that join the goal to a free number or a product of them are listed
     lists_options = True
     moves = {
         "understand": countdown.understand,
