@@ -6,6 +6,7 @@ hunt.yaml on every reference (scripted backend, real sandbox)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -26,15 +27,15 @@ EULER = ConjectureProblem(
     check="def check(candidate):\n    n = int(candidate)\n    return n >= 0 and not is_prime(n * n + n + 41)\n")
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("hunt_conjectures", ROOT / "benchmarks/hunt_conjectures.py")
+def _script(name: str = "hunt_conjectures"):
+    spec = importlib.util.spec_from_file_location(name, ROOT / f"benchmarks/{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 def test_the_committed_conjecture_suite_is_generated_from_hunt_yaml(capsys):
-    assert _generator().main(["--check"]) == 0, capsys.readouterr().out
+    assert _script().main(["--check"]) == 0, capsys.readouterr().out
 
 
 def _pairs():
@@ -116,3 +117,26 @@ def test_check_hints_at_candidate_integer_when_the_answer_is_one_integer(tmp_pat
     hints = [ln for ln in capsys.readouterr().out.splitlines() if "hint:" in ln]
     assert hints == ["  goldbach-other-counterexample: hint: its answer is one integer? add `candidate: integer` "
                      "and the loop hunts for it n by n (docs/problems.md, 'Which kind?')"]
+
+
+def _row(pid: str, policy: str, solved: bool, group: str = "false claim") -> str:
+    return json.dumps({"problem_id": pid, "policy": policy, "solved": solved, "group": group, "answer": "7",
+                       "harness_error": None, "llm_calls": 1, "prompt_tokens": 10, "completion_tokens": 5,
+                       "wall_s": 2.0})
+
+
+def test_the_claims_table_counts_each_form_and_names_what_the_loop_missed_that_pot_refuted(tmp_path, capsys):
+    table = _script("claims_table")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "results.jsonl").write_text("\n".join([
+        _row("cj-a", "pot", True), _row("cj-a", "llm", False), _row("cj-b", "llm", True),
+        _row("cj-t", "llm", True, "true claim"), _row("ce-a", "llm", True), _row("ce-a", "pot", True)]) + "\n")
+    table.main([str(out)])
+    printed = capsys.readouterr().out
+    assert "| conjecture form | `llm` | 1/2 | 1/1 | 2/3 |" in printed
+    assert "conjecture form, `llm`: refutes 0 of the 1 claims `pot` refutes; misses a" in printed
+    assert "counterexample form, `llm`: refutes 1 of the 1 claims `pot` refutes" in printed
+    with pytest.raises(SystemExit) as missing:
+        table.main([str(tmp_path / "nowhere")])
+    assert missing.value.code == 2
