@@ -1,5 +1,5 @@
 """`polya learn SOURCES... -o FILE`: learn an experience file from countdown traces and loop traces
-of answer problems (files, folders, bench folders), optionally after self-play (`--self-play SUITE
+of answer, hunt and sequence problems (files, folders, bench folders), optionally after self-play (`--self-play SUITE
 --runs N`), and print what the learned models rely on (docs/experience.md)."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("learn", help="learn an experience file (values of steps and nodes) from traces",
                        description="Learn, per rule set, the value of each listed step and of each node from "
                                    "countdown traces, and from graded loop traces of answer problems the chance that "
-                                   "the leading answer is right and the value of each method; save it as a readable "
+                                   "the leading answer is right and the value of each method, and from loop traces of hunts and "
+                                   "sequences the chance that each move pays; save it as a readable "
                                    "JSON experience file, and say what it relies on.")
     p.add_argument("sources", nargs="*", help="trace files, folders of traces, or bench output folders")
     p.add_argument("-o", "--out", required=True, help="experience file to write (JSON)")
@@ -30,8 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="solver: the exhaustive solver says which nodes can still be made (training traces "
                         "only); runs: on the path of a verified answer (default: %(default)s)")
     p.add_argument("--problems", action="append", metavar="SUITE", default=[],
-                   help="learn only from traces of this suite's problems (repeatable): the learning part, "
-                        "e.g. problems/experience/learn-gsm8k.yaml")
+                   help="learn only from traces of this suite's problems (repeatable; either form of a claim "
+                        "counts): the learning part, e.g. problems/experience/learn-gsm8k.yaml")
     p.add_argument("--merge", metavar="FILE",
                    help="keep the models of the families the sources have no trace of from this experience file")
     p.add_argument("--seed", type=int, default=0)

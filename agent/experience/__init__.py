@@ -11,6 +11,15 @@ from __future__ import annotations
 from agent.experience.answer_features import lead_features, method_features
 from agent.experience.features import judge_features, step_features
 from agent.experience.model import Experience, load_experience
+from agent.experience.move_features import (
+    HuntView,
+    SequenceView,
+    claim_features,
+    hunt_context,
+    move_row,
+    sequence_context,
+    sequence_features,
+)
 from agent.workspace.answers import AnswerWorkspace
 from agent.workspace.countdown import Node, Option
 
@@ -41,4 +50,28 @@ def method_values(exp: Experience, ws: AnswerWorkspace, methods: list[str]) -> d
     return {m: exp.answers.method.predict(method_features(ws, m)) for m in methods}
 
 
-__all__ = ["Experience", "lead_chance", "load_experience", "method_values", "node_value", "step_value"]
+def hunt_view(ws) -> HuntView:
+    """What a live hunt (agent/workspace/hunt.py) has checked, as the traces are read (move_data.py)."""
+    return HuntView(scanned_to=ws.scanned_to, reported=ws.searched_to(), empty_searches=ws.empty_searches(),
+                    failed_programs=sum(bool(s.failed) for s in ws.searches)
+                    + sum(f.status == "unchecked" for f in ws.families),
+                    families=len(ws.families), failures=len(ws.failures))
+
+
+def sequence_view(ws, step: int) -> SequenceView:
+    """The live sequence ledger (agent/workspace/sequences.py); the opening runs the guessers first."""
+    return SequenceView(survives=sum(f.status == "survived" for f in ws.ledger),
+                        model_rules=sum(f.source == "model" for f in ws.ledger), guessers_tried=step > 0)
+
+
+def move_values(exp: Experience, family: str, problem, ws, step: int, moves: list[str]) -> dict[str, float]:
+    """The learned chance that each move pays now, on a hunt or a sequence (`step`: steps taken)."""
+    if family == "hunts":
+        context = hunt_context(claim_features(problem), hunt_view(ws), step)
+    else:
+        context = sequence_context(sequence_features(list(problem.terms)), sequence_view(ws, step), step)
+    model = getattr(exp, family).value
+    return {m: model.predict(move_row(context, m)) for m in moves}
+
+
+__all__ = ["move_values", "Experience", "lead_chance", "load_experience", "method_values", "node_value", "step_value"]

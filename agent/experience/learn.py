@@ -87,27 +87,36 @@ def read_traces(sources: list[str | Path], only: set[str] | None = None) -> list
 def learn(sources: list[str | Path], labels: str = "solver", seed: int = 0,
           policies: list[str] | None = None, only: set[str] | None = None,
           merge: Experience | None = None) -> Experience:
-    """An experience file from the countdown and answer traces among `sources` (only those of the
-    problems in `only`, when given); `merge`: a file whose models of the families not found here
-    are kept (the shipped file holds both)."""
+    """An experience file from the countdown, answer, hunt and sequence traces among `sources`
+    (only those of the problems in `only`, when given: either form of a claim counts); `merge`: a
+    file whose sections of the families not found here are kept (the shipped file holds them all)."""
     from agent.experience.answer_learn import learn_answers, read_answer_runs
+    from agent.experience.move_data import read_move_runs
+    from agent.experience.move_learn import learn_moves
 
     traces = read_traces(sources, only)
     runs = read_answer_runs(sources, only)
-    if not traces and not runs:
-        raise InputError("no countdown workspace trace and no loop trace of an answer problem among the sources")
+    moves = read_move_runs(sources, only)
+    if not traces and not runs and not moves:
+        raise InputError("no countdown workspace trace and no loop trace of an answer, hunt or sequence problem "
+                         "among the sources")
     exp = merge.model_copy() if merge is not None else None
     if traces:
         models = {rules: learn_rules(s, seed) for rules, s in sorted(collect(traces, labels).items())}
         learned_from = LearnedFrom(suites=sorted({t.suite for t in traces}),
                                    problems=sorted({t.problem_id for t in traces}),
                                    traces=len(traces), labels=labels, policies=sorted(set(policies or [])))
-        exp = Experience(learned_from=learned_from, models=models, answers=exp.answers if exp else None)
-    answers = learn_answers(runs, seed) if runs else (exp.answers if exp else None)
+        kept = {k: getattr(exp, k) for k in ("answers", "hunts", "sequences")} if exp else {}
+        exp = Experience(learned_from=learned_from, models=models, **kept)
     if exp is None:
         exp = Experience(learned_from=LearnedFrom(suites=[], problems=[], traces=0, labels="none"))
-    families = [f for f, has in (("countdown", exp.models), ("answers", answers)) if has]
-    return exp.model_copy(update={"answers": answers, "family": "+".join(families), "version": 2})
+    update = {"answers": learn_answers(runs, seed)} if runs else {}
+    for family in ("hunts", "sequences"):
+        if any(r.family == family for r in moves):
+            update[family] = learn_moves(moves, family, seed)
+    exp = exp.model_copy(update=update)
+    families = ["countdown"] * bool(exp.models) + list(exp.sections())
+    return exp.model_copy(update={"family": "+".join(families), "version": 3})
 
 
 def explain(exp: Experience, top: int = 6) -> list[str]:
@@ -126,4 +135,10 @@ def explain(exp: Experience, top: int = 6) -> list[str]:
             ranked = sorted(zip(model.coef, model.features, strict=True), key=lambda cf: -abs(cf[0]))[:top]
             lines.append(f"  {title} rises with / falls with:")
             lines += [f"    {'+' if c > 0 else '-'}{abs(c):.2f}  {words.get(f, f)}" for c, f in ranked]
-    return lines + (explain_answers(exp.answers) if exp.answers is not None else [])
+    from agent.experience.move_learn import explain_moves
+
+    lines += explain_answers(exp.answers) if exp.answers is not None else []
+    for family in ("hunts", "sequences"):
+        section = getattr(exp, family)
+        lines += explain_moves(family, section) if section is not None else []
+    return lines

@@ -23,8 +23,10 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from agent.errors import InputError
 
 FORMAT = "polya-experience"
-VERSION = 2
-READS = (1, 2)                  # version 2 added the optional `answers` section; a version-1 file still loads
+VERSION = 3
+# version 2 added the optional `answers` section, version 3 the optional `hunts` and `sequences`
+# sections; files of the earlier versions still load (with no such experience)
+READS = (1, 2, 3)
 PACKAGED = "experience.json"   # agent/experience/experience.json, learned from the dev learning parts
 
 
@@ -84,18 +86,51 @@ class AnswerModels(BaseModel):
     checks: dict[str, float] = Field(default_factory=dict)
 
 
+class MoveModels(BaseModel):
+    """Hunts or sequences experience (version 3): `value` is the chance that a move pays, given the
+    claim's or the sequence's features and what the run has so far (move_features.py). `unlikely`
+    is the value below which the judge says that no move is likely to pay (at most 2% of the moves
+    that paid, held apart while learning, were valued below it). `learned_from.problems` names
+    every problem learned from, both forms of a claim."""
+
+    value: LinearModel
+    moves: list[str]
+    unlikely: float = Field(default=0.0, ge=0.0, le=1.0)
+    learned_from: LearnedFrom
+    samples: dict[str, int] = Field(default_factory=dict)
+    checks: dict[str, float] = Field(default_factory=dict)
+
+
+FAMILIES = ("countdown", "answers", "hunts", "sequences")
+
+
 class Experience(BaseModel):
     format: Literal["polya-experience"] = FORMAT
-    version: Literal[1, 2] = VERSION
-    family: Literal["countdown", "answers", "countdown+answers"] = "countdown"   # the families it holds
+    version: Literal[1, 2, 3] = VERSION
+    family: str = "countdown"      # the families it holds, joined by "+": "countdown+answers+hunts"
     learned_from: LearnedFrom              # the countdown models' (and the whole file's, see problems_seen)
     models: dict[str, RuleModels] = Field(default_factory=dict)     # countdown: rule set name -> its models
     answers: AnswerModels | None = None    # version 2: answer problems
+    hunts: MoveModels | None = None        # version 3: claims about integers, in either form
+    sequences: MoveModels | None = None    # version 3: integer sequences
     notes: str = ""
+
+    @model_validator(mode="after")
+    def _known_families(self) -> Experience:
+        unknown = [f for f in self.family.split("+") if f and f not in FAMILIES]
+        if unknown:
+            raise ValueError(f"unknown family {unknown[0]!r} (known: {', '.join(FAMILIES)})")
+        return self
+
+    def sections(self) -> dict[str, AnswerModels | MoveModels]:
+        """The optional sections present, by family name."""
+        return {name: m for name in ("answers", "hunts", "sequences") if (m := getattr(self, name)) is not None}
 
     def problems_seen(self) -> set[str]:
         seen = set(self.learned_from.problems)
-        return seen | set(self.answers.learned_from.problems) if self.answers is not None else seen
+        for section in self.sections().values():
+            seen |= set(section.learned_from.problems)
+        return seen
 
     def for_rules(self, rules: str) -> RuleModels:
         if rules in self.models:

@@ -148,6 +148,11 @@ async def judge(run: Run, st: RunState) -> None:
     verdict = run.family.verdict(st, attack, signals, value) if st.status != "solved" else None
     if verdict is None:
         verdict = combine(await _assess(run, st, signals), signals)
+    note = getattr(run.policy.at_step(st.step), "judge_note", None)   # what experience says (agent/loop/learned.py)
+    said = note(run.move_input(st)) if note is not None and not st.ended else None
+    if said:   # evidence beside the verdict, not a rule: the decision stands
+        verdict.evidence.append(said)
+        verdict.overrides.append("learned_unlikely")
     record_verdict(run, st, attack, verdict)
     _apply(run, st, st.last_verdict.decision)
 

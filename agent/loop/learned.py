@@ -15,6 +15,11 @@ nodes by the learned node value. No model call.
 - The judge (strategies/countdown/signals.py, `value=`) uses the learned node value as progress and
   abandons a node below the file's threshold for its rule set.
 
+On hunts and sequences (the file's `hunts` / `sequences` sections) it runs the move with the
+highest learned chance of paying now (a counterexample confirmed or the check extended; a rule that
+predicts the hidden terms), with the same seeded exploration; its judge adds to the verdict what the
+experience says when no move is likely to pay (`judge_note`). Without the section: as `bandit`.
+
 On answer problems (GSM8K, MATH; the file's `answers` section) it runs the method with the highest
 learned chance of reaching a right answer independently, asks the model (the `llm` policy's method
 call) only when the two best are within the file's `ask_within`, and its judge stops once the
@@ -27,8 +32,8 @@ learned chance that the leading answer is right reaches the file's `stop`
 
 from __future__ import annotations
 
-from agent.experience import lead_chance, load_experience, method_values, node_value, step_value
-from agent.loop.policies import BanditPolicy, Choice, LLMPolicy, Policy, next_goal
+from agent.experience import lead_chance, load_experience, method_values, move_values, node_value, step_value
+from agent.loop.policies import BanditPolicy, Choice, LLMPolicy, Policy, choosable, next_goal
 from agent.workspace.answers import AnswerWorkspace
 from agent.workspace.boards import CountdownWorkspace, StepChoice
 from agent.workspace.countdown import Node, ToolError, take
@@ -51,7 +56,44 @@ class LearnedPolicy(Policy):
         ws = inp.state.workspace
         if isinstance(ws, AnswerWorkspace) and self.experience.answers is not None and inp.family.methods:
             return await self._choose_method(inp, ws, must_open=must_open, avoid=avoid)
+        if self._moves_section(inp) is not None:
+            return self._choose_move(inp, must_open=must_open, avoid=avoid)
         return await self.fallback.choose(inp, must_open=must_open, avoid=avoid)
+
+    # -- hunts and sequences -------------------------------------------------------------------
+    def _moves_section(self, inp):
+        name = getattr(inp.family, "name", "")
+        return getattr(self.experience, name, None) if name in ("hunts", "sequences") else None
+
+    def _values(self, inp, moves: list[str]) -> dict[str, float]:
+        return move_values(self.experience, inp.family.name, inp.problem, inp.state.workspace, inp.state.step, moves)
+
+    def _choose_move(self, inp, *, must_open, avoid) -> Choice:
+        """The move of highest learned value; with chance EXPLORE one weighted by value (the run's RNG)."""
+        names = choosable(inp, avoid)
+        values = self._values(inp, names)
+        rng = inp.ctx.rng
+        if rng.random() < EXPLORE and sum(values.values()) > 0:
+            move, how = rng.choices(names, weights=[values[m] for m in names])[0], "explored"
+        else:
+            best = max(values.values())
+            move, how = rng.choice([m for m in names if values[m] >= best - 1e-9]), "best"
+        shown = ", ".join(f"{m} {values[m]:.2f}" for m in sorted(names, key=lambda m: -values[m]))
+        return Choice(move, must_open, next_goal(inp, move) if must_open else "", f"learned ({how}): {shown}")
+
+    def judge_note(self, inp) -> str | None:
+        """What the experience says after a step on a hunt or a sequence when every move's learned
+        chance of paying is below the file's `unlikely` threshold: evidence for the verdict, not a
+        rule (the decision is the family's or the judge's as before)."""
+        section = self._moves_section(inp)
+        if section is None:
+            return None
+        values = self._values(inp, choosable(inp, None))
+        best = max(values, key=values.get)
+        if values[best] >= section.unlikely:
+            return None
+        return (f"learned: no move is likely to pay here (best {best} {values[best]:.3f}; 98% of the moves that "
+                f"paid while learning were valued at {section.unlikely} or more)")
 
     # -- answers -----------------------------------------------------------------------------
     async def _choose_method(self, inp, ws: AnswerWorkspace, *, must_open, avoid) -> Choice:

@@ -185,3 +185,14 @@ def read_oeis(path: Path, options: dict[str, Any]) -> Iterator[Row]:
             yield where, {"id": f"oeis-{anum.strip()}", "title": f"OEIS {anum.strip()}", "kind": "sequence",
                           "terms": terms[:shown], "hidden": terms[shown:shown + hidden],
                           "source": f"OEIS {anum.strip()} (CC BY-SA 4.0)"}
+
+
+@reader("suite")
+def read_suite(path: Path, options: dict[str, Any]) -> Iterator[Row]:
+    """The problems of another suite file, whole (its defaults applied), so a part of a hand-written
+    suite (`start`, `limit`) can be a suite of its own without copying it: the experience split of
+    the hunt claims (problems/experience/learn-hunt.yaml)."""
+    from agent.problems.loader import load_suite  # noqa: PLC0415 - the loader imports this module
+
+    for p in load_suite(path).problems:
+        yield f"{path}: {p.id}", p.model_dump(mode="json", exclude_none=True)
