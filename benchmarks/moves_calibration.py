@@ -8,7 +8,8 @@ means), scored two ways: the learned chance that the move pays in that context, 
 (how often that move paid in the learning rows whatever the context: what a bandit converges to
 across problems). Reported per family: the AUC of each on all steps and on the steps a policy chose
 (after the two opening steps, which every policy takes), and how often the chosen step paid when the
-move taken was the one each scores highest there and when it was not. `--problems` keeps only the
+move taken was the one each scores highest there and when it was not; and on how many chosen steps
+the learned judge would note that no move is likely to pay, and how many of those paid. `--problems` keeps only the
 problems of these suites (the evaluation part; either form of a claim counts).
 """
 
@@ -44,6 +45,9 @@ def evaluate(section, runs) -> dict[str, str]:
            "AUC learned, all steps": str(auc(learned, labels)), "AUC move prior, all steps": str(auc(prior, labels)),
            "AUC learned, chosen steps": str(auc([learned[i] for i in chosen], [labels[i] for i in chosen])),
            "AUC move prior, chosen steps": str(auc([prior[i] for i in chosen], [labels[i] for i in chosen]))}
+    unlikely = [i for i in chosen if max(section.value.predict(move_row(rows[i][0], m)) for m in MOVES) < section.unlikely]
+    out[f"chosen steps where the judge notes no move is likely to pay (below {section.unlikely}): paid"] = \
+        _share([labels[i] for i in unlikely])
     top_prior = max(MOVES, key=lambda m: move_prior(section, m))
     for name, top in (("learned", lambda x: max(MOVES, key=lambda m: section.value.predict(move_row(x, m)))),
                       ("move prior", lambda x: top_prior)):
