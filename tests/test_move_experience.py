@@ -91,15 +91,34 @@ def test_rows_are_rebuilt_from_traces_and_labelled_by_what_the_step_did():
     assert both_forms("ce-goldbach") == ["ce-goldbach", "cj-goldbach"] and both_forms("oeis-A1") == ["oeis-A1"]
 
 
+OEIS_LOOP = ROOT / "docs/results/oeis-loop-100/traces"
+FLOOR_SQRT = OEIS_LOOP / "20261201-101628-oeis-A000196-f19a90b69b6b.jsonl.gz"    # bandit, 1.5B model
+FIBONACCI = OEIS_LOOP / "20261130-201402-oeis-A000045-6bb6a1d42cec.jsonl.gz"     # llm, 1.5B model
+
+
+def test_sequence_rows_pay_for_a_rule_or_an_answer_that_gives_the_hidden_terms():
+    fib = read_move_trace(FIBONACCI)
+    assert fib.family == "sequences" and [(m, y) for _, m, y in fib.rows] == [("patterns", 1)]   # the opening's fit
+    run = read_move_trace(FLOOR_SQRT)
+    moves = [(m, y) for _, m, y in run.rows]
+    # no fit, the model's rules refuted; the last free-text attempt gave 4, 4, 4, 4, 4: it paid
+    assert moves == [("patterns", 0), ("examples", 0), ("reframe", 0), ("backwards", 0), ("attempt", 0), ("attempt", 1)]
+    first, later = run.rows[0][0], run.rows[2][0]
+    assert first["guessers_tried"] == 0 and later["guessers_tried"] == 1 and later["model_rules"] == 1
+    assert later["rule_survives"] == 0 and later["terms"] == 20 and later["steps"] == 2
+
+
 def test_polya_learn_on_a_tiny_fixture_names_both_forms_and_says_what_it_relies_on(tmp_path, capsys):
-    for path in hunt_traces():
+    for path in [*hunt_traces(), FLOOR_SQRT, FIBONACCI]:
         shutil.copy(path, tmp_path / path.name)
     out = tmp_path / "exp.json"
     assert main(["learn", str(tmp_path), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "hunts: learned from" in printed and "chance that a move pays rises with / falls with" in printed
+    assert "sequences: learned from 2 traces of 2 problem ids" in printed
     exp = load_experience(out)
-    assert exp.version == 3 and exp.family == "hunts" and exp.hunts is not None and exp.models == {}
+    assert exp.version == 3 and exp.family == "hunts+sequences" and exp.models == {}
+    assert exp.sequences.learned_from.problems == ["oeis-A000045", "oeis-A000196"]
     assert {"ce-goldbach", "cj-goldbach", "ce-euler-41", "cj-euler-41"} <= set(exp.hunts.learned_from.problems)
     assert exp.hunts.samples["steps"] == sum(len(read_move_trace(p).rows) for p in hunt_traces())
 

@@ -8,7 +8,8 @@ only, as the countdown solver does):
   hunt's own stall rule, strategies/hunts/signals.py). A hunt's rows stop at its first confirmed
   counterexample (the run answers with it: no choice is left).
 - sequences: the step added to the ledger a rule that explains every shown term and whose next
-  terms are the hidden ones, where no such rule was there before.
+  terms are the hidden ones, or gave those terms as its answer (the model's free-text attempt),
+  where no step had before.
 
 The opening's moves are the same computations as two choosable ones, and are read as them: on a
 hunt `obvious` is a timed search (`counterexamples`) and `understand` a scan (`examples`); on a
@@ -42,6 +43,7 @@ OPENING = {"hunts": {"obvious": "counterexamples", "understand": "examples"},
 BASELINES = ("direct", "cot", "pot", "fit")
 _CHECKED = re.compile(r"it reports: CHECKED\b[^;]*?(-?\d+)\s*$")
 _SURVIVED = re.compile(r"\(([^()]*), ([\w:]+)\) explains all \d+ given terms; next: ([-\d, ]+)")
+_INT = re.compile(r"-?\d+")
 _REFUTED_MODEL = re.compile(r", model\) is refuted at ")
 
 
@@ -131,7 +133,8 @@ def _read_sequence(run: MoveRun, events, problem: dict, step_of) -> None:
         if ev.type != "move_end":
             continue
         found = [m for r in results for m in _SURVIVED.finditer(r)]
-        now_right = right or any([int(x) for x in m.group(3).split(",")] == hidden for m in found)
+        answers = [m.group(3) for m in found] + list(ev.findings.candidates if ev.findings else [])
+        now_right = right or any([int(x) for x in _INT.findall(a)] == hidden for a in answers)
         model = sum(m.group(2) == "model" for m in found) + sum(len(_REFUTED_MODEL.findall(r)) for r in results)
         move = OPENING["sequences"].get(ev.move, ev.move)
         if move in MOVES:
