@@ -17,6 +17,7 @@ from agent.cli import main
 from agent.experience import load_experience, move_values
 from agent.experience.move_data import both_forms, read_move_trace
 from agent.experience.move_features import MOVES, claim_features, sequence_features
+from agent.loop.rerun import arerun
 from agent.loop.run import asolve
 from agent.problems import load_problem
 from agent.problems.models import Budget
@@ -153,7 +154,8 @@ def test_a_learned_claim_is_refused_in_both_forms(tmp_path, capsys):
                        "(docs/experience.md, the split)")
     code = main(["bench", str(HUNT_CJ), "--limit", "2", "--policies", "learned,random", "--experience", path,
                  "--backend", "scripted:echo", "--out", str(tmp_path / "b")])
-    assert code == 2 and len(capsys.readouterr().err.strip().splitlines()) == 1
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith("polya: the experience file learned from cj-goldbach: ")   # once, not per policy
     assert not (tmp_path / "b" / "results.jsonl").exists()
 
 
@@ -180,6 +182,9 @@ def test_learned_picks_the_move_of_highest_value_on_a_hunt(tmp_path):
     choices = _chosen_by_value(result.trace_path)
     assert any(c.move == "counterexamples" and c.reason.startswith("learned (best)") for c in choices)
     assert all(c.reason.count(".") >= 5 for c in choices)        # every move's value is in the event
+    rerun, _ = asyncio.run(arerun(result.trace_path, trace=tmp_path / "rerun.jsonl"))
+    assert (rerun.answer, rerun.status, rerun.steps) == (result.answer, result.status, result.steps)
+    assert [c.reason for c in _chosen_by_value(rerun.trace_path)] == [c.reason for c in choices]
 
 
 def test_learned_on_a_sequence_picks_by_value_and_its_judge_says_when_nothing_is_likely_to_pay(tmp_path):

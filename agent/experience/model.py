@@ -147,7 +147,7 @@ class Experience(BaseModel):
     def check_unseen(self, problem_ids: list[str]) -> None:
         """Refuse to be evaluated on a problem it learned from."""
         seen = self.problems_seen()
-        hit = [p for p in problem_ids if p in seen]
+        hit = [p for p in dict.fromkeys(problem_ids) if p in seen]   # a bench names a problem once per policy
         if hit:
             more = f" and {len(hit) - 1} more" if len(hit) > 1 else ""
             raise InputError(f"the experience file learned from {hit[0]}{more}: evaluate it on problems it has "
