@@ -162,8 +162,8 @@ async def _assess(run: Run, st: RunState, signals: Signals):
     (verdict and next move) for a policy that reflects, else the judge call alone."""
     signals.budget_used = run.ctx.meter.fraction_used()
     policy, meter = run.policy.at_step(st.step), run.ctx.meter
-    if not policy.judge_model:    # the random ablation: verdicts from hard signals alone
-        signals.judge_skipped = "judge not asked: the random ablation has no model judgement"
+    if not policy.judge_model:    # random (the ablation), learned: verdicts from hard signals and learned values
+        signals.judge_skipped = f"judge not asked: the {policy.name} policy does not ask the model to judge"
         return None
     if meter.in_answer_reserve():   # the tokens left are for answer attempts, not for judging
         signals.judge_skipped = f"judge not asked: the {meter.tokens_left()} tokens left are kept for an answer"
