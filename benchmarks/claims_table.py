@@ -1,11 +1,13 @@
 """The claims-in-both-forms table (issue 37): the same claims benched as `counterexample` problems
 (ids `ce-NAME`, problems/conjectures/hunt.yaml) and as `conjecture` problems (ids `cj-NAME`,
 problems/conjectures/hunt-conjecture.yaml), per form and policy: false claims refuted, true claims
-kept, tokens and wall seconds per claim, and the aim's check — the loop (`llm`, `random`, `bandit`)
+kept, tokens and wall seconds per claim, and the aim's check — the loop (`llm`, `learned`, `bandit`, `random`)
 refutes every claim `pot` refutes in the same form.
 
     python benchmarks/claims_table.py OUT_DIR [OUT_DIR ...]            # the per-policy table
     python benchmarks/claims_table.py OUT_DIR [OUT_DIR ...] --claims   # one row per claim
+    python benchmarks/claims_table.py OUT_DIR [...] --only problems/experience/eval-hunt.yaml
+                                            # only the claims of a suite (either form), e.g. an evaluation part
 
 Rows are read from each directory's results.jsonl (the newest row of a claim, form and policy wins);
 a row's `group` ("false claim" / "true claim") was read from the reference by the bench, for the
@@ -20,8 +22,8 @@ import sys
 from pathlib import Path
 
 FORMS = {"cj": "conjecture form", "ce": "counterexample form"}
-POLICIES = ["llm", "bandit", "random", "pot", "cot"]
-LOOP = ("llm", "bandit", "random")
+POLICIES = ["llm", "learned", "bandit", "random", "pot", "cot"]
+LOOP = ("llm", "learned", "bandit", "random")
 
 
 def load_rows(dirs: list[str]) -> dict[tuple[str, str, str], dict]:
@@ -99,9 +101,21 @@ def claim_table(latest: dict) -> list[str]:
     return lines
 
 
+def claims_of(suite: str) -> set[str]:
+    """The claim names (ids without the form's prefix) of a suite file."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from agent.problems import load_suite
+
+    return {p.id.partition("-")[2] for p in load_suite(suite).problems}
+
+
 def main(argv: list[str]) -> None:
-    dirs = [a for a in argv if not a.startswith("--")]
+    only = argv[argv.index("--only") + 1] if "--only" in argv else None
+    dirs = [a for i, a in enumerate(argv) if not a.startswith("--") and (i == 0 or argv[i - 1] != "--only")]
     latest = load_rows(dirs)
+    if only is not None:
+        keep = claims_of(only)
+        latest = {k: r for k, r in latest.items() if k[1] in keep}
     print("\n".join(claim_table(latest) if "--claims" in argv else policy_table(latest) + [""] + pot_check(latest)))
 
 

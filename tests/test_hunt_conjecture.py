@@ -137,6 +137,9 @@ def test_the_claims_table_counts_each_form_and_names_what_the_loop_missed_that_p
     assert "| conjecture form | `llm` | 1/2 | 1/1 | 2/3 |" in printed
     assert "conjecture form, `llm`: refutes 0 of the 1 claims `pot` refutes; misses a" in printed
     assert "counterexample form, `llm`: refutes 1 of the 1 claims `pot` refutes" in printed
+    (out / "results.jsonl").write_text(_row("ce-taxicab", "llm", True) + "\n" + _row("ce-euler-41", "llm", False) + "\n")
+    table.main([str(out), "--only", str(ROOT / "problems/experience/eval-hunt.yaml")])   # taxicab: evaluation part
+    assert "| counterexample form | `llm` | 1/1 | 0/0 | 1/1 |" in capsys.readouterr().out
     with pytest.raises(SystemExit) as missing:
         table.main([str(tmp_path / "nowhere")])
     assert missing.value.code == 2
