@@ -10,8 +10,11 @@ refutes every claim `pot` refutes in the same form.
                                             # only the claims of a suite (either form), e.g. an evaluation part
 
 Rows are read from each directory's results.jsonl (the newest row of a claim, form and policy wins);
-a row's `group` ("false claim" / "true claim") was read from the reference by the bench, for the
-report only.
+a row's `group` ("false claim" / "true claim") was read from the reference or the `group:` tag by the
+bench, for the report only. A true claim is kept when the run says it holds: in the counterexample
+form the grader accepts the answer `none`; the conjecture form asks for an integer where the claim
+fails, so a true claim there has no right answer (the bench row says `gave_up` or `budget`), and it
+is kept when the run's answer is the hunt's conclusion `none ...` rather than a candidate.
 """
 
 from __future__ import annotations
@@ -45,12 +48,24 @@ def load_rows(dirs: list[str]) -> dict[tuple[str, str, str], dict]:
     return latest
 
 
+def kept(form: str, row: dict) -> bool:
+    if form == "ce":
+        return bool(row["solved"])
+    return str(row["answer"] or "").strip().lower().startswith("none")
+
+
+def right(form: str, row: dict) -> bool:
+    """Refuted a false claim (the check accepted a counterexample), or kept a true one."""
+    return bool(row["solved"]) if row["group"] == "false claim" else kept(form, row)
+
+
 def policy_table(latest: dict) -> list[str]:
     lines = ["| form | policy | false claims refuted | true claims kept | overall | LLM calls/claim | "
              "tokens/claim | wall s/claim (median) |", "|---|---|---|---|---|---|---|---|"]
     for form, form_name in FORMS.items():
         for policy in POLICIES:
             rows = [r for (f, _, p), r in latest.items() if f == form and p == policy]
+            rows = [r | {"solved": right(form, r)} for r in rows]
             if not rows:
                 continue
             false = [r for r in rows if r["group"] == "false claim"]
@@ -86,6 +101,7 @@ def pot_check(latest: dict) -> list[str]:
 def claim_table(latest: dict) -> list[str]:
     columns = [(f, p) for f in FORMS for p in POLICIES if any(k[0] == f and k[2] == p for k in latest)]
     lines = ["| claim | " + " | ".join(f"{f} `{p}`" for f, p in columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    # bold: right (a counterexample the claim's own check confirms, or a true claim kept)
     groups = {c: r["group"] for (_, c, _), r in latest.items()}
     for claim in sorted(groups, key=lambda c: (groups[c], c)):
         cells = []
@@ -96,7 +112,7 @@ def claim_table(latest: dict) -> list[str]:
                 continue
             answer = (str(row["answer"]).split(" ")[0] if row["answer"] else "-")[:12]
             tokens = row["prompt_tokens"] + row["completion_tokens"]
-            cells.append(f"{'**' + answer + '**' if row['solved'] else answer} {tokens}t {row['wall_s']:.0f}s")
+            cells.append(f"{'**' + answer + '**' if right(form, row) else answer} {tokens}t {row['wall_s']:.0f}s")
         lines.append(f"| {claim} ({groups[claim]}) | " + " | ".join(cells) + " |")
     return lines
 

@@ -119,8 +119,8 @@ def test_check_hints_at_candidate_integer_when_the_answer_is_one_integer(tmp_pat
                      "and the loop hunts for it n by n (docs/problems.md, 'Which kind?')"]
 
 
-def _row(pid: str, policy: str, solved: bool, group: str = "false claim") -> str:
-    return json.dumps({"problem_id": pid, "policy": policy, "solved": solved, "group": group, "answer": "7",
+def _row(pid: str, policy: str, solved: bool, group: str = "false claim", answer: str = "7") -> str:
+    return json.dumps({"problem_id": pid, "policy": policy, "solved": solved, "group": group, "answer": answer,
                        "harness_error": None, "llm_calls": 1, "prompt_tokens": 10, "completion_tokens": 5,
                        "wall_s": 2.0})
 
@@ -131,10 +131,12 @@ def test_the_claims_table_counts_each_form_and_names_what_the_loop_missed_that_p
     out.mkdir()
     (out / "results.jsonl").write_text("\n".join([
         _row("cj-a", "pot", True), _row("cj-a", "llm", False), _row("cj-b", "llm", True),
-        _row("cj-t", "llm", True, "true claim"), _row("ce-a", "llm", True), _row("ce-a", "pot", True)]) + "\n")
+        # a true claim in the conjecture form has no right answer: kept when the run concludes "none"
+        _row("cj-t", "llm", False, "true claim", "none (no counterexample found: n <= 999)"),
+        _row("cj-u", "llm", False, "true claim", "125"), _row("ce-a", "llm", True), _row("ce-a", "pot", True)]) + "\n")
     table.main([str(out)])
     printed = capsys.readouterr().out
-    assert "| conjecture form | `llm` | 1/2 | 1/1 | 2/3 |" in printed
+    assert "| conjecture form | `llm` | 1/2 | 1/2 | 2/4 |" in printed
     assert "conjecture form, `llm`: refutes 0 of the 1 claims `pot` refutes; misses a" in printed
     assert "counterexample form, `llm`: refutes 1 of the 1 claims `pot` refutes" in printed
     (out / "results.jsonl").write_text(_row("ce-taxicab", "llm", True) + "\n" + _row("ce-euler-41", "llm", False) + "\n")
