@@ -3,8 +3,9 @@ in the `conjecture` form (`candidate: integer`, a `check(candidate)` predicate),
 only that kind would write them. Each claim's definition is kept, with `in_domain`/`holds` renamed
 `claim_in_domain`/`claim_holds` (those two names belong to the hunt, agent.verify.hunt.claim_code);
 the check reads the first integer of the answer and accepts it when it is in the domain and the claim
-fails there. The reference answer is not part of the conjecture form: a true claim's tag
-(`group:true claim`) is what a bench reports "kept" against.
+fails there. The reference answer is not part of the conjecture form: a true claim has no right
+answer in it (its bench row never says solved), and `benchmarks/claims_table.py` counts it kept when
+the run concludes `none`, reading the claim's tag (`group:true claim`) for the report only.
 
     python benchmarks/hunt_conjectures.py            # rewrites the committed file
     python benchmarks/hunt_conjectures.py --check    # exit 1 when the committed file is stale
