@@ -114,7 +114,6 @@ def explain_answers(m: AnswerModels, top: int = 8) -> list[str]:
              f"{m.checks.get('lead_auc')}, method {m.checks.get('method_auc')}; a run stops at {m.stop}"]
     for title, model in (("chance the leading answer is right", m.lead),
                          ("chance the next method reaches a right answer independently", m.method)):
-        ranked = sorted(zip(model.coef, model.features, strict=True), key=lambda cf: -abs(cf[0]))[:top]
         lines.append(f"  {title} rises with / falls with:")
-        lines += [f"    {'+' if c > 0 else '-'}{abs(c):.2f}  {words.get(f, f)}" for c, f in ranked]
+        lines += model.strongest(words, top)
     return lines

@@ -132,9 +132,8 @@ def explain(exp: Experience, top: int = 6) -> list[str]:
                      f"AUC on held-apart problems: node {m.checks.get('node_auc')}, step {m.checks.get('step_auc')}; "
                      f"the judge abandons a node below {m.looks_dead}")
         for title, model in (("value of a listed step", m.step), ("value of a node (the judge)", m.node)):
-            ranked = sorted(zip(model.coef, model.features, strict=True), key=lambda cf: -abs(cf[0]))[:top]
             lines.append(f"  {title} rises with / falls with:")
-            lines += [f"    {'+' if c > 0 else '-'}{abs(c):.2f}  {words.get(f, f)}" for c, f in ranked]
+            lines += model.strongest(words, top)
     from agent.experience.move_learn import explain_moves
 
     lines += explain_answers(exp.answers) if exp.answers is not None else []

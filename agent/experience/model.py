@@ -48,6 +48,12 @@ class LinearModel(BaseModel):
             raise ValueError("every scale must be positive")
         return self
 
+    def strongest(self, words: dict[str, str], top: int) -> list[str]:
+        """The `top` weights largest in size, strongest first, in words (`polya learn` prints them): a
+        coefficient is the change in log-odds per standard deviation of its feature."""
+        ranked = sorted(zip(self.coef, self.features, strict=True), key=lambda cf: -abs(cf[0]))[:top]
+        return [f"    {'+' if c > 0 else '-'}{abs(c):.2f}  {words.get(f, f)}" for c, f in ranked]
+
     def predict(self, x: dict[str, float]) -> float:
         z = self.intercept
         for name, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True):

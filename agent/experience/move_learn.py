@@ -57,7 +57,5 @@ def explain_moves(family: str, m: MoveModels, top: int = 8) -> list[str]:
              f"the judge says no move is likely to pay below {m.unlikely}"]
     lines.append("  paid / taken: " + ", ".join(f"{mv} {m.samples.get(f'{mv}_paid', 0)}/{m.samples.get(f'{mv}_taken', 0)}"
                                               for mv in m.moves))
-    ranked = sorted(zip(m.value.coef, m.value.features, strict=True), key=lambda cf: -abs(cf[0]))[:top]
     lines.append("  chance that a move pays rises with / falls with:")
-    words = WORDS.get(family, {})
-    return lines + [f"    {'+' if c > 0 else '-'}{abs(c):.2f}  {words.get(f, f)}" for c, f in ranked]
+    return lines + m.value.strongest(WORDS.get(family, {}), top)
