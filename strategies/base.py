@@ -272,18 +272,20 @@ def _comment_plan(code: str) -> str:
 
 
 async def write_and_run(inp: MoveInput, purpose: str, instruction: str, *, repairs: int = 1, prefix: str = "",
-                        text: bool = False, keep_cut_output: bool = False, bare: bool = False, rewrite=None):
+                        text: bool = False, keep_cut_output: bool = False, bare: bool = False, rewrite=None,
+                        temperature: float | None = None):
     """Ask for a program, run it in the sandbox; on an error or empty output show the model what
     happened and let it repair once. Returns (Program, ToolResult) of the last attempt.
     `prefix`: code run before the model's (a problem's own definition); `text`: the plain-text
     system prompt; `keep_cut_output`: a run its time limit cut short is kept if it printed
     something (a search reports how far it got); `bare`: the problem and the task alone, without
     the notebook (an independent computation, not anchored on earlier answers); `rewrite`: applied to
-    the model's code before it runs (the run's event records the code as run)."""
+    the model's code before it runs (the run's event records the code as run); `temperature`: of the
+    first request (None: the run's), the repair samples at the run's."""
     ctx = inp.ctx
     task = f"{instruction}\n{CODE_FORMAT}"
     msgs = text_messages(inp, task) if bare else messages(inp, task, text=text)
-    reply, _ = await ctx.ask_text(purpose, msgs, max_tokens=ctx.settings.code_max_tokens)
+    reply, _ = await ctx.ask_text(purpose, msgs, max_tokens=ctx.settings.code_max_tokens, temperature=temperature)
     program = parse_program(reply)
     result = await _run(ctx, program, prefix, rewrite)
     for _ in range(repairs):

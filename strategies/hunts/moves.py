@@ -67,11 +67,12 @@ async def examples(inp: MoveInput) -> MoveOutcome:
     return MoveOutcome(found, summary=text)
 
 
-async def _program(inp: MoveInput, purpose: str, instruction: str, *, prefix: str = "", rewrite=None):
+async def _program(inp: MoveInput, purpose: str, instruction: str, *, prefix: str = "", rewrite=None,
+                   temperature: float | None = None):
     """The model's program, run (after `prefix`), one repair; a search cut by its time limit
     still reports. Returns (plan, ToolResult); a reply with no program is a failed result."""
     program, result = await write_and_run(inp, purpose, instruction, prefix=prefix, text=True, keep_cut_output=True,
-                                          rewrite=rewrite)
+                                          rewrite=rewrite, temperature=temperature)
     return program.plan, result
 
 
@@ -138,16 +139,18 @@ def search_clock(start: int, seconds: int) -> str:
 SEARCH_SHARE = 0.8    # of the program time limit: the harness's clock stops the search before the sandbox does
 
 
-def timed_search(share: float = SEARCH_SHARE, purpose: str = "move:counterexamples"):
-    """The search move, its clock set to `share` of the run's program time limit."""
+def timed_search(share: float = SEARCH_SHARE, purpose: str = "move:counterexamples", temperature: float | None = None):
+    """The search move, its clock set to `share` of the run's program time limit; `temperature` of
+    its first request (None: the run's)."""
 
     async def search_move(inp: MoveInput) -> MoveOutcome:
-        return await search(inp, purpose, share)
+        return await search(inp, purpose, share, temperature)
 
     return search_move
 
 
-async def search(inp: MoveInput, purpose: str = "move:counterexamples", share: float = SEARCH_SHARE) -> MoveOutcome:
+async def search(inp: MoveInput, purpose: str = "move:counterexamples", share: float = SEARCH_SHARE,
+                 temperature: float | None = None) -> MoveOutcome:
     """The model's own search program; the definition is prepended, and whatever it prints as a
     counterexample is checked by the definition before it counts. The program loops over
     `candidates()`, upward from where the scans and the last search reported stopping, until the
@@ -158,7 +161,8 @@ async def search(inp: MoveInput, purpose: str = "move:counterexamples", share: f
     start = max(ws.scanned_to, ws.searched_to()) + 1      # scanned_to is -1 before any scan
     instruction = render("hunt_search_timed", workspace=ws.render(), seconds=seconds, start=start)
     prefix = f"{claim_code(inp.problem)}\n\n{search_clock(start, seconds)}"
-    plan, result = await _program(inp, purpose, instruction, prefix=prefix, rewrite=keep_harness_names)
+    plan, result = await _program(inp, purpose, instruction, prefix=prefix, rewrite=keep_harness_names,
+                                  temperature=temperature)
     entry = Search(plan=(plan or "search")[:120])
     if not result.ok:
         entry.failed = result.killed_reason or f"exit {result.exit_code}"
