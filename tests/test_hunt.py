@@ -198,6 +198,8 @@ async def test_a_hunt_lets_go_of_a_true_claim_after_three_empty_searches_each_st
     assert result.status == "solved" and result.answer.startswith("none")
     assert [e.move for e in events if e.type == "move_start"] == ["obvious", "understand", "counterexamples", "counterexamples"]
     assert [r.purpose for r in be.requests] == ["move:attempt:obvious"] + ["move:counterexamples"] * 2
+    # the first search is the model's most likely program, as pot's; later ones sample
+    assert [r.temperature for r in be.requests] == [0.0] + [RunSettings().temperature] * 2
     assert events[-3].type == "verdict" and events[-3].decision == "give_up" and events[-3].overrides == ["hunt_let_go"]
     starts = [int(e.code.split("START = ")[1].split()[0]) for e in events if e.type == "tool_run"]
     assert starts[0] == 0 and starts[0] < starts[1] < starts[2]     # each search goes on from the last one's end

@@ -3,7 +3,7 @@
 | move            | computes                                                                      |
 |-----------------|-------------------------------------------------------------------------------|
 | understand      | `scan` of the first block (no model call): the small cases first                   |
-| obvious         | the model's first search program (the definition is prepended); what it prints is checked |
+| obvious         | the model's first search program, asked greedily as `pot` is (the definition is prepended); what it prints is checked |
 | examples        | `scan`: the next block of small n, each checked by the definition (tool, no model) |
 | patterns        | the model's program prints a family of candidates (where it would break); the tool checks each |
 | backwards       | the same, for n satisfying a necessary condition for failure                 |
