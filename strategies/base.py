@@ -176,6 +176,11 @@ def describe_problem(problem: Any) -> str:
     return describe() if callable(describe) else problem.statement
 
 
+def _problem_text(inp: MoveInput) -> str:
+    """The problem as a move's prompt shows it: as its family describes it, else as it describes itself."""
+    return inp.family.describe(inp.problem) if inp.family is not None else describe_problem(inp.problem)
+
+
 def kind_hint(problem: Any) -> str:
     try:
         return load_prompt(f"hint_{problem.kind}").strip()
@@ -190,7 +195,7 @@ def messages(inp: MoveInput, instruction: str, *, text: bool = False) -> list[Me
     hint = kind_hint(inp.problem)
     block = inp.family.prompt_block(inp.state) if inp.family is not None else None
     user = (
-        f"PROBLEM\n{describe_problem(inp.problem)}\n"
+        f"PROBLEM\n{_problem_text(inp)}\n"
         + (f"\nHINTS FOR THIS KIND OF PROBLEM\n{hint}\n" if hint else "")
         + f"\nNOTEBOOK (what is known so far)\n{inp.state.notebook.render(attack_id=inp.state.current_attack)}\n"
         + (f"\n{block[0]}\n{block[1]}\n" if block else "")
@@ -206,7 +211,7 @@ def text_messages(inp: MoveInput, instruction: str) -> list[Message]:
     for JSON, the problem, and the task. The 1.5B model answers `{"Answer": 16}` to the JSON-minded
     system prompt even when the task asks for steps."""
     return [Message(role="system", content=load_prompt("system_text").strip()),
-            Message(role="user", content=f"PROBLEM\n{describe_problem(inp.problem)}\n\nYOUR TASK\n{instruction}")]
+            Message(role="user", content=f"PROBLEM\n{_problem_text(inp)}\n\nYOUR TASK\n{instruction}")]
 
 
 # -- answers in free text -----------------------------------------------------------------------

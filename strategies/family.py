@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, ClassVar
 
-from strategies.base import MoveFn, get_move, import_all, registry, solving_moves
+from strategies.base import MoveFn, describe_problem, get_move, import_all, registry, solving_moves
 
 # Built-in families, most specific first: the first whose `matches` accepts a problem takes it.
 BUILTIN_FAMILIES = ("countdown", "answers", "hunts", "sequences", "exploration", "general")
@@ -128,6 +128,10 @@ class Family:
 
     def prompt_block(self, state: Any) -> tuple[str, str] | None:
         return None
+
+    def describe(self, problem: Any) -> str:
+        """The problem as this family's move prompts show it (default: as the problem describes itself)."""
+        return describe_problem(problem)
 
     def workspace_text(self, state: Any) -> str:
         block = self.prompt_block(state)

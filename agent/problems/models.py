@@ -255,6 +255,17 @@ class CounterexampleProblem(ProblemBase):
     def checkable_at_solve_time(self) -> bool:
         return True     # a claimed counterexample is checked by the statement's own definition
 
+    def describe_for_programs(self) -> str:
+        """The claim in words, for prompts whose programs get the definition prepended (the hunt's
+        searches): shown the code, the 1.5B model copied it into its search, redefined the harness's
+        names around it and called nothing."""
+        claim = self.statement.strip() or self.title
+        return (f"{claim}\n\nTask: find an integer n with in_domain(n) true and holds(n) false (a counterexample), "
+                "or conclude that there is none.\n"
+                f"Answer format: 'Answer: <n>' with the counterexample n alone, or, if you found none, "
+                f"'Answer: {NO_COUNTEREXAMPLE}' and the range you searched.\n\n"
+                "In your programs, in_domain(n) and holds(n) run the problem's own definition of the claim.")
+
     def describe(self) -> str:
         claim = self.statement.strip() or self.title
         return (f"{claim}\n\nThe claim, as Python (part of the problem; you may run it):\n"

@@ -29,7 +29,7 @@ async def _backwards(inp):
 @dataclass
 class HuntsFamily(Family):
     name = "hunts"
-    version = "2"     # 2: the first search program is asked greedily (temperature 0)
+    version = "2"     # 2: the first search program is asked greedily (temperature 0); claims in words
     search_share: float = hunts.SEARCH_SHARE    # of the program time limit, for a search's own clock
     let_go_after: int = HUNT_LET_GO             # empty search programs, then "none so far"
     streak: int = HUNT_STREAK                   # the same move this many times, then the policy chooses
@@ -63,6 +63,13 @@ class HuntsFamily(Family):
     def verdict(self, state, attack, signals, node_value=None):
         return hunt_verdict(state.workspace, signals, let_go_after=self.let_go_after, streak=self.streak,
                             stall_steps=self.stall_steps, stall_gain=self.stall_gain)
+
+    def describe(self, problem) -> str:
+        # the claim in words: its definition is prepended to every search, and shown the code the
+        # 1.5B model copied it and wrapped the harness's names around it (issue 37)
+        if problem.kind == "counterexample":
+            return problem.describe_for_programs()
+        return super().describe(problem)
 
     def final_answer(self, state):
         return state.workspace.conclusion()
