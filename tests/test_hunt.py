@@ -117,6 +117,11 @@ async def test_the_search_program_gets_the_definition_prepended(tmp_path):
     runs = [e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_run"]
     assert runs[0].code.startswith(EULER.definition.strip()[:20]) or "def holds" in runs[0].code
 
+    shown = be.requests[0].messages[-1].content
+    # the claim in words: the definition runs in every search but is not shown (copied, it was redefined)
+    assert EULER.statement in shown and "is_prime(n * n + n + 41)" not in shown
+    assert "in_domain(n) and holds(n) run the problem's own definition" in shown
+
 
 BIG = CounterexampleProblem(   # false, with a counterexample far past any round number a model picks
     id="ce-big", statement="Claim: no integer n >= 0 equals 123457.",
