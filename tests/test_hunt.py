@@ -264,3 +264,16 @@ async def test_a_search_that_defines_its_own_candidates_and_holds_still_runs_on_
                  settings=RunSettings(code_timeout_s=3))
     run = next(e for e in read_events(tmp_path / "s.jsonl") if e.type == "tool_run")
     assert not run.timed_out and "CHECKED 0 to " in run.stdout     # its clockless loop was stopped by the harness
+
+
+async def test_a_search_that_imports_the_harness_names_from_a_module_that_does_not_exist_still_runs(tmp_path):
+    """Greedily, the 1.5B model wrote `from problem import in_domain, holds` and repaired it into the
+    same line: an import of only the harness's names becomes `pass`, so the search runs."""
+    imports = ("```python\nfrom problem import in_domain, holds\nimport math\nfor n in candidates():\n"
+               "    if in_domain(n) and not holds(n):\n        print('COUNTEREXAMPLE:', n)\n        break\n```")
+    be = backend(**{"move:attempt:obvious": imports})
+    result = await asolve(BIG, backend=be, policy="fixed:examples", budget=Budget(steps=1), trace=tmp_path / "t.jsonl",
+                          settings=RunSettings(code_timeout_s=3))
+    run = next(e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_run")
+    assert "pass  # already defined: from problem import in_domain, holds" in run.code and "import math" in run.code
+    assert result.answer == "123457" and [r.purpose for r in be.requests] == ["move:attempt:obvious"]   # no repair

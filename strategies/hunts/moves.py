@@ -79,12 +79,24 @@ async def _program(inp: MoveInput, purpose: str, instruction: str, *, prefix: st
 _OWN_DEF = re.compile(r"^(\s*)def (candidates|in_domain|holds)\(", re.M)
 
 
+_HARNESS_IMPORT = re.compile(r"^(\s*)(from\s+[\w.]+\s+import\s+\(?\s*([\w\s,]+?)\s*\)?)\s*$", re.M)
+_HARNESS_NAMES = {"candidates", "in_domain", "holds"}
+
+
+def _drop_harness_import(match: re.Match) -> str:
+    names = {n.strip() for n in match.group(3).split(",") if n.strip()}
+    if not names or not names <= _HARNESS_NAMES:
+        return match.group(0)
+    return f"{match.group(1)}pass  # already defined: {match.group(2)}"
+
+
 def keep_harness_names(code: str) -> str:
     """The model's own `def candidates/in_domain/holds(` is renamed `_own_...`, so its calls reach the
     harness's clocked generator and the problem's definition. Told these are already defined, the
     1.5B model still wrote its own candidates() without a clock, in most of its first searches, and
-    looped until killed."""
-    return _OWN_DEF.sub(r"\1def _own_\2(", code)
+    looped until killed. An import of only these names (`from problem import in_domain, holds`, a
+    module that does not exist; written and repaired into the same line greedily) becomes `pass`."""
+    return _HARNESS_IMPORT.sub(_drop_harness_import, _OWN_DEF.sub(r"\1def _own_\2(", code))
 
 
 async def family(inp: MoveInput, purpose: str = "move:patterns", prompt: str = "hunt_family") -> MoveOutcome:
