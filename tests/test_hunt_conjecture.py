@@ -119,6 +119,20 @@ def test_check_hints_at_candidate_integer_when_the_answer_is_one_integer(tmp_pat
                      "and the loop hunts for it n by n (docs/problems.md, 'Which kind?')"]
 
 
+
+def test_check_hints_at_a_statement_for_a_counterexample_claim_without_one(tmp_path, capsys):
+    from agent.cli import main
+
+    (tmp_path / "bare.yaml").write_text("problems:\n  - id: ce-bare\n    kind: counterexample\n    title: bare\n"
+                                        "    definition: |\n      def in_domain(n):\n          return n >= 1\n"
+                                        "      def holds(n):\n          return n != 7\n    answer: '7'\n",
+                                        encoding="utf-8")
+    assert main(["check", str(tmp_path / "bare.yaml"), str(ROOT / "problems/conjectures/hunt.yaml")]) == 0
+    hints = [ln for ln in capsys.readouterr().out.splitlines() if "hint:" in ln]
+    assert hints == ["  ce-bare: hint: no statement: the hunt's prompts show the claim in words, not its definition; "
+                     "write the whole claim in `statement`"]
+
+
 def _row(pid: str, policy: str, solved: bool, group: str = "false claim", answer: str = "7") -> str:
     return json.dumps({"problem_id": pid, "policy": policy, "solved": solved, "group": group, "answer": answer,
                        "harness_error": None, "llm_calls": 1, "prompt_tokens": 10, "completion_tokens": 5,

@@ -65,11 +65,15 @@ _ONE_INTEGER = re.compile(r"\b(?:one|an?|single)\s+(?:\w+\s+)?(?:integer|whole n
 
 def _route_hints(suite) -> list[str]:
     """A conjecture whose answer is said to be one integer but that says `candidate: text` would get
-    the general prose moves, not the hunt (issue 37): say so, with the line to add."""
+    the general prose moves, not the hunt (issue 37): say so, with the line to add. A counterexample
+    claim with no statement: the hunt's prompts show the claim in words only (HuntsFamily.describe)."""
     return [f"  {p.id}: hint: its answer is one integer? add `candidate: integer` and the loop hunts for it "
             "n by n (docs/problems.md, 'Which kind?')"
             for p in suite.problems if p.kind == "conjecture" and not p.hunted
-            and _ONE_INTEGER.search(f"{p.answer_format} {p.statement}")]
+            and _ONE_INTEGER.search(f"{p.answer_format} {p.statement}")] + [
+        f"  {p.id}: hint: no statement: the hunt's prompts show the claim in words, not its definition; "
+        "write the whole claim in `statement`" for p in suite.problems
+        if p.kind == "counterexample" and not p.statement.strip()]
 
 
 def main(args: argparse.Namespace) -> int:
