@@ -11,6 +11,7 @@ from agent.problems.models import Budget, CounterexampleProblem
 from agent.trace.reader import read_events
 from agent.verify import solve_time_check, verify
 from agent.verify.hunt import claims_none, read_claim
+from strategies.hunts.moves import keep_harness_names
 from tests.loop_helpers import FunctionBackend
 
 PRIME = """
@@ -277,3 +278,19 @@ async def test_a_search_that_imports_the_harness_names_from_a_module_that_does_n
     run = next(e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_run")
     assert "pass  # already defined: from problem import in_domain, holds" in run.code and "import math" in run.code
     assert result.answer == "123457" and [r.purpose for r in be.requests] == ["move:attempt:obvious"]   # no repair
+
+
+async def test_a_search_written_as_its_own_candidates_function_and_called_bare_runs_its_own(tmp_path):
+    """Greedily, the 1.5B model wrote its whole search as a candidates() of its own and ended with the
+    statement `candidates()`: renamed, the statement would create the harness's generator and drop
+    it (no output); it calls the program's own, which the sandbox's limit stops if it must."""
+    own = ("```python\ndef candidates():\n    n = 0\n    while True:\n        if in_domain(n) and not holds(n):\n"
+           "            print('COUNTEREXAMPLE:', n)\n            break\n        n += 1\n\ncandidates()  # start\n```")
+    be = backend(**{"move:attempt:obvious": own})
+    result = await asolve(BIG, backend=be, policy="fixed:examples", budget=Budget(steps=1), trace=tmp_path / "t.jsonl",
+                          settings=RunSettings(code_timeout_s=5))
+    run = next(e for e in read_events(tmp_path / "t.jsonl") if e.type == "tool_run")
+    assert "def _own_candidates():" in run.code and "\n_own_candidates()  # start" in run.code
+    assert result.answer == "123457"
+    looped = keep_harness_names("def candidates():\n    yield 1\nfor n in candidates():\n    print(n)\n")
+    assert looped.count("_own_candidates") == 1 and "for n in candidates():" in looped   # a loop still gets the clock

@@ -29,7 +29,9 @@ async def _backwards(inp):
 @dataclass
 class HuntsFamily(Family):
     name = "hunts"
-    version = "2"     # 2: the first search program is asked greedily (temperature 0); claims in words
+    # 2: the first search program is asked greedily (temperature 0); claims in words.
+    # 3: a bare `candidates()` statement calls the program's own candidates() (keep_harness_names)
+    version = "3"
     search_share: float = hunts.SEARCH_SHARE    # of the program time limit, for a search's own clock
     let_go_after: int = HUNT_LET_GO             # empty search programs, then "none so far"
     streak: int = HUNT_STREAK                   # the same move this many times, then the policy chooses

@@ -90,13 +90,22 @@ def _drop_harness_import(match: re.Match) -> str:
     return f"{match.group(1)}pass  # already defined: {match.group(2)}"
 
 
+_BARE_CANDIDATES_CALL = re.compile(r"^(\s*)candidates\(\)(\s*(?:#.*)?)$", re.M)
+
+
 def keep_harness_names(code: str) -> str:
     """The model's own `def candidates/in_domain/holds(` is renamed `_own_...`, so its calls reach the
     harness's clocked generator and the problem's definition. Told these are already defined, the
     1.5B model still wrote its own candidates() without a clock, in most of its first searches, and
-    looped until killed. An import of only these names (`from problem import in_domain, holds`, a
-    module that does not exist; written and repaired into the same line greedily) becomes `pass`."""
-    return _HARNESS_IMPORT.sub(_drop_harness_import, _OWN_DEF.sub(r"\1def _own_\2(", code))
+    looped until killed. But a bare statement `candidates()` calls its own: the harness's generator
+    called and dropped does nothing, and the model wrote its whole search as a candidates() it then
+    called so (the sandbox's time limit stops it; what it printed is kept). An import of only these
+    names (`from problem import in_domain, holds`, a module that does not exist; written and
+    repaired into the same line greedily) becomes `pass`."""
+    renamed = _OWN_DEF.sub(r"\1def _own_\2(", code)
+    if "def _own_candidates(" in renamed:
+        renamed = _BARE_CANDIDATES_CALL.sub(r"\1_own_candidates()\2", renamed)
+    return _HARNESS_IMPORT.sub(_drop_harness_import, renamed)
 
 
 async def family(inp: MoveInput, purpose: str = "move:patterns", prompt: str = "hunt_family") -> MoveOutcome:
