@@ -119,7 +119,6 @@ def test_check_hints_at_candidate_integer_when_the_answer_is_one_integer(tmp_pat
                      "and the loop hunts for it n by n (docs/problems.md, 'Which kind?')"]
 
 
-
 def test_check_hints_at_a_statement_for_a_counterexample_claim_without_one(tmp_path, capsys):
     from agent.cli import main
 

@@ -223,13 +223,18 @@ class ConjectureProblem(ProblemBase):
 
 
 NO_COUNTEREXAMPLE = "none"
+_HUNT_TASK = ("Task: find an integer n with in_domain(n) true and holds(n) false (a counterexample), "
+              "or conclude that there is none.\n"
+              # no example number: a model copies it, and for many claims any number breaks them
+              "Answer format: 'Answer: <n>' with the counterexample n alone, or, if you found none, "
+              f"'Answer: {NO_COUNTEREXAMPLE}' and the range you searched.")
 
 
 class CounterexampleProblem(ProblemBase):
     """A claim "for every integer n in the domain, holds(n)": find an n where it fails, or conclude
     there is none. `definition` defines `in_domain(n)` and `holds(n)`; it is part of the problem: a
-    program may run it (the hunt prepends it to every search), a baseline's prompt shows it. A claimed counterexample is checked at solve time by running
-    the definition (no reference involved). "none" can only be graded against the hidden `answer`
+    program may run it (the hunt prepends it to every search), a baseline's prompt shows it. A
+    claimed counterexample is checked at solve time by running the definition (no reference involved). "none" can only be graded against the hidden `answer`
     (the smallest counterexample, or "none" when `holds` was checked for every n up to `searched`),
     once, after the run."""
 
@@ -260,21 +265,13 @@ class CounterexampleProblem(ProblemBase):
         searches): shown the code, the 1.5B model copied it into its search, redefined the harness's
         names around it and called nothing."""
         claim = self.statement.strip() or self.title
-        return (f"{claim}\n\nTask: find an integer n with in_domain(n) true and holds(n) false (a counterexample), "
-                "or conclude that there is none.\n"
-                f"Answer format: 'Answer: <n>' with the counterexample n alone, or, if you found none, "
-                f"'Answer: {NO_COUNTEREXAMPLE}' and the range you searched.\n\n"
+        return (f"{claim}\n\n{_HUNT_TASK}\n\n"
                 "In your programs, in_domain(n) and holds(n) run the problem's own definition of the claim.")
 
     def describe(self) -> str:
         claim = self.statement.strip() or self.title
         return (f"{claim}\n\nThe claim, as Python (part of the problem; you may run it):\n"
-                f"```python\n{self.definition.strip()}\n```\n"
-                "Task: find an integer n with in_domain(n) true and holds(n) false (a counterexample), "
-                "or conclude that there is none.\n"
-                # no example number: a model copies it, and for many claims any number breaks them
-                "Answer format: 'Answer: <n>' with the counterexample n alone, or, if you found none, "
-                f"'Answer: {NO_COUNTEREXAMPLE}' and the range you searched.")
+                f"```python\n{self.definition.strip()}\n```\n{_HUNT_TASK}")
 
 
 class ProofProblem(ProblemBase):

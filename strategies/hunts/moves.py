@@ -76,16 +76,14 @@ async def _program(inp: MoveInput, purpose: str, instruction: str, *, prefix: st
     return program.plan, result
 
 
-_OWN_DEF = re.compile(r"^(\s*)def (candidates|in_domain|holds)\(", re.M)
-
-
+_HARNESS_NAMES = ("candidates", "in_domain", "holds")     # defined before the model's search code runs
+_OWN_DEF = re.compile(rf"^(\s*)def ({'|'.join(_HARNESS_NAMES)})\(", re.M)
 _HARNESS_IMPORT = re.compile(r"^(\s*)(from\s+[\w.]+\s+import\s+\(?\s*([\w\s,]+?)\s*\)?)\s*$", re.M)
-_HARNESS_NAMES = {"candidates", "in_domain", "holds"}
 
 
 def _drop_harness_import(match: re.Match) -> str:
     names = {n.strip() for n in match.group(3).split(",") if n.strip()}
-    if not names or not names <= _HARNESS_NAMES:
+    if not names or not names <= set(_HARNESS_NAMES):
         return match.group(0)
     return f"{match.group(1)}pass  # already defined: {match.group(2)}"
 
