@@ -234,9 +234,9 @@ class CounterexampleProblem(ProblemBase):
     """A claim "for every integer n in the domain, holds(n)": find an n where it fails, or conclude
     there is none. `definition` defines `in_domain(n)` and `holds(n)`; it is part of the problem: a
     program may run it (the hunt prepends it to every search), a baseline's prompt shows it. A
-    claimed counterexample is checked at solve time by running the definition (no reference involved). "none" can only be graded against the hidden `answer`
-    (the smallest counterexample, or "none" when `holds` was checked for every n up to `searched`),
-    once, after the run."""
+    claimed counterexample is checked at solve time by running the definition (no reference
+    involved). "none" can only be graded against the hidden `answer` (the smallest counterexample,
+    or "none" when `holds` was checked for every n up to `searched`), once, after the run."""
 
     kind: Literal["counterexample"] = "counterexample"
     definition: str = Field(min_length=1)
