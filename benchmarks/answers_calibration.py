@@ -5,7 +5,8 @@
 
 For every step of every loop run (each run once), the leading answer after the step, graded after
 the run against the reference: the AUC of the learned chance and of the hand-set rule (a yes/no
-score), and, per run, where each rule stops — the hand-set rule where the recorded run stopped
+score); the AUC of the learned method value on every method a run took (labelled by whether it
+reached a right answer independently), with each method's rate; and, per run, where each rule stops — the hand-set rule where the recorded run stopped
 (first settled state, the opening's agreeing self-check included), the learned judge at the first
 settled state or the first whose chance reaches the file's `stop` (the opening's agreeing
 self-check still accepts, as in a learned run) — and whether the answer it stops on is right. A run the learned judge would not
@@ -22,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from agent.experience.answer_features import METHODS  # noqa: E402
 from agent.experience.answer_learn import auc, read_answer_runs  # noqa: E402
 from agent.experience.model import load_experience  # noqa: E402
 from agent.problems import load_problems  # noqa: E402
@@ -53,8 +55,24 @@ def tally(runs, exp) -> tuple[dict, Counter]:
         stops["learned: stops right" if learned_at else "learned: stops wrong" if learned_at == 0
               else "learned: would run on"] += 1
     figures = {"states": len(labels), "right leading answers": sum(labels),
-               "AUC learned chance": auc(chances, labels), "AUC hand-set rule (settled yes/no)": auc(hand, labels)}
+               "AUC learned chance": auc(chances, labels), "AUC hand-set rule (settled yes/no)": auc(hand, labels),
+               **method_figures(runs, exp)}
     return figures, stops
+
+
+def method_figures(runs, exp) -> dict:
+    """How the learned method value ranks the methods the runs took, and each method's rate of
+    reaching a right answer independently."""
+    rows = [(x, right) for run in runs for x, right in run.methods]
+    if not rows:
+        return {}
+    figures = {"methods taken": len(rows), "AUC learned method value": auc(
+        [exp.answers.method.predict(x) for x, _ in rows], [right for _, right in rows])}
+    for method in METHODS:
+        taken = [right for x, right in rows if x.get(method) == 1.0]
+        if taken:
+            figures[f"{method} right"] = f"{sum(taken)}/{len(taken)}"
+    return figures
 
 
 def main(argv: list[str]) -> None:

@@ -167,3 +167,21 @@ def test_the_shipped_file_learned_answers_from_the_learning_part_only_and_refuse
     assert err.startswith("polya: the experience file learned from gsm8k-0003") and len(err.splitlines()) == 1
     code = main(["bench", suite, "--limit", "2", "--policies", "learned", "--out", str(tmp_path / "b")])
     assert code == 2 and not (tmp_path / "b" / "results.jsonl").exists()
+
+
+def test_the_calibration_benchmark_ranks_the_methods_a_run_took(tmp_path):
+    """benchmarks/answers_calibration.py: the method value's AUC and each method's count of right
+    independent answers, from the rows of a learned run (two methods taken, both wrong)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("answers_calibration", ROOT / "benchmarks/answers_calibration.py")
+    calibration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(calibration)
+    path = example_file(tmp_path)
+    result, _ = _solve(tmp_path, path, steps=3)
+    run = read_answer_trace(result.trace_path)
+    figures = calibration.method_figures([run], load_experience(path))
+    assert figures["methods taken"] == 2
+    assert figures["patterns right"] == "0/1"
+    assert sum(int(v.split("/")[1]) for k, v in figures.items() if k.endswith(" right")) == 2
+    assert figures["AUC learned method value"] != figures["AUC learned method value"]    # one label only: nan
