@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="two trace files to compare")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--stats", action="store_true",
-                   help="behaviour analytics per policy: moves, who decided each choice, attacks, verdicts, signals")
+                   help="behaviour analytics per policy: moves, who decided each choice and how often the step "
+                        "it chose paid (the family's measure), attacks, verdicts, signals")
     p.set_defaults(func=main)
 
 
@@ -36,9 +37,10 @@ def main(args: argparse.Namespace) -> int:
     if not root.is_dir():
         raise InputError("not a directory", where=str(root))
     if args.stats:
+        from agent.experience.paid import paid_steps
         from agent.report.behaviour import behaviour_markdown
 
-        print(behaviour_markdown([root]), end="")
+        print(behaviour_markdown([root], paid=paid_steps), end="")
         return 0
     rows = list_runs(root)
     if args.json:

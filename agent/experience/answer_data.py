@@ -35,6 +35,7 @@ class AnswerRun:
     run_id: str
     leads: list[tuple[dict[str, float], int]] = field(default_factory=list)      # (features, lead right)
     methods: list[tuple[dict[str, float], int]] = field(default_factory=list)    # (features, independent right)
+    method_steps: list[int] = field(default_factory=list)                        # the step of each method row
 
 
 def _suite(problem_file: str | None) -> str:
@@ -88,6 +89,7 @@ def read_answer_trace(path: Path) -> AnswerRun | None:
             if before is not None and ev.move in METHODS:
                 right = any(_right(run.problem, e.answer) for e in ws.entries[n:] if not e.shown)
                 run.methods.append((method_features(before, ev.move), int(right)))
+                run.method_steps.append(ev.step)
             lead = lead_features(ws, ev.step)
             if lead:
                 run.leads.append((lead, int(_right(run.problem, ws.best()))))

@@ -68,6 +68,7 @@ class TraceNodes:
     parent: dict[str, str] = field(default_factory=dict)
     stood: list[str] = field(default_factory=list)     # open nodes the run stood on, in order
     solution_path: list[str] = field(default_factory=list)
+    step_nodes: dict[int, list[str]] = field(default_factory=dict)   # step -> nodes it made or returned to
 
 
 def read_trace(path: Path) -> TraceNodes | None:
@@ -91,6 +92,7 @@ def read_trace(path: Path) -> TraceNodes | None:
                 continue
             nid, goal, values, status = parsed
             out.nodes.setdefault(nid, (goal, values, status))
+            out.step_nodes.setdefault(ev.step, []).append(nid)
             if ev.tool == "take" and "from" in ev.args:
                 out.parent.setdefault(nid, ev.args["from"])
             if status == "open" and nid not in out.stood:

@@ -3,12 +3,15 @@
 Per run and per policy: which moves were chosen, who decided each controller choice (the model,
 a hard rule, the RNG, or a fallback after a failed model call), attacks opened and abandoned,
 steps per attack, what the judge's verdicts were and which hard signal decided them, and which
-moves made the findings the final answer came from.
+moves made the findings the final answer came from. Given a family measure of which steps paid
+(agent/experience/paid.py, passed in by the CLI), also how often the steps each of them chose paid.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -24,26 +27,37 @@ class RunBehaviour(BaseModel):
     status: str
     steps: int = 0
     moves: Counter = Field(default_factory=Counter)
-    decided_by: Counter = Field(default_factory=Counter)     # model | rule | random | learned | fallback | policy
+    decided_by: Counter = Field(default_factory=Counter)     # who(): model | rule | random | learned | ...
     attacks_opened: int = 0
     attacks_abandoned: int = 0
     verdicts: Counter = Field(default_factory=Counter)       # decision -> count
     signals: Counter = Field(default_factory=Counter)        # override (hard signal) -> count
     answer_from: list[str] = Field(default_factory=list)     # moves of the steps that made the final answer
+    decisions: list[tuple[int, str]] = Field(default_factory=list)   # (step it chose, who decided)
 
 
-def who(reason: str) -> str:
-    """Who made a controller choice, from its recorded reason."""
+# The budget's forced answer attempts (agent/loop/budget.py): no one chose them.
+BUDGET = re.compile(r"^(last step of the budget|the \d+ tokens left are kept for an answer|\$?[\d.]+ (tokens )?left, a step costs)")
+
+
+def who(reason: str, policy: str = "") -> str:
+    """Who made a controller choice, from its recorded reason and the policy that recorded it: the
+    model, a hard rule, the RNG, the learned values, a fallback (a failed or refused model choice),
+    the budget (a forced answer attempt), or the policy's own rule (bandit, fixed)."""
     if reason.startswith("rule:"):
         return "rule"
-    if reason.startswith("model"):
-        return "model"
-    if reason.startswith("random: the model") or "fallback" in reason:
+    if BUDGET.match(reason):
+        return "budget"
+    if reason.startswith("random: the model") or "fallback" in reason or "bandit chose instead" in reason:
         return "fallback"
-    if reason.startswith("random"):
+    if reason.startswith(("model", "reflect:")):
+        return "model"
+    if reason.startswith("random") or reason == "uniform random move":
         return "random"
     if reason.startswith("learned"):
         return "learned"     # the learned policy's pick by learned value (agent/loop/learned.py)
+    if policy.split(":")[0] == "llm":
+        return "model"       # the llm policy records the model's own reason for its choice
     return "policy"
 
 
@@ -63,7 +77,9 @@ def run_behaviour(path: str | Path) -> RunBehaviour | None:
             b.moves[e.move] += 1
             step_move[e.step] = e.move
         elif kind == "controller":
-            b.decided_by[who(e.reason)] += 1
+            decider = who(e.reason, e.policy)
+            b.decided_by[decider] += 1
+            b.decisions.append((e.step + 1, decider))    # a choice made after step s is step s + 1's
         elif kind == "attack_open":
             b.attacks_opened += 1
         elif kind == "attack_close" and e.status == "abandoned":
@@ -85,7 +101,12 @@ def top(counts: Counter, k: int = 4) -> str:
     return ", ".join(f"{n} {v}" for n, v in counts.most_common(k)) or "-"
 
 
-def behaviour_markdown(paths: list[str | Path]) -> str:
+PaidSteps = Callable[[Path], "dict[int, bool] | None"]
+
+
+def behaviour_markdown(paths: list[str | Path], paid: PaidSteps | None = None) -> str:
+    """The behaviour table per policy; with `paid` (step -> whether it paid, per trace), a second
+    table: who decided the choices and how often the step chosen paid."""
     files: list[Path] = []
     for p in map(Path, paths):
         files.extend(find_traces(p) if p.is_dir() else [p])
@@ -118,4 +139,25 @@ def behaviour_markdown(paths: list[str | Path]) -> str:
                      f"{steps / opened:.1f} | {top(total('verdicts'))} | {top(total('signals'))} | {top(solved_by)} |"
                      if opened else
                      f"| {policy} | {len(mine)} | {steps} | - | {top(total('moves'))} | 0 | - | - | - | - |")
+    out = "\n".join(lines) + "\n"
+    return out + paid_markdown(runs, paid) if paid is not None else out
+
+
+def paid_markdown(runs: list[RunBehaviour], paid: PaidSteps) -> str:
+    """Per policy and decider: the choices, and how many of the steps chosen paid by the family's
+    measure (a choice whose step the measure does not read, e.g. a countdown step that made no
+    node, is counted among the choices only)."""
+    counts: Counter = Counter()
+    for run in runs:
+        labels = paid(Path(run.trace)) or {}
+        for step, decider in run.decisions:
+            counts[(run.policy, decider, "choices")] += 1
+            if step in labels:
+                counts[(run.policy, decider, "measured")] += 1
+                counts[(run.policy, decider, "paid")] += labels[step]
+    lines = ["", "| policy | decided by | choices | steps measured | paid | paid share |", "|---|---|---|---|---|---|"]
+    for policy, decider in dict.fromkeys((p, d) for p, d, _ in counts):
+        measured, paid_n = counts[(policy, decider, "measured")], counts[(policy, decider, "paid")]
+        share = f"{paid_n / measured:.0%}" if measured else "-"
+        lines.append(f"| {policy} | {decider} | {counts[(policy, decider, 'choices')]} | {measured} | {paid_n} | {share} |")
     return "\n".join(lines) + "\n"
