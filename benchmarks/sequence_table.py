@@ -1,5 +1,6 @@
 """The integer-sequence table: next-term accuracy per policy, split by whether sympy's fitting alone
-gets the sequence (the `fit` rows), with LLM calls, tokens and wall time per problem.
+gets the sequence (the `fit` rows), with wrong answers counted apart from no answer (a confident
+wrong continuation is worse than none), and LLM calls, tokens and wall time per problem.
 
     python benchmarks/sequence_table.py docs/results/oeis-loop-100 docs/results/oeis-fit-100 docs/results/oeis-pot-100 \
         [--policies llm,random,pot,fit]
@@ -43,18 +44,20 @@ def main(*args: str) -> None:
     fits = {pid for pid in common if ("fit" in policies and latest[(pid, "fit")]["solved"])}
     rest = [pid for pid in common if pid not in fits]
     print(f"{len(common)} sequences finished by every policy; sympy's fitting alone gets {len(fits)}\n")
-    print("| policy | right | where a fit exists | where none does | LLM calls/problem | tokens/problem "
-          "| wall s/problem (median) |")
-    print("|---|---|---|---|---|---|---|")
+    print("| policy | right | wrong | no answer | where a fit exists | where none does | LLM calls/problem "
+          "| tokens/problem | wall s/problem (median) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for p in policies:
         rs = [latest[(pid, p)] for pid in common]
         right = sum(r["solved"] for r in rs)
+        wrong = sum(1 for r in rs if not r["solved"] and (r["answer"] or "").strip())
         on_fit = sum(latest[(pid, p)]["solved"] for pid in fits)
         on_rest = sum(latest[(pid, p)]["solved"] for pid in rest)
         calls = statistics.mean(r["llm_calls"] for r in rs)
         tokens = statistics.mean(r["prompt_tokens"] + r["completion_tokens"] for r in rs)
         wall = [r["wall_s"] for r in rs]
-        print(f"| `{p}` | {right}/{len(common)} | {on_fit}/{len(fits)} | {on_rest}/{len(rest)} | {calls:.1f} | "
+        print(f"| `{p}` | {right}/{len(common)} | {wrong} | {len(rs) - right - wrong} | {on_fit}/{len(fits)} | "
+              f"{on_rest}/{len(rest)} | {calls:.1f} | "
               f"{tokens:,.0f} | {statistics.mean(wall):.0f} ({statistics.median(wall):.0f}) |")
     beyond = {p: [pid for pid in rest if latest[(pid, p)]["solved"]] for p in policies}
     print("\nRight where no fit exists: " + "; ".join(f"{p}: {', '.join(ids) or 'none'}" for p, ids in beyond.items()))

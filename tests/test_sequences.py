@@ -189,3 +189,24 @@ async def test_the_guessers_answer_first_and_the_model_is_asked_only_where_none_
     await asolve(SequenceProblem(id="pi", terms=[3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7], hidden=[9], predict=1),
                  backend=be, policy="random", budget=Budget(steps=2), trace=tmp_path / "pi.jsonl")
     assert be.requests and be.requests[0].purpose == "move:attempt:obvious"
+
+
+async def test_with_no_rule_that_explains_the_terms_the_run_gives_no_answer_and_never_guesses_in_words(tmp_path):
+    """Family version 2: the attempt gives a checked rule's next terms or none; the model's next terms
+    in words (right 2, wrong 52 in docs/results/oeis-loop-100) are never asked for, so a run whose
+    rule programs are all refuted ends with no answer rather than a confident wrong one."""
+    from agent.loop.run import asolve
+    from agent.problems.models import Budget, SequenceProblem
+    from agent.trace.reader import read_events
+    from strategies.sequences.moves import NO_RULE
+    from tests.loop_helpers import FunctionBackend
+
+    be = FunctionBackend(fn=lambda req: CUBES if req.purpose.startswith("move:") else None)
+    digits = SequenceProblem(id="pi", terms=[3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7], hidden=[9], predict=1)
+    result = await asolve(digits, backend=be, policy="fixed:attempt", budget=Budget(steps=4),
+                          trace=tmp_path / "pi.jsonl")
+    assert not result.answer and result.status != "solved"
+    assert not any(r.purpose.startswith("move:attempt") and r.purpose != "move:attempt:obvious:repair"
+                   and r.purpose != "move:attempt:obvious" for r in be.requests)
+    attempts = [e for e in read_events(result.trace_path) if e.type == "move_end" and e.move == "attempt"]
+    assert attempts and all(e.summary == NO_RULE and not e.findings.candidates for e in attempts)

@@ -141,9 +141,17 @@ def best_fit(inp: MoveInput) -> Fit | None:
     return survived[0] if survived else None     # tools first, in the order tried: the simplest form
 
 
-async def attempt(inp: MoveInput) -> MoveOutcome | None:
+NO_RULE = "no rule explains every given term: no answer (next terms no rule gives would be a guess)"
+
+
+async def attempt(inp: MoveInput) -> MoveOutcome:
+    """The next terms of the simplest rule that explains every given term, and with none, no answer
+    and no model call. The model's next terms written in words, which no rule checks, were right 2
+    times and wrong 52 in the 100-sequence bench of three loop policies (docs/results/oeis-loop-100):
+    a confident wrong continuation is worse than none. The model still proposes rules, as programs
+    checked on every term (`patterns`, `backwards`, `reframe`)."""
     fit = best_fit(inp)
     if fit is None:
-        return None
+        return MoveOutcome(Findings(source="tool:fit", facts=[NO_RULE]), summary=NO_RULE)
     answer = ", ".join(map(str, fit.next_terms))
     return MoveOutcome(Findings(source="tool:fit", candidates=[answer]), summary=f"next terms from {fit.rule}")
