@@ -6,12 +6,13 @@
 For every step of every loop run (each run once), the leading answer after the step, graded after
 the run against the reference: the AUC of the learned chance and of the hand-set rule (a yes/no
 score); the AUC of the learned method value on every method a run took (labelled by whether it
-reached a right answer independently), with each method's rate; and, per run, where each rule stops — the hand-set rule where the recorded run stopped
-(first settled state, the opening's agreeing self-check included), the learned judge at the first
-settled state or the first whose chance reaches the file's `stop` (the opening's agreeing
-self-check still accepts, as in a learned run) — and whether the answer it stops on is right. A run the learned judge would not
-have stopped within its recorded steps is counted apart: it would have run on, to states no trace
-shows. `--problems` keeps only the problems of these suites (the evaluation part).
+reached a right answer independently), with each method's rate; and, per run, where each rule
+stops — the hand-set rule where the recorded run stopped (first settled state, the opening's
+agreeing self-check included), the learned judge at the first settled state or the first whose
+chance reaches the file's `stop` (the opening's agreeing self-check still accepts, as in a learned
+run) — and whether the answer it stops on is right. A run the learned judge would not have stopped
+within its recorded steps is counted apart: it would have run on, to states no trace shows.
+`--problems` keeps only the problems of these suites (the evaluation part).
 """
 
 from __future__ import annotations
