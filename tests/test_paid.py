@@ -58,3 +58,5 @@ def test_who_reads_the_budget_fallbacks_and_the_llm_policys_own_reasons():
     assert who("reflect: the search found nothing") == "model"
     assert who("uniform random move", "random") == "random"
     assert who("untried move", "bandit") == "policy"
+    assert who("bandit chose examples; model", "bandit") == "model"      # the model picked the option
+    assert who("fixed chose backwards; random: the model picked 9, not on the list", "fixed:backwards") == "fallback"

@@ -39,6 +39,9 @@ class RunBehaviour(BaseModel):
 # The budget's forced answer attempts (agent/loop/budget.py): no one chose them.
 BUDGET = re.compile(r"^(last step of the budget|the \d+ tokens left are kept for an answer|\$?[\d.]+ (tokens )?left, a step costs)")
 
+# bandit and fixed on a countdown board (agent/loop/policies.py, choose_step): "bandit chose examples; model"
+STEP_PICK = re.compile(r"^\S+ chose \S+; (.+)$", re.S)
+
 
 def who(reason: str, policy: str = "") -> str:
     """Who made a controller choice, from its recorded reason and the policy that recorded it: the
@@ -50,6 +53,9 @@ def who(reason: str, policy: str = "") -> str:
         return "budget"
     if reason.startswith("random: the model") or "fallback" in reason or "bandit chose instead" in reason:
         return "fallback"
+    picked = STEP_PICK.match(reason)
+    if picked:    # a countdown step: the policy chose the move, then someone the option
+        return who(picked.group(1))
     if reason.startswith(("model", "reflect:")):
         return "model"
     if reason.startswith("random") or reason == "uniform random move":
