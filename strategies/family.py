@@ -79,6 +79,9 @@ class Family:
     # Moves of this family alone (name -> one line for the controller), offered on its problems
     # only: a registered move (strategies.base.move) is offered on every problem.
     own_moves: ClassVar[dict[str, str]] = {}
+    # False for a family whose `attempt` is a tool (no model call): its runs keep no answer reserve,
+    # since tokens only an attempt may spend would be tokens nothing spends.
+    attempt_calls_model: ClassVar[bool] = True
 
     @classmethod
     def matches(cls, problem: Any) -> bool:

@@ -211,3 +211,31 @@ async def test_with_no_rule_that_explains_the_terms_the_run_gives_no_answer_and_
     assert words == []          # only the first step's rule program (and its repair) was asked for
     attempts = [e for e in read_events(result.trace_path) if e.type == "move_end" and e.move == "attempt"]
     assert attempts and all(e.summary == NO_RULE and not e.findings.candidates for e in attempts)
+
+
+async def test_a_sequence_run_keeps_no_answer_reserve_and_its_ledger_answers_when_the_budget_ends(tmp_path):
+    """Family version 3: the attempt is a tool, so the tokens a loop keeps for an answer elsewhere are
+    spent on rule programs here (at version 2 a third of them were left unspent); a rule that a
+    program found on the last call still answers, from the ledger, after the run."""
+    from agent.loop.run import asolve
+    from agent.problems.models import Budget, SequenceProblem
+    from agent.trace.reader import read_events
+    from agent.workspace.sequences import Fit, SequenceWorkspace
+    from strategies.sequences import SequencesFamily
+    from tests.loop_helpers import FunctionBackend
+
+    be = FunctionBackend(fn=lambda req: CUBES if req.purpose.startswith("move:") else None)
+    digits = SequenceProblem(id="pi", terms=[3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7], hidden=[9], predict=1)
+    result = await asolve(digits, backend=be, policy="fixed:reframe", budget=Budget(steps=40, tokens=6000),
+                          trace=tmp_path / "pi.jsonl")
+    events = read_events(result.trace_path)
+    end = next(e for e in events if e.type == "run_end")
+    assert end.status == "budget" and "token budget" in end.reason and result.answer is None
+    assert not any("kept for an answer" in (getattr(e, "reason", "") or "") for e in events)
+    assert 6000 - end.used.tokens < 1000     # what is left would not pay for one more rule program
+
+    state = type("State", (), {"workspace": SequenceWorkspace(ledger=[
+        Fit(form="program", rule="a(n) = n**3", status="refuted", refuted_at="n=1"),
+        Fit(form="program", rule="a(n) = n!", explains=7, next_terms=[40320, 362880])])})()
+    assert SequencesFamily().final_answer(state) == "40320, 362880"
+    assert SequencesFamily().final_answer(type("State", (), {"workspace": SequenceWorkspace()})()) is None

@@ -167,7 +167,8 @@ async def asolve(
     ctx = new_context(backend_obj, writer, budget, state, problem, seed=seed, settings=settings,
                       tools=tools or ToolSource(), on_event=on_event, clock_enabled=clock_enabled,
                       policy_spec=policy if isinstance(policy, str) else policy_obj.name,
-                      answer_reserve=family is not None and problem.has_exact_verifier)
+                      answer_reserve=family is not None and problem.has_exact_verifier
+                      and family.attempt_calls_model)
     ctx.emit(RunStart(run_id=run_id, problem=problem.model_dump(mode="json"), problem_file=problem_file,
                       backend=backend_obj.spec, policy=policy_obj.name, budget=budget.model_dump(), seed=seed,
                       config={"settings": vars(settings), "family": family.name if family else None,

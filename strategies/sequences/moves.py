@@ -136,9 +136,15 @@ async def counterexamples(inp: MoveInput) -> MoveOutcome:
     return MoveOutcome(_findings(checked, "checked"), summary=f"{len(checked)} conjecture(s) checked")
 
 
-def best_fit(inp: MoveInput) -> Fit | None:
-    survived = [f for f in inp.state.workspace.ledger if f.status == "survived" and f.next_terms]
+def best_fit(ledger: list[Fit]) -> Fit | None:
+    survived = [f for f in ledger if f.status == "survived" and f.next_terms]
     return survived[0] if survived else None     # tools first, in the order tried: the simplest form
+
+
+def next_terms(ledger: list[Fit]) -> str | None:
+    """The answer the ledger gives: the simplest surviving rule's next terms, or None."""
+    fit = best_fit(ledger)
+    return None if fit is None else ", ".join(map(str, fit.next_terms))
 
 
 NO_RULE = "no rule explains every given term: no answer (next terms no rule gives would be a guess)"
@@ -150,8 +156,8 @@ async def attempt(inp: MoveInput) -> MoveOutcome:
     times and wrong 52 in the 100-sequence bench of three loop policies (docs/results/oeis-loop-100):
     a confident wrong continuation is worse than none. The model still proposes rules, as programs
     checked on every term (`patterns`, `backwards`, `reframe`)."""
-    fit = best_fit(inp)
+    fit = best_fit(inp.state.workspace.ledger)
     if fit is None:
         return MoveOutcome(Findings(source="tool:fit", facts=[NO_RULE]), summary=NO_RULE)
-    answer = ", ".join(map(str, fit.next_terms))
+    answer = next_terms([fit])
     return MoveOutcome(Findings(source="tool:fit", candidates=[answer]), summary=f"next terms from {fit.rule}")
