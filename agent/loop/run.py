@@ -137,15 +137,7 @@ async def asolve(
         from agent.policyspec import parse_policy
 
         policy = str(parse_policy(policy))
-    if isinstance(problem, str | Path):
-        from agent.problems import load_problem
-
-        problem_file = problem_file or str(problem)
-        problem = load_problem(problem)
-    if isinstance(problem, dict):
-        from agent.problems.loader import validate_problem
-
-        problem = validate_problem(problem, "problem")
+    problem, problem_file = _as_problem(problem, problem_file)
     budget = as_budget(budget, problem.budget) or problem.budget or DEFAULT_BUDGET   # checked before any trace
     if isinstance(backend, str):
         from agent.backends import open_backend
@@ -177,16 +169,7 @@ async def asolve(
                       resumed_from=resumed_from))
     error: str | None = None
     try:
-        if baseline is not None:
-            try:
-                await baseline(ctx, problem, state)
-            except BudgetExceeded as err:
-                state.status, state.end_reason = "budget", str(err)
-        else:
-            graph = build_graph(Run(ctx, problem, policy_obj, family))
-            limit = 10 * (budget.steps or 200) + 50
-            state = (await graph.ainvoke({"run": state}, config={"recursion_limit": limit}))["run"]
-            grade_final(ctx, problem, state, family)
+        state = await _play(ctx, problem, state, baseline or Run(ctx, problem, policy_obj, family))
     except (asyncio.CancelledError, KeyboardInterrupt):
         state.status, state.end_reason = "interrupted", "interrupted by the user"
         raise
@@ -206,6 +189,33 @@ async def asolve(
     return RunResult(run_id=run_id, problem_id=problem.id, status=state.status, answer=state.answer,
                      verified=state.verified, reason=state.end_reason, steps=state.used.steps,
                      attacks=len(state.attacks), used=state.used, trace_path=str(path))
+
+
+def _as_problem(problem: Any, problem_file: str | None) -> tuple[Any, str | None]:
+    """A Problem from a Problem, a dict of one or a problem file's path (which becomes the file named)."""
+    if isinstance(problem, str | Path):
+        from agent.problems import load_problem
+
+        return load_problem(problem), problem_file or str(problem)
+    if isinstance(problem, dict):
+        from agent.problems.loader import validate_problem
+
+        return validate_problem(problem, "problem"), problem_file
+    return problem, problem_file
+
+
+async def _play(ctx: RunContext, problem: Any, state: RunState, player: Run | Any) -> RunState:
+    """A baseline's one pass, or the loop's graph and then its final answer graded once."""
+    if not isinstance(player, Run):
+        try:
+            await player(ctx, problem, state)
+        except BudgetExceeded as err:
+            state.status, state.end_reason = "budget", str(err)
+        return state
+    limit = 10 * (ctx.meter.limits.steps or 200) + 50
+    state = (await build_graph(player).ainvoke({"run": state}, config={"recursion_limit": limit}))["run"]
+    grade_final(ctx, problem, state, player.family)
+    return state
 
 
 def run_vote(answers: list[str]) -> str | None:
