@@ -187,14 +187,39 @@ def test_learned_picks_the_move_of_highest_value_on_a_hunt(tmp_path):
     assert [c.reason for c in _chosen_by_value(rerun.trace_path)] == [c.reason for c in choices]
 
 
-def test_learned_on_a_sequence_picks_by_value_and_its_judge_says_when_nothing_is_likely_to_pay(tmp_path):
+def test_learned_on_a_sequence_picks_by_value_and_its_judge_gives_up_when_nothing_is_likely_to_pay(tmp_path):
     problem = load_problem(ROOT / "problems/experience/eval-oeis.yaml", "oeis-A001975")
-    result = _solve(tmp_path, problem, example_file(tmp_path), steps=5)
+    result = _solve(tmp_path, problem, example_file(tmp_path), steps=8)
     choices = _chosen_by_value(result.trace_path)
     assert choices and all(c.move != "patterns" for c in choices if "best" in c.reason)
-    notes = [line for v in read_events(result.trace_path) if isinstance(v, Verdict) for line in v.evidence
-             if line.startswith("learned: no move is likely to pay here")]
-    assert notes and "98% of the moves that paid while learning were valued at 0.4 or more" in notes[0]
+    verdicts = [v for v in read_events(result.trace_path) if isinstance(v, Verdict)]
+    notes = [v for v in verdicts if "learned_unlikely" in v.overrides]
+    assert len(notes) == 1 and notes[0] is verdicts[-1] and notes[0].decision == "give_up"
+    assert notes[0].reason.startswith("learned: no move is likely to pay here")
+    assert "98% of the moves that paid while learning were valued at 0.4 or more" in notes[0].reason
+    assert result.status == "gave_up" and result.steps == notes[0].step < 8
+
+
+def test_a_learned_trace_reruns_exactly_and_one_made_by_the_policy_before_its_give_up_is_refused(tmp_path, capsys):
+    """Policy version 2 gives up where version 1 only noted it: a version-1 trace is not rerun as if
+    today's policy had made it (exit 2, one line, the trace untouched)."""
+    problem = load_problem(ROOT / "problems/experience/eval-oeis.yaml", "oeis-A001975")
+    result = _solve(tmp_path, problem, example_file(tmp_path), steps=8)
+    start = read_events(result.trace_path)[0]
+    assert start.versions["policy"] == "2"
+    rerun, _ = asyncio.run(arerun(result.trace_path, trace=tmp_path / "rerun.jsonl"))
+    assert (rerun.status, rerun.steps) == (result.status, result.steps)
+    lines = Path(result.trace_path).read_text().splitlines()
+    first = json.loads(lines[0])
+    del first["versions"]["policy"]          # as recorded before policies had versions
+    old = tmp_path / "v1.jsonl"
+    old.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
+    before = old.read_bytes()
+    capsys.readouterr()
+    assert main(["replay", str(old), "--rerun"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "version 1 of the learned" in err and "this is version 2" in err
+    assert old.read_bytes() == before
 
 
 def test_without_a_section_the_learned_policy_falls_back_to_the_bandit(tmp_path):

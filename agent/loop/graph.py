@@ -150,9 +150,10 @@ async def judge(run: Run, st: RunState) -> None:
         verdict = combine(await _assess(run, st, signals), signals)
     note = getattr(run.policy.at_step(st.step), "judge_note", None)   # what experience says (agent/loop/learned.py)
     said = note(run.move_input(st)) if note is not None and not st.ended else None
-    if said:   # evidence beside the verdict, not a rule: the decision stands
+    if said and verdict.decision != "solved":   # a dead end, by calibrated experience: stop spending on it
         verdict.evidence.append(said)
         verdict.overrides.append("learned_unlikely")
+        verdict.decision, verdict.reason = "give_up", said
     record_verdict(run, st, attack, verdict)
     _apply(run, st, st.last_verdict.decision)
 

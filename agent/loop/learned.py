@@ -44,6 +44,9 @@ STAY = 0.3           # while a step of the node here is worth at least this, no 
 
 
 class LearnedPolicy(Policy):
+    # 2: on a hunt or a sequence its judge gives up where experience says no move is likely to pay
+    #    (at 1 that was a note beside the verdict)
+    version = "2"
     judge_model = False    # the judge is the learned node value, never the model
 
     def __init__(self, path: str | None = None):
@@ -83,8 +86,9 @@ class LearnedPolicy(Policy):
 
     def judge_note(self, inp) -> str | None:
         """What the experience says after a step on a hunt or a sequence when every move's learned
-        chance of paying is below the file's `unlikely` threshold: evidence for the verdict, not a
-        rule (the decision is the family's or the judge's as before)."""
+        chance of paying is below the file's `unlikely` threshold (set so that at most 2% of the
+        held-apart moves that paid fall below it): the judge gives up there, and the run's answer is
+        what its family has by then (a sequence's checked rule, a hunt's conclusion)."""
         section = self._moves_section(inp)
         if section is None:
             return None

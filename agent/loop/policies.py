@@ -36,6 +36,9 @@ METHOD_MAX_TOKENS = 96         # fits MethodChoice at its bounds
 
 class Policy:
     name = "policy"
+    # Bumped when a change makes this policy decide differently: a trace records it
+    # (run_start.versions.policy) and an exact rerun of one made by another version is refused.
+    version = "1"
     reflects = False       # the judge's call also chooses the next move (one call per step, not two)
     hard_rules = True      # the controller's shared hard signals (graph.closing_rule) apply
     judge_model = True     # the judge may ask the model (the random ablation never does)

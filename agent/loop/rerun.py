@@ -118,7 +118,7 @@ class _ForkPolicy(Policy):
 
     def __init__(self, before: Policy, after: Policy, fork_step: int):
         self.before, self.after, self.fork_step = before, after, fork_step
-        self.name = after.name
+        self.name, self.version = after.name, after.version
 
     def _now(self, inp) -> Policy:
         return self.before if inp.state.step + 1 < self.fork_step else self.after
@@ -184,6 +184,12 @@ def same_loop(start: RunStart, where: str) -> None:
         raise InputError(f"this trace was recorded by loop version {recorded or '1'} (polya-agent {made_by}); this is "
                          f"loop version {LOOP_VERSION}: rerun it exactly with `pip install polya-agent=={made_by}`",
                          where=where)
+    policy = None if start.config.get("family") is None else make_policy(start.policy)   # None: a baseline
+    made_as = start.versions.get("policy", "1")     # absent: recorded before policies had versions
+    if policy is not None and made_as != policy.version:
+        raise InputError(f"this trace was recorded by version {made_as} of the {policy.name} policy (polya-agent "
+                         f"{made_by}); this is version {policy.version}: rerun it exactly with "
+                         f"`pip install polya-agent=={made_by}`", where=where)
     name = start.config.get("family")
     cls = family_named(name) if name else None
     made_with = start.versions.get("family", "1")     # absent: recorded before families had versions

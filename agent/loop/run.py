@@ -165,7 +165,8 @@ async def asolve(
                       backend=backend_obj.spec, policy=policy_obj.name, budget=budget.model_dump(), seed=seed,
                       config={"settings": vars(settings), "family": family.name if family else None,
                               "family_params": family.params() if family else None},
-                      versions=package_versions() | ({"family": family.version} if family else {}), fork=fork,
+                      versions=package_versions() | ({"family": family.version} if family else {})
+                      | ({"policy": policy_obj.version} if hasattr(policy_obj, "version") else {}), fork=fork,
                       resumed_from=resumed_from))
     error: str | None = None
     try:
