@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from agent.trace.files import resolve  # noqa: E402
 from agent.trace.reader import iter_events  # noqa: E402
 
-ORDER = ["llm", "bandit", "random", "pot", "cot", "fit"]
+ORDER = ["learned", "llm", "bandit", "random", "pot", "cot", "fit"]
 BASELINES = {"pot", "cot", "fit"}      # one call or none: no ledger of rules
 
 
