@@ -141,10 +141,14 @@ def best_fit(ledger: list[Fit]) -> Fit | None:
     return survived[0] if survived else None     # tools first, in the order tried: the simplest form
 
 
+def _answer(fit: Fit) -> str:
+    return ", ".join(map(str, fit.next_terms))
+
+
 def next_terms(ledger: list[Fit]) -> str | None:
     """The answer the ledger gives: the simplest surviving rule's next terms, or None."""
     fit = best_fit(ledger)
-    return None if fit is None else ", ".join(map(str, fit.next_terms))
+    return None if fit is None else _answer(fit)
 
 
 NO_RULE = "no rule explains every given term: no answer (next terms no rule gives would be a guess)"
@@ -159,5 +163,5 @@ async def attempt(inp: MoveInput) -> MoveOutcome:
     fit = best_fit(inp.state.workspace.ledger)
     if fit is None:
         return MoveOutcome(Findings(source="tool:fit", facts=[NO_RULE]), summary=NO_RULE)
-    answer = next_terms([fit])
+    answer = _answer(fit)
     return MoveOutcome(Findings(source="tool:fit", candidates=[answer]), summary=f"next terms from {fit.rule}")
